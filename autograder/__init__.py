@@ -1,0 +1,1 @@
+"""Instructor side of the captioning kit: reference sources, release and grading."""

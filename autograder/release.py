@@ -1,0 +1,45 @@
+"""Generate the student-facing files from the instructor sources (`make release`).
+
+The student modules are the instructor modules with every solution region stubbed;
+`check_release` regenerates them in memory and reports any file that is stale.
+"""
+
+from pathlib import Path
+
+from autograder.paths import REPO, SOURCE, STUDENT_MODULES
+from autograder.stubs import generated_header, make_stub
+
+
+def student_module_text(relative: str) -> str:
+    """The student version of one instructor module.
+
+    Inputs:
+    - relative: Path of the module inside the package tree, e.g. "cs231n/rnn_layers.py"
+
+    Returns:
+    - The text of the student file, header included
+    """
+    return generated_header(relative) + make_stub((SOURCE / relative).read_text())
+
+
+def expected_student_files() -> dict[Path, str]:
+    """Every generated student file and the text it must have."""
+    return {REPO / relative: student_module_text(relative) for relative in STUDENT_MODULES}
+
+
+def write_release() -> list[Path]:
+    """Regenerate every student file; returns the paths written."""
+    written = []
+    for path, text in expected_student_files().items():
+        path.write_text(text)
+        written.append(path)
+    return written
+
+
+def check_release() -> list[str]:
+    """Names of the student files that differ from what the sources generate."""
+    return [
+        str(path.relative_to(REPO))
+        for path, text in expected_student_files().items()
+        if not path.exists() or path.read_text() != text
+    ]

@@ -1,0 +1,1 @@
+"""CS231n-style image captioning with vanilla RNNs and LSTMs, in NumPy."""

@@ -1,0 +1,1 @@
+"""Models built from the layers in `cs231n.rnn_layers`."""
