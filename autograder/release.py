@@ -1,11 +1,15 @@
 """Generate the student-facing files from the instructor sources (`make release`).
 
 The student modules are the instructor modules with every solution region stubbed;
-`check_release` regenerates them in memory and reports any file that is stale.
+the student notebooks are what nbgrader's generate_assignment makes of the source
+notebooks. `check_release` regenerates everything in a scratch directory and
+reports the files that are stale.
 """
 
+import tempfile
 from pathlib import Path
 
+from autograder.course import generate_student_notebooks
 from autograder.paths import REPO, SOURCE, STUDENT_MODULES
 from autograder.stubs import generated_header, make_stub
 
@@ -24,13 +28,18 @@ def student_module_text(relative: str) -> str:
 
 def expected_student_files() -> dict[Path, str]:
     """Every generated student file and the text it must have."""
-    return {REPO / relative: student_module_text(relative) for relative in STUDENT_MODULES}
+    expected = {REPO / relative: student_module_text(relative) for relative in STUDENT_MODULES}
+    with tempfile.TemporaryDirectory() as course:
+        for name, text in generate_student_notebooks(Path(course)).items():
+            expected[REPO / "notebooks" / name] = text
+    return expected
 
 
 def write_release() -> list[Path]:
     """Regenerate every student file; returns the paths written."""
     written = []
     for path, text in expected_student_files().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         written.append(path)
     return written

@@ -1,0 +1,83 @@
+"""Prove that no answer or hidden test reaches the student-facing files.
+
+A secret line is any line of a solution region of an instructor module, and any
+line of a solution cell or of a hidden-test region of a source notebook. A student
+file leaks when one of its lines, stripped of indentation, is a secret line.
+"""
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import nbformat
+
+from autograder.paths import NOTEBOOKS, REPO, SOURCE, STUDENT_MODULES
+from autograder.stubs import solution_lines
+
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+# Delimiters that must never survive into a student file.
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", HIDDEN_BEGIN, HIDDEN_END)
+# Shorter lines (")", "],", "else:") are not evidence of anything.
+MIN_SECRET_LENGTH = 6
+
+
+def _hidden_test_lines(source: str) -> list[str]:
+    lines, inside = [], False
+    for line in source.splitlines():
+        marker = line.strip()
+        if marker == HIDDEN_BEGIN:
+            inside = True
+        elif marker == HIDDEN_END:
+            inside = False
+        elif inside and marker:
+            lines.append(marker)
+    return lines
+
+
+def secret_lines() -> set[str]:
+    """Every answer and hidden-test line of the instructor sources."""
+    secrets = set()
+    for relative in STUDENT_MODULES:
+        secrets.update(solution_lines((SOURCE / relative).read_text()))
+    for name in NOTEBOOKS:
+        nb = nbformat.read(SOURCE / "notebooks" / name, as_version=4)
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "markdown":
+                secrets.update(line.strip() for line in cell.source.splitlines())
+            secrets.update(solution_lines(cell.source))
+            secrets.update(_hidden_test_lines(cell.source))
+    return {line for line in secrets if len(line) >= MIN_SECRET_LENGTH}
+
+
+def student_lines(path: Path) -> list[str]:
+    """The lines of a student file (for a notebook: of its cell sources), stripped."""
+    if path.suffix == ".ipynb":
+        text = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+    else:
+        text = path.read_text(errors="replace")
+    return [line.strip() for line in text.splitlines()]
+
+
+def student_facing_files(root: Path = REPO) -> list[Path]:
+    """Every file of the student package and notebooks under root."""
+    files = [p for p in (root / "cs231n").rglob("*") if p.is_file() and p.suffix != ".pyc"]
+    files += sorted((root / "notebooks").glob("*.ipynb"))
+    return sorted(files)
+
+
+def find_leaks(files: Iterable[Path], secrets: set[str] | None = None) -> list[str]:
+    """Describe every secret line or solution marker found in the given files.
+
+    Inputs:
+    - files: Student-facing files to inspect
+    - secrets: Secret lines to look for; the instructor sources' by default
+
+    Returns:
+    - One "path: line" message per leak, empty if the files are clean
+    """
+    secrets = secret_lines() if secrets is None else secrets
+    leaks = []
+    for path in files:
+        for line in student_lines(path):
+            if line in secrets or any(marker in line for marker in MARKERS):
+                leaks.append(f"{path}: {line}")
+    return leaks
