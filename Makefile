@@ -10,13 +10,17 @@ export CS231N_DATA_DIR := $(CURDIR)/$(DATA_DIR)
 # BLAS threads: one per core is the fastest for the small matrices of this assignment.
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: setup data release solution test lint demo bench lock clean
+SUBMISSIONS ?= build/examples
+OUT ?= build/grading
+JOBS ?= 1
+FORCE ?=
+
+.PHONY: setup data release solution test lint demo examples grade bench lock clean
 
 setup: $(SETUP_STAMP)  ## create .venv and install the pinned packages
 
 $(SETUP_STAMP): requirements.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	touch $@
 
@@ -39,8 +43,16 @@ lint: $(SETUP_STAMP)
 test: lint data  ## lint, check the release is fresh, run every test
 	$(PY) -m pytest
 
-demo: data solution  ## run both notebooks with the reference solution
+demo: data solution  ## run both notebooks with the reference solution, then grade the examples
 	$(PY) -m autograder demo --out build/demo
+	$(PY) -m autograder examples --out build/examples
+	$(PY) -m autograder grade build/examples --out build/demo/grading --force
+
+examples: $(SETUP_STAMP)  ## write the example submissions to build/examples
+	$(PY) -m autograder examples --out build/examples
+
+grade: data solution  ## grade SUBMISSIONS=folder into OUT=folder [JOBS=N] [FORCE=1]
+	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(if $(FORCE),--force)
 
 bench: data solution  ## LSTM and training-step timings against baselines
 	$(PY) bench/bench_lstm.py

@@ -1,51 +1,101 @@
-"""Command line of the instructor tools: `python -m autograder COMMAND`."""
+"""Command line of the instructor tools: `python -m autograder COMMAND`.
+
+release [--check]        regenerate the student files (or prove they are fresh)
+solution [--out DIR]     write the solved package
+demo [--out DIR]         run both notebooks with the solved package
+examples [--out DIR]     write the example submissions
+grade SUBMISSIONS --out OUT [--jobs N] [--force]
+"""
 
 import argparse
 import sys
 from pathlib import Path
 
-from autograder.demo import run_demo
-from autograder.leaks import find_leaks, student_facing_files
 from autograder.paths import BUILD
-from autograder.release import check_release, write_release
-from autograder.solution import build_solution_package
+
+
+def release(args) -> int:
+    from autograder.leaks import find_leaks, student_facing_files
+    from autograder.release import check_release, write_release
+
+    if not args.check:
+        for path in write_release():
+            print(f"wrote {path}")
+        return 0
+    stale = check_release()
+    for name in stale:
+        print(f"stale: {name} (run `make release`)")
+    leaks = find_leaks(student_facing_files())
+    for leak in leaks:
+        print(f"leak: {leak}")
+    if not stale and not leaks:
+        print("student files are fresh and hold no answer or hidden test")
+    return 1 if stale or leaks else 0
+
+
+def solution(args) -> int:
+    from autograder.solution import build_solution_package
+
+    print(f"wrote {build_solution_package(args.out)}")
+    return 0
+
+
+def demo(args) -> int:
+    from autograder.demo import run_demo
+
+    run_demo(args.out.resolve())
+    return 0
+
+
+def examples(args) -> int:
+    from autograder.examples import write_examples
+
+    for path in write_examples(args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+def grade(args) -> int:
+    from autograder.grading import grade_all
+
+    if not args.submissions.is_dir():
+        print(f"error: {args.submissions} is not a folder of submissions", file=sys.stderr)
+        return 2
+    grade_all(args.submissions, args.out, jobs=args.jobs, force=args.force)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    release = commands.add_parser("release", help="regenerate the student files")
-    release.add_argument(
+    p = commands.add_parser("release", help="regenerate the student files")
+    p.add_argument(
         "--check",
         action="store_true",
         help="only report stale student files and leaked answers; exit 1 if any",
     )
-    solution = commands.add_parser("solution", help="write the solved package")
-    solution.add_argument("--out", type=Path, default=BUILD / "solution")
-    demo = commands.add_parser("demo", help="run both notebooks with the solved package")
-    demo.add_argument("--out", type=Path, default=BUILD / "demo")
+    p.set_defaults(run=release)
+    p = commands.add_parser("solution", help="write the solved package")
+    p.add_argument("--out", type=Path, default=BUILD / "solution")
+    p.set_defaults(run=solution)
+    p = commands.add_parser("demo", help="run both notebooks with the solved package")
+    p.add_argument("--out", type=Path, default=BUILD / "demo")
+    p.set_defaults(run=demo)
+    p = commands.add_parser("examples", help="write the example submissions")
+    p.add_argument("--out", type=Path, default=BUILD / "examples")
+    p.set_defaults(run=examples)
+    p = commands.add_parser("grade", help="grade a folder of submissions")
+    p.add_argument("submissions", type=Path, help="folder of <student_id>.zip or <student_id>/")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--force", action="store_true", help="regrade students graded before")
+    p.set_defaults(run=grade)
     args = parser.parse_args(argv)
-
-    if args.command == "release" and args.check:
-        stale = check_release()
-        for name in stale:
-            print(f"stale: {name} (run `make release`)")
-        leaks = find_leaks(student_facing_files())
-        for leak in leaks:
-            print(f"leak: {leak}")
-        if not stale and not leaks:
-            print("student files are fresh and hold no answer or hidden test")
-        return 1 if stale or leaks else 0
-    if args.command == "release":
-        for path in write_release():
-            print(f"wrote {path}")
-        return 0
-    if args.command == "demo":
-        run_demo(args.out.resolve())
-        return 0
-    package = build_solution_package(args.out)
-    print(f"wrote {package}")
-    return 0
+    return args.run(args)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ reports the files that are stale.
 import tempfile
 from pathlib import Path
 
-from autograder.course import generate_student_notebooks
+from autograder.course import build_course
 from autograder.paths import REPO, SOURCE, STUDENT_MODULES
 from autograder.stubs import generated_header, make_stub
 
@@ -30,7 +30,7 @@ def expected_student_files() -> dict[Path, str]:
     """Every generated student file and the text it must have."""
     expected = {REPO / relative: student_module_text(relative) for relative in STUDENT_MODULES}
     with tempfile.TemporaryDirectory() as course:
-        for name, text in generate_student_notebooks(Path(course)).items():
+        for name, text in build_course(Path(course)).items():
             expected[REPO / "notebooks" / name] = text
     return expected
 

@@ -1,0 +1,111 @@
+"""Example submissions for the demo and the tests, derived from the instructor sources.
+
+- reference: every TODO region solved
+- stubs: the untouched student release
+- partial: the RNN part solved, every LSTM function left as a stub
+- buggy: LSTM gates in the order i, f, g, o (forward and backward consistently),
+  and a loss averaged over the words instead of divided by N
+"""
+
+import ast
+import zipfile
+from pathlib import Path
+
+from autograder.paths import REPO, SOURCE
+from autograder.stubs import BEGIN, END, generated_header, make_stub, strip_markers
+from autograder.submissions import STUDENT_FILES
+
+LAYERS, MODEL = "cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py"
+
+GATE_ORDER_BUG = """
+
+# Example bug: the gate blocks are taken in the order i, f, g, o (forward and
+# backward agree with each other, but not with the assignment's i, f, o, g).
+def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+    H = prev_h.shape[1]
+    a = x @ Wx + prev_h @ Wh + b
+    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H])
+    g, o = np.tanh(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
+    next_c = f * prev_c + i * g
+    next_h = o * np.tanh(next_c)
+    return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, g, o, next_c)
+
+
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    x, prev_h, prev_c, Wx, Wh, i, f, g, o, next_c = cache
+    tanh_c = np.tanh(next_c)
+    dc = dnext_c + dnext_h * o * (1 - tanh_c**2)
+    da = np.concatenate(
+        [dc * g * i * (1 - i), dc * prev_c * f * (1 - f), dc * i * (1 - g**2),
+         dnext_h * tanh_c * o * (1 - o)],
+        axis=1,
+    )
+    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+"""
+
+LOSS_BY_TOKENS_BUG = """
+
+# Example bug: the loss is averaged over the words instead of divided by N.
+_provided_softmax_loss = temporal_softmax_loss
+
+
+def temporal_softmax_loss(x, y, mask, verbose=False):
+    loss, dx = _provided_softmax_loss(x, y, mask)
+    scale = x.shape[0] / max(int(mask.sum()), 1)
+    return loss * scale, dx * scale
+"""
+
+
+def solved_except(text: str, unsolved: set[str]) -> str:
+    """An instructor module with the named functions stubbed and every other one solved."""
+    inside = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef) and node.name in unsolved:
+            inside.update(range(node.lineno, node.end_lineno + 1))
+    lines = text.splitlines(keepends=True)
+    kept = [
+        line
+        for number, line in enumerate(lines, start=1)
+        if number in inside or line.strip() not in (BEGIN, END)
+    ]
+    return make_stub("".join(kept))
+
+
+def example_files() -> dict[str, dict[str, str]]:
+    """Map from example student id to its student-edited files (relative path -> text)."""
+    notebooks = {rel: (REPO / rel).read_text() for rel in STUDENT_FILES if rel.endswith(".ipynb")}
+    solved = {rel: strip_markers((SOURCE / rel).read_text()) for rel in (LAYERS, MODEL)}
+    lstm = {
+        "lstm_step_forward",
+        "lstm_step_backward",
+        "lstm_forward",
+        "lstm_backward",
+    }
+    partial_layers = generated_header(LAYERS) + solved_except((SOURCE / LAYERS).read_text(), lstm)
+    return {
+        "reference": {**notebooks, **solved},
+        "stubs": {
+            **notebooks,
+            LAYERS: (REPO / LAYERS).read_text(),
+            MODEL: (REPO / MODEL).read_text(),
+        },
+        "partial": {**notebooks, LAYERS: partial_layers, MODEL: solved[MODEL]},
+        "buggy": {
+            **notebooks,
+            LAYERS: solved[LAYERS] + GATE_ORDER_BUG,
+            MODEL: solved[MODEL] + LOSS_BY_TOKENS_BUG,
+        },
+    }
+
+
+def write_examples(folder: Path) -> list[Path]:
+    """Write every example as `<student_id>.zip`, laid out like the student release."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for student_id, files in example_files().items():
+        path = folder / f"{student_id}.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for relative, text in sorted(files.items()):
+                archive.writestr(relative, text)
+        written.append(path)
+    return written

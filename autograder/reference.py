@@ -1,0 +1,53 @@
+"""The reference solution, for the grader's own (trusted) process.
+
+The solved package is built from autograder/source and imported as `cs231n` in
+the grader process only; student code never runs here, and the sandbox never sees
+this package on its path.
+"""
+
+import ast
+import importlib
+import sys
+import types
+
+from autograder.paths import BUILD, SOURCE
+from autograder.solution import build_solution_package
+from autograder.stubs import strip_markers
+
+
+def reference_modules() -> types.SimpleNamespace:
+    """The solved rnn_layers, classifiers.rnn and captioning_solver modules."""
+    solution_dir = BUILD / "solution"
+    loaded = sys.modules.get("cs231n")
+    if loaded is None:
+        build_solution_package(solution_dir)
+        sys.path.insert(0, str(solution_dir))
+    elif "build/solution" not in str(loaded.__file__).replace("\\", "/"):
+        raise RuntimeError(f"the grader imported a cs231n that is not the reference: {loaded}")
+    return types.SimpleNamespace(
+        layers=importlib.import_module("cs231n.rnn_layers"),
+        model=importlib.import_module("cs231n.classifiers.rnn"),
+        solver=importlib.import_module("cs231n.captioning_solver"),
+    )
+
+
+def prerequisites_source(names: list[str]) -> str:
+    """A module holding only the named reference functions of rnn_layers (and its imports).
+
+    Inputs:
+    - names: Functions to keep; each one's own dependencies must be listed too
+
+    Returns:
+    - Python source of the module
+    """
+    tree = ast.parse(strip_markers((SOURCE / "cs231n" / "rnn_layers.py").read_text()))
+    kept = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        or (isinstance(node, ast.FunctionDef) and node.name in names)
+    ]
+    missing = set(names) - {node.name for node in kept if isinstance(node, ast.FunctionDef)}
+    if missing:
+        raise KeyError(f"no reference function {sorted(missing)}")
+    return ast.unparse(ast.Module(body=kept, type_ignores=[])) + "\n"

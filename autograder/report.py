@@ -1,0 +1,133 @@
+"""What the grader writes for people: feedback pages, grades.csv, the summary."""
+
+import csv
+import html
+import io
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from autograder.points import ITEMS, POINTS  # noqa: E402
+
+CSV_COLUMNS = ["student_id", *ITEMS, "total", "max_total", "status"]
+MAX_TOTAL = sum(POINTS.values())
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write text to path so that a crash leaves either the old or the new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
+def feedback_html(result: dict) -> str:
+    """A self-contained page: every autograded item's score and what to do about it.
+
+    Inputs:
+    - result: A student's result (student_id, scores, messages, problems, status)
+
+    Returns:
+    - The HTML text; everything that comes from a submission is escaped
+    """
+    rows = []
+    for item in ITEMS:
+        score = result["scores"].get(item, 0.0)
+        message = result["messages"].get(item, "")
+        mark = "pass" if score >= POINTS[item] else ("partial" if score > 0 else "fail")
+        rows.append(
+            f'<tr class="{mark}"><td><code>{item}</code></td>'
+            f"<td>{score:g} / {POINTS[item]:g}</td><td>{html.escape(message)}</td></tr>"
+        )
+    problems = "".join(f"<li>{html.escape(p)}</li>" for p in result["problems"])
+    problems_block = f"<h2>Problems with the submission</h2><ul>{problems}</ul>" if problems else ""
+    total = sum(result["scores"].get(item, 0.0) for item in ITEMS)
+    student = html.escape(result["student_id"])
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Feedback for {student}</title>
+<style>
+body {{ font-family: sans-serif; max-width: 60em; margin: 2em auto; }}
+table {{ border-collapse: collapse; width: 100%; }}
+td, th {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }}
+tr.pass td:nth-child(2) {{ background: #dfd; }}
+tr.partial td:nth-child(2) {{ background: #ffd; }}
+tr.fail td:nth-child(2) {{ background: #fdd; }}
+</style></head><body>
+<h1>Captioning assignment: feedback for {student}</h1>
+<p>Autograded score: <b>{total:g} / {MAX_TOTAL:g}</b>. Inline questions are graded by hand
+and are not included here.</p>
+{problems_block}
+<table><tr><th>item</th><th>score</th><th>what the hidden checks found</th></tr>
+{"".join(rows)}
+</table></body></html>
+"""
+
+
+def csv_row(result: dict) -> dict:
+    scores = {item: result["scores"].get(item, 0.0) for item in ITEMS}
+    return {
+        "student_id": result["student_id"],
+        **{item: f"{score:g}" for item, score in scores.items()},
+        "total": f"{sum(scores.values()):g}",
+        "max_total": f"{MAX_TOTAL:g}",
+        "status": result["status"],
+    }
+
+
+def grades_csv(results: list[dict]) -> str:
+    """grades.csv: one row per student (sorted by id), one column per item, then totals."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for result in sorted(results, key=lambda r: r["student_id"]):
+        writer.writerow(csv_row(result))
+    return buffer.getvalue()
+
+
+def pass_rates(results: list[dict]) -> dict[str, float]:
+    """Fraction of students with full marks on each item."""
+    if not results:
+        return {item: 0.0 for item in ITEMS}
+    return {
+        item: sum(r["scores"].get(item, 0.0) >= POINTS[item] for r in results) / len(results)
+        for item in ITEMS
+    }
+
+
+def summary_text(results: list[dict]) -> str:
+    """Score table (one line per student) and per-item pass rates, for the terminal."""
+    width = max([len("student"), *(len(r["student_id"]) for r in results)])
+    lines = [f"{'student':<{width}}  {'total':>11}  status"]
+    for result in sorted(results, key=lambda r: r["student_id"]):
+        total = sum(result["scores"].get(item, 0.0) for item in ITEMS)
+        lines.append(
+            f"{result['student_id']:<{width}}  {total:>5g} / {MAX_TOTAL:<3g}  {result['status']}"
+        )
+    lines.append("")
+    lines.append("pass rate per item (full marks):")
+    for item, rate in pass_rates(results).items():
+        lines.append(f"  {item:<24} {rate:6.0%}")
+    return "\n".join(lines)
+
+
+def summary_plot(results: list[dict], path: Path) -> None:
+    """summary.png: the distribution of totals and the pass rate of every item."""
+    totals = [sum(r["scores"].get(item, 0.0) for item in ITEMS) for r in results]
+    rates = pass_rates(results)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    left.hist(totals, bins=min(20, max(5, len(totals))), range=(0, MAX_TOTAL), color="#4c72b0")
+    left.set_xlabel(f"autograded total (out of {MAX_TOTAL:g})")
+    left.set_ylabel("students")
+    left.set_title(f"Score distribution ({len(results)} submissions)")
+    right.barh(list(rates)[::-1], [100 * v for v in rates.values()][::-1], color="#55a868")
+    right.set_xlim(0, 100)
+    right.set_xlabel("% of students with full marks")
+    right.set_title("Pass rate per item")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,145 @@
+"""Lay out a sandbox job, run it in a limited child process, read back its results.
+
+The child is `python -I runner.py JOB_DIR` in a fresh session, with a scrubbed
+environment: no PYTHONPATH (a reference package there would shadow the student's),
+one BLAS thread, its working directory the job directory.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from autograder.checks.compare import CaseResult
+from autograder.sandbox.limits import Limits
+
+HERE = Path(__file__).resolve().parent
+PROBES = HERE.parent / "checks" / "probes.py"
+STATUS_LIMIT = 100_000
+# Variables the child keeps: locale, and the OpenBLAS settings some CPUs need to be correct.
+KEPT_VARIABLES = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def write_job(
+    job_dir: Path,
+    package_dir: Path,
+    items: dict[str, list[dict]],
+    prerequisites: dict[str, list[str]] | None = None,
+    prerequisites_source: str | None = None,
+) -> None:
+    """Write the inputs, the probes and job.json for the runner.
+
+    Inputs:
+    - job_dir: Empty directory for the job
+    - package_dir: Directory holding the student's `cs231n` package
+    - items: Map from item name to its list of cases (name -> array)
+    - prerequisites: Map from item name to the reference functions to swap in
+    - prerequisites_source: Text of the module that holds those functions
+    """
+    job_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(HERE / "runner.py", job_dir / "runner.py")
+    shutil.copy(PROBES, job_dir / "probes.py")
+    if prerequisites_source is not None:
+        (job_dir / "prerequisites.py").write_text(prerequisites_source)
+    entries = []
+    for item, cases in items.items():
+        names = []
+        for index, case in enumerate(cases):
+            case_dir = job_dir / "inputs" / item / f"case{index}"
+            case_dir.mkdir(parents=True, exist_ok=True)
+            for name, value in case.items():
+                np.save(case_dir / f"{name}.npy", value, allow_pickle=False)
+            names.append(f"case{index}")
+        wanted = (prerequisites or {}).get(item, [])
+        entries.append({"item": item, "cases": names, "prerequisites": wanted})
+    job = {"package_dir": str(package_dir), "items": entries}
+    (job_dir / "job.json").write_text(json.dumps(job))
+
+
+def child_environment(job_dir: Path) -> dict[str, str]:
+    env = {name: os.environ[name] for name in KEPT_VARIABLES if name in os.environ}
+    env.update(
+        PATH=os.defpath,
+        HOME=str(job_dir),
+        TMPDIR=str(job_dir),
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        MPLBACKEND="Agg",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+def run_job(job_dir: Path, limits: Limits) -> str | None:
+    """Run the runner on a prepared job; None if it finished, else what went wrong."""
+    with open(job_dir / "stderr.txt", "wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-I", str(job_dir / "runner.py"), str(job_dir)],
+            cwd=job_dir,
+            env=child_environment(job_dir),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+            preexec_fn=limits.apply,
+        )
+        try:
+            returncode = process.wait(timeout=limits.wall_seconds)
+        except subprocess.TimeoutExpired:
+            returncode = None
+        finally:
+            kill_group(process)
+    if returncode is None:
+        return f"timed out after {limits.wall_seconds:.0f} s"
+    if returncode < 0:
+        name = signal.Signals(-returncode).name
+        if name == "SIGXCPU":
+            return f"used more than {limits.cpu_seconds} s of CPU time"
+        return f"crashed ({name})"
+    if returncode != 0:
+        return f"stopped the grading process (exit code {returncode})"
+    return None
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """Kill the child and anything it started."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def item_finished(job_dir: Path, item: str) -> bool:
+    return (job_dir / "outputs" / item / "done").is_file()
+
+
+def read_case(case_dir: Path, expected_names: list[str]) -> CaseResult:
+    """Read one case back, believing nothing: bad files become a broken result."""
+    status_path = case_dir / "status.json"
+    try:
+        if status_path.stat().st_size > STATUS_LIMIT:
+            raise ValueError("status too large")
+        status = json.loads(status_path.read_text())
+        error = status["error"]
+        types = {str(k): str(v) for k, v in dict(status["types"]).items()}
+        modified = [str(name) for name in list(status["modified"])]
+        if error is not None and not isinstance(error, str):
+            raise ValueError("bad error field")
+    except (OSError, ValueError, KeyError, TypeError):
+        return CaseResult(error="GradingError: no readable result (did your code exit early?)")
+    arrays = {}
+    for name in expected_names:
+        path = case_dir / f"{name}.npy"
+        if name in types and path.is_file():
+            try:
+                arrays[name] = np.load(path, allow_pickle=False)
+            except (OSError, ValueError):
+                types[name] = "unreadable value"
+    return CaseResult(error=error, types=types, modified=modified, arrays=arrays)

@@ -1,0 +1,144 @@
+"""Read student submissions (LMS zips or folders) without trusting them.
+
+Only the student-edited files are taken from a submission, by exact relative
+path (a single top-level folder around them, as LMS exports make, is allowed).
+Nothing is extracted: each wanted file is read, size-capped, straight from the
+zip or folder, so `../` paths, absolute paths, symlinks and zip bombs cannot
+write anything or exhaust memory.
+"""
+
+import os
+import re
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import nbformat
+
+from autograder.paths import NOTEBOOKS, STUDENT_MODULES
+
+STUDENT_FILES = tuple(f"notebooks/{name}" for name in NOTEBOOKS) + STUDENT_MODULES
+MAX_FILE_BYTES = 20 << 20
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
+
+
+@dataclass
+class Submission:
+    """The student-edited files of one submission, and what was wrong with it."""
+
+    student_id: str
+    files: dict[str, bytes] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def find_submissions(folder: Path) -> list[tuple[str, Path]]:
+    """(student_id, path) of every `<id>.zip` or `<id>/` entry, sorted by id.
+
+    Entries whose name is not a plausible student id are skipped with a warning.
+    """
+    entries = []
+    for path in sorted(Path(folder).iterdir()):
+        student_id = path.stem if path.suffix == ".zip" else path.name
+        if path.is_symlink() or not (path.is_dir() or path.suffix == ".zip"):
+            continue
+        if not STUDENT_ID.match(student_id):
+            print(f"skipping {path.name}: not a student id")
+            continue
+        entries.append((student_id, path))
+    return entries
+
+
+def _match(names: list[str], wanted: str) -> str | None:
+    """The member whose path is `wanted`, or `<one folder>/wanted`."""
+    for name in names:
+        parts = PurePosixPath(name).parts
+        if ".." in parts or name.startswith("/"):
+            continue
+        if name == wanted or (len(parts) >= 2 and "/".join(parts[1:]) == wanted):
+            return name
+    return None
+
+
+def _read_zip(path: Path, submission: Submission) -> None:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        submission.problems.append(f"{path.name} is not a readable zip file ({error})")
+        return
+    with archive:
+        infos = {info.filename: info for info in archive.infolist()}
+        for wanted in STUDENT_FILES:
+            name = _match(list(infos), wanted)
+            if name is None:
+                continue
+            info = infos[name]
+            if stat.S_ISLNK(info.external_attr >> 16):
+                submission.problems.append(f"{wanted} is a symbolic link; it was ignored")
+            elif info.file_size > MAX_FILE_BYTES:
+                submission.problems.append(f"{wanted} is larger than {MAX_FILE_BYTES >> 20} MB")
+            else:
+                with archive.open(info) as member:
+                    data = member.read(MAX_FILE_BYTES + 1)
+                if len(data) > MAX_FILE_BYTES:
+                    submission.problems.append(f"{wanted} is larger than {MAX_FILE_BYTES >> 20} MB")
+                else:
+                    submission.files[wanted] = data
+
+
+def _read_folder(path: Path, submission: Submission) -> None:
+    names = [  # os.walk does not follow symbolic links to folders
+        (Path(top) / name).relative_to(path).as_posix()
+        for top, _, files in os.walk(path)
+        for name in files
+    ]
+    for wanted in STUDENT_FILES:
+        name = _match(names, wanted)
+        if name is None:
+            continue
+        file = path / name
+        if file.is_symlink():
+            submission.problems.append(f"{wanted} is a symbolic link; it was ignored")
+        elif file.stat().st_size > MAX_FILE_BYTES:
+            submission.problems.append(f"{wanted} is larger than {MAX_FILE_BYTES >> 20} MB")
+        else:
+            submission.files[wanted] = file.read_bytes()
+
+
+def _validate(submission: Submission) -> None:
+    """Drop files that cannot be used, saying why; note the missing ones."""
+    for wanted in STUDENT_FILES:
+        data = submission.files.get(wanted)
+        if data is None:
+            if not any(p.startswith(wanted) for p in submission.problems):
+                submission.problems.append(f"{wanted} is missing")
+            continue
+        try:
+            text = data.decode("utf-8")
+            if wanted.endswith(".ipynb"):
+                nbformat.reads(text, as_version=4)
+        except UnicodeDecodeError:
+            submission.problems.append(f"{wanted} is not UTF-8 text")
+            del submission.files[wanted]
+        except Exception:  # noqa: BLE001 - any parse failure means "not a notebook"
+            submission.problems.append(f"{wanted} is not a valid notebook (JSON)")
+            del submission.files[wanted]
+
+
+def read_submission(student_id: str, path: Path) -> Submission:
+    """Read and validate the student-edited files of one submission.
+
+    Inputs:
+    - student_id: The student's id
+    - path: `<id>.zip` or a folder `<id>/`
+
+    Returns:
+    - Submission with the usable files and a list of problems (empty if none)
+    """
+    submission = Submission(student_id)
+    if path.is_dir():
+        _read_folder(path, submission)
+    else:
+        _read_zip(path, submission)
+    _validate(submission)
+    return submission
