@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from autograder.sandbox.limits import Limits
 HERE = Path(__file__).resolve().parent
 PROBES = HERE.parent / "checks" / "probes.py"
 STATUS_LIMIT = 100_000
+POLL_SECONDS = 0.02
 # Variables the child keeps: locale, and the OpenBLAS settings some CPUs need to be correct.
 KEPT_VARIABLES = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
@@ -76,8 +78,17 @@ def child_environment(job_dir: Path) -> dict[str, str]:
     return env
 
 
-def run_job(job_dir: Path, limits: Limits) -> str | None:
-    """Run the runner on a prepared job; None if it finished, else what went wrong."""
+def run_job(
+    job_dir: Path, limits: Limits, item_seconds: dict[str, float] | None = None
+) -> str | None:
+    """Run the runner on a prepared job; None if it finished, else what went wrong.
+
+    Inputs:
+    - job_dir: A directory prepared by write_job
+    - limits: Limits of the whole process
+    - item_seconds: Wall seconds each item may take; the runner names the item it
+      is on in JOB_DIR/progress, and the process is killed when one overstays
+    """
     with open(job_dir / "stderr.txt", "wb") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-I", str(job_dir / "runner.py"), str(job_dir)],
@@ -90,13 +101,13 @@ def run_job(job_dir: Path, limits: Limits) -> str | None:
             preexec_fn=limits.apply,
         )
         try:
-            returncode = process.wait(timeout=limits.wall_seconds)
-        except subprocess.TimeoutExpired:
-            returncode = None
+            returncode, overstayed = watch(
+                process, job_dir, limits.wall_seconds, item_seconds or {}
+            )
         finally:
             kill_group(process)
-    if returncode is None:
-        return f"timed out after {limits.wall_seconds:.0f} s"
+    if overstayed is not None:
+        return f"timed out after {overstayed:.0f} s"
     if returncode < 0:
         name = signal.Signals(-returncode).name
         if name == "SIGXCPU":
@@ -105,6 +116,30 @@ def run_job(job_dir: Path, limits: Limits) -> str | None:
     if returncode != 0:
         return f"stopped the grading process (exit code {returncode})"
     return None
+
+
+def watch(
+    process: subprocess.Popen, job_dir: Path, wall_seconds: float, item_seconds: dict
+) -> tuple[int | None, float | None]:
+    """Wait for the process; (returncode, None), or (None, limit) once a limit is overstayed."""
+    start = time.monotonic()
+    current, since = None, start
+    while True:
+        try:
+            return process.wait(timeout=POLL_SECONDS), None
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.monotonic()
+        if now - start > wall_seconds:
+            return None, wall_seconds
+        try:
+            item = (job_dir / "progress").read_text()[:100]
+        except OSError:
+            item = None
+        if item != current:
+            current, since = item, now
+        if current in item_seconds and now - since > item_seconds[current]:
+            return None, item_seconds[current]
 
 
 def kill_group(process: subprocess.Popen) -> None:
