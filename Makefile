@@ -7,8 +7,6 @@ DATA_DIR := data/shapes_captioning
 DATA_STAMP := $(DATA_DIR)/.complete
 SOLUTION := build/solution
 export CS231N_DATA_DIR := $(CURDIR)/$(DATA_DIR)
-# BLAS threads: one per core is the fastest for the small matrices of this assignment.
-export OMP_NUM_THREADS ?= 2
 
 SUBMISSIONS ?= build/examples
 OUT ?= build/grading

@@ -9,6 +9,10 @@ import os
 import sys
 from pathlib import Path
 
+# Tiny matrices: one BLAS thread is fastest and immune to a busy machine (set
+# before numpy is imported; notebook kernels started by the tests inherit it).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 REPO = Path(__file__).resolve().parents[1]
 SOLUTION_DIR = REPO / "build" / "solution"
 

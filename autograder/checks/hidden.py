@@ -17,6 +17,7 @@ from autograder.checks.cases import hidden_cases
 from autograder.checks.compare import CaseResult
 from autograder.checks.items import PREREQUISITES, SECONDS, judge
 from autograder.checks.overfit import evaluate, overfit_case
+from autograder.paths import DATA_DIR
 from autograder.points import ITEMS, POINTS
 from autograder.reference import prerequisites_source, reference_modules
 from autograder.sandbox.limits import Limits
@@ -45,7 +46,7 @@ class HiddenChecks:
         if data is None:
             from cs231n.coco_utils import load_coco_data  # the reference package's copy
 
-            data = load_coco_data()
+            data = load_coco_data(base_dir=DATA_DIR)
         self.cases = {}
         self.expected = {}
         for item in ITEMS:

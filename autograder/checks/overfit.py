@@ -15,7 +15,7 @@ from autograder.reference import reference_modules
 NUM_IMAGES = 40
 SEED = 23_1126
 SETTINGS = {
-    "rnn": {"hidden_dim": 128, "wordvec_dim": 64, "learning_rate": 1e-2, "lr_decay": 0.95},
+    "rnn": {"hidden_dim": 128, "wordvec_dim": 64, "learning_rate": 1e-2, "lr_decay": 0.99},
     "lstm": {"hidden_dim": 128, "wordvec_dim": 64, "learning_rate": 1e-2, "lr_decay": 0.995},
 }
 BATCH_SIZE, NUM_EPOCHS = 20, 60

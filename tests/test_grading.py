@@ -1,0 +1,179 @@
+"""Batch grading end to end: nbgrader course, trusted verdicts, CSV, feedback, reruns."""
+
+import csv
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.course import ASSIGNMENT, grading_config
+from autograder.examples import write_examples
+from autograder.grading import grade_all
+from autograder.points import ITEMS, POINTS
+from autograder.report import MAX_TOTAL
+
+LSTM_LAYERS = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]
+# What each example deserves (see autograder/examples.py):
+# - partial: LSTM layers are stubs; the model items keep their points with the
+#   reference LSTM layers swapped in.
+# - buggy: gate order i, f, g, o costs the LSTM step items only (the loops and the
+#   LSTM model items are right with reference steps); the loss averaged over words
+#   costs both loss items; sampling and overfitting do not depend on the loss scale.
+EXPECTED_LOST = {
+    "reference": [],
+    "stubs": list(ITEMS),
+    "partial": LSTM_LAYERS,
+    "buggy": ["lstm_step_forward", "lstm_step_backward", "loss_rnn", "loss_lstm"],
+}
+
+
+def expected_row(student: str) -> dict:
+    return {item: 0.0 if item in EXPECTED_LOST[student] else POINTS[item] for item in ITEMS}
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> tuple[Path, Path]:
+    submissions = tmp_path_factory.mktemp("submissions")
+    write_examples(submissions)
+    out = tmp_path_factory.mktemp("out")
+    grade_all(submissions, out, jobs=2)
+    return submissions, out
+
+
+def test_examples_score_exactly_what_they_deserve(graded):
+    _, out = graded
+    rows = {row["student_id"]: row for row in read_csv(out / "grades.csv")}
+    assert sorted(rows) == sorted(EXPECTED_LOST)
+    for student, row in rows.items():
+        assert {item: float(row[item]) for item in ITEMS} == expected_row(student), student
+        assert float(row["total"]) == sum(expected_row(student).values())
+        assert float(row["max_total"]) == MAX_TOTAL
+        assert row["status"] == "ok"
+
+
+def test_csv_columns_and_outputs(graded):
+    _, out = graded
+    header = (out / "grades.csv").read_text().splitlines()[0].split(",")
+    assert header == ["student_id", *ITEMS, "total", "max_total", "status"]
+    assert (out / "summary.png").stat().st_size > 10_000
+    assert sorted(p.stem for p in (out / "feedback").glob("*.html")) == sorted(EXPECTED_LOST)
+
+
+def test_feedback_is_actionable_and_leaks_nothing(graded):
+    _, out = graded
+    page = (out / "feedback" / "buggy.html").read_text()
+    assert "loss_rnn" in page and "divide by N" in page
+    for student in EXPECTED_LOST:
+        page = (out / "feedback" / f"{student}.html").read_text()
+        for secret in ("BEGIN HIDDEN", "BEGIN SOLUTION", "Traceback", "autograder/", str(out)):
+            assert secret not in page, (student, secret)
+
+
+def test_gradebook_holds_the_trusted_scores(graded):
+    from nbgrader.api import Gradebook
+
+    _, out = graded
+    db_url = grading_config(out / "course", out / "course" / "verdicts").CourseDirectory.db_url
+    with Gradebook(db_url) as gradebook:
+        submission = gradebook.find_submission(ASSIGNMENT, "partial")
+        grades = {g.name: g for nb in submission.notebooks for g in nb.grades}
+        assert grades["lstm_forward"].score == 0
+        assert grades["loss_lstm"].score == POINTS["loss_lstm"]
+        assert not any(grades[item].needs_manual_grade for item in ITEMS)
+
+
+def test_rerun_skips_graded_students_and_force_regrades(graded, tmp_path):
+    submissions, out = graded
+    before = (out / "grades.csv").read_text()
+    # The stub student hands in the reference modules; without --force nothing changes.
+    fixed = tmp_path / "stubs.zip"
+    shutil.copy(submissions / "reference.zip", fixed)
+    work = tmp_path / "subs"
+    shutil.copytree(submissions, work)
+    shutil.copy(fixed, work / "stubs.zip")
+    grade_all(work, out, jobs=1)
+    assert (out / "grades.csv").read_text() == before
+    grade_all(work, out, jobs=1, force=True)
+    rows = {row["student_id"]: row for row in read_csv(out / "grades.csv")}
+    assert float(rows["stubs"]["total"]) == MAX_TOTAL
+    grade_all(submissions, out, jobs=1, force=True)  # back to the module's state
+    assert (out / "grades.csv").read_text() == before
+
+
+def zip_with(path: Path, files: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+
+
+def reference_files(submissions: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(submissions / "reference.zip") as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def notebook_bytes(nb) -> bytes:
+    return nbformat.writes(nb).encode()
+
+
+def test_nbgrader_holes_and_broken_notebooks(graded, tmp_path):
+    submissions, _ = graded
+    ref = reference_files(submissions)
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    with zipfile.ZipFile(submissions / "stubs.zip") as archive:
+        stubs = {name: archive.read(name) for name in archive.namelist()}
+    rnn_nb = "notebooks/RNN_Captioning.ipynb"
+    lstm_nb = "notebooks/LSTM_Captioning.ipynb"
+
+    # Stub code, test cells tagged skip-execution, numpy monkeypatched in the notebook.
+    cheat = nbformat.reads(stubs[rnn_nb].decode(), as_version=4)
+    for cell in cheat.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.metadata["tags"] = ["skip-execution"]
+    cheat.cells.insert(
+        0, nbformat.v4.new_code_cell("import numpy as np\nnp.allclose = lambda *a, **k: True")
+    )
+    patched_layers = stubs["cs231n/rnn_layers.py"] + b"\nnp.allclose = lambda *a, **k: True\n"
+    zip_with(
+        tmp_path / "cheater.zip",
+        {**stubs, rnn_nb: notebook_bytes(cheat), "cs231n/rnn_layers.py": patched_layers},
+    )
+
+    # The reference code with every grade cell deleted from the notebooks.
+    deleted = {}
+    for name in (rnn_nb, lstm_nb):
+        nb = nbformat.reads(ref[name].decode(), as_version=4)
+        nb.cells = [c for c in nb.cells if not c.metadata.get("nbgrader", {}).get("grade")]
+        deleted[name] = notebook_bytes(nb)
+    zip_with(folder / "deleter.zip", {**ref, **deleted})
+
+    # The reference code with one notebook missing and the other not JSON, in a folder
+    # wrapped in one top-level directory as LMS exports do.
+    zip_with(
+        tmp_path / "broken.zip",
+        {f"captioning/{k}": v for k, v in ref.items() if k != lstm_nb}
+        | {f"captioning/{rnn_nb}": b"{not json"},
+    )
+
+    out = tmp_path / "out"
+    grade_all(folder, out, jobs=1)
+    rows = {row["student_id"]: row for row in read_csv(out / "grades.csv")}
+    assert float(rows["cheater"]["total"]) == 0
+    assert float(rows["deleter"]["total"]) == MAX_TOTAL
+    assert float(rows["broken"]["total"]) == MAX_TOTAL
+    assert rows["broken"]["status"] == (
+        f"{rnn_nb} is not a valid notebook (JSON); {lstm_nb} is missing"
+    )
+    result = json.loads((out / "results" / "broken.json").read_text())
+    assert result["problems"] == [
+        f"{rnn_nb} is not a valid notebook (JSON)",
+        f"{lstm_nb} is missing",
+    ]
