@@ -71,6 +71,22 @@ def grade(args) -> int:
     return 0
 
 
+def gradescope(args) -> int:
+    from autograder.gradescope import build_bundle
+
+    print(f"wrote {build_bundle(args.out)}")
+    return 0
+
+
+def gradescope_run(args) -> int:
+    from autograder.gradescope import run
+
+    results = run(args.root.resolve())
+    total = sum(test["score"] for test in results["tests"])
+    print(f"wrote {args.root / 'results' / 'results.json'}: {total:g} points")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
@@ -100,6 +116,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--force", action="store_true", help="regrade students graded before")
     p.set_defaults(run=grade)
+    p = commands.add_parser("gradescope", help="write the Gradescope autograder bundle")
+    p.add_argument("--out", type=Path, default=Path("dist") / "gradescope-autograder.zip")
+    p.set_defaults(run=gradescope)
+    p = commands.add_parser("gradescope-run", help="(on Gradescope) grade one submission")
+    p.add_argument("--root", type=Path, default=Path("/autograder"))
+    p.set_defaults(run=gradescope_run)
     args = parser.parse_args(argv)
     return args.run(args)
 

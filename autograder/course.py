@@ -8,6 +8,7 @@ every course here is configured explicitly, with absolute paths.
 import os
 import secrets
 import sysconfig
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -31,6 +32,8 @@ ASSIGNMENT = "captioning"
 # nbgrader runs the `alembic` command by name when it opens a gradebook: put the
 # scripts of the environment nbgrader is installed in first on PATH.
 os.environ["PATH"] = os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])
+# nbgrader 0.9.6 triggers this SQLAlchemy warning on every autograde; it is harmless.
+warnings.filterwarnings("ignore", message=".*not in session, add operation along.*")
 
 
 def nbgrader_config(root: Path) -> Config:

@@ -22,7 +22,6 @@ from tqdm import tqdm
 
 from autograder.checks.hidden import HiddenChecks
 from autograder.course import ASSIGNMENT, autograde, build_course, read_scores, remove_submission
-from autograder.paths import REPO, STUDENT_MODULES
 from autograder.points import ITEMS
 from autograder.report import (
     feedback_html,
@@ -31,7 +30,13 @@ from autograder.report import (
     summary_text,
     write_atomically,
 )
-from autograder.submissions import STUDENT_FILES, find_submissions, read_submission
+from autograder.submissions import (
+    STUDENT_FILES,
+    find_submissions,
+    read_submission,
+    student_file,
+    student_package,
+)
 
 _worker = None
 
@@ -55,19 +60,11 @@ class Worker:
         submitted = self.course / "submitted" / submission.student_id / ASSIGNMENT
         if submitted.parent.exists():
             shutil.rmtree(submitted.parent)
-        package = work / "package"
-        shutil.copytree(
-            REPO / "cs231n", package / "cs231n", ignore=shutil.ignore_patterns("__pycache__")
-        )
         for relative in STUDENT_FILES:
-            release_copy = REPO / relative
-            data = submission.files.get(relative, release_copy.read_bytes())
             target = submitted / relative.removeprefix("notebooks/")
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            if relative in STUDENT_MODULES:
-                (package / relative).write_bytes(data)
-        return package
+            target.write_bytes(student_file(submission, relative))
+        return student_package(submission, work / "package")
 
     def grade(self, student_id: str, path: Path) -> dict:
         """Grade one submission; always returns a result (errors go into its status)."""

@@ -9,6 +9,7 @@ write anything or exhaust memory.
 
 import os
 import re
+import shutil
 import stat
 import zipfile
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from autograder.paths import NOTEBOOKS, STUDENT_MODULES
+from autograder.paths import NOTEBOOKS, REPO, STUDENT_MODULES
 
 STUDENT_FILES = tuple(f"notebooks/{name}" for name in NOTEBOOKS) + STUDENT_MODULES
 MAX_FILE_BYTES = 20 << 20
@@ -142,3 +143,27 @@ def read_submission(student_id: str, path: Path) -> Submission:
         _read_zip(path, submission)
     _validate(submission)
     return submission
+
+
+def student_file(submission: Submission, relative: str) -> bytes:
+    """A student-edited file of the submission, or its release copy if unusable."""
+    return submission.files.get(relative, (REPO / relative).read_bytes())
+
+
+def student_package(submission: Submission, folder: Path) -> Path:
+    """The package the hidden checks run on: every provided file from the release,
+    the student-edited modules from the submission (release stubs if missing).
+
+    Inputs:
+    - submission: A read submission
+    - folder: Empty directory that receives `cs231n/`
+
+    Returns:
+    - folder (the directory to put on the sandbox's path)
+    """
+    shutil.copytree(
+        REPO / "cs231n", folder / "cs231n", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for relative in STUDENT_MODULES:
+        (folder / relative).write_bytes(student_file(submission, relative))
+    return folder

@@ -143,7 +143,7 @@ def test_nbgrader_holes_and_broken_notebooks(graded, tmp_path):
     )
     patched_layers = stubs["cs231n/rnn_layers.py"] + b"\nnp.allclose = lambda *a, **k: True\n"
     zip_with(
-        tmp_path / "cheater.zip",
+        folder / "cheater.zip",
         {**stubs, rnn_nb: notebook_bytes(cheat), "cs231n/rnn_layers.py": patched_layers},
     )
 
@@ -158,7 +158,7 @@ def test_nbgrader_holes_and_broken_notebooks(graded, tmp_path):
     # The reference code with one notebook missing and the other not JSON, in a folder
     # wrapped in one top-level directory as LMS exports do.
     zip_with(
-        tmp_path / "broken.zip",
+        folder / "broken.zip",
         {f"captioning/{k}": v for k, v in ref.items() if k != lstm_nb}
         | {f"captioning/{rnn_nb}": b"{not json"},
     )
