@@ -13,7 +13,7 @@ OUT ?= build/grading
 JOBS ?= 1
 FORCE ?=
 
-.PHONY: setup data release solution test lint demo examples grade bench lock clean
+.PHONY: setup data release solution test lint demo examples grade gradescope check submit bench lock clean
 
 setup: $(SETUP_STAMP)  ## create .venv and install the pinned packages
 
@@ -51,6 +51,15 @@ examples: $(SETUP_STAMP)  ## write the example submissions to build/examples
 
 grade: data solution  ## grade SUBMISSIONS=folder into OUT=folder [JOBS=N] [FORCE=1]
 	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(if $(FORCE),--force)
+
+gradescope: $(SETUP_STAMP)  ## write dist/gradescope-autograder.zip
+	$(PY) -m autograder gradescope --out dist/gradescope-autograder.zip
+
+check: $(SETUP_STAMP)  ## (students) run the public checks from the terminal
+	$(PY) -m cs231n.selfcheck
+
+submit: $(SETUP_STAMP)  ## (students) validate your work and write submission.zip
+	$(PY) -m cs231n.submit
 
 bench: data solution  ## LSTM and training-step timings against baselines
 	$(PY) bench/bench_lstm.py

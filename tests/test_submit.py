@@ -1,0 +1,174 @@
+"""`python -m cs231n.submit` on small fixture kits: what it accepts, warns about and refuses."""
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.paths import BUILD, REPO
+from autograder.submissions import STUDENT_FILES, read_submission
+from cs231n import submit
+
+SOLUTION = BUILD / "solution"
+
+
+def notebook(executed: bool = True, answer: str = "The gradient vanishes.") -> str:
+    """A small valid notebook: a code cell (run or not) and an nbgrader answer cell."""
+    code = nbformat.v4.new_code_cell("1 + 1", execution_count=1 if executed else None)
+    if executed:
+        code.outputs = [
+            nbformat.v4.new_output("execute_result", data={"text/plain": "2"}, execution_count=1)
+        ]
+    question = nbformat.v4.new_markdown_cell(
+        answer, metadata={"nbgrader": {"grade_id": "inline_question_1", "solution": True}}
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title"), code, question])
+    return nbformat.writes(nb)
+
+
+@pytest.fixture
+def kit(tmp_path: Path) -> Path:
+    """A student's kit with the solved package and two small executed notebooks."""
+    if not (SOLUTION / "cs231n").is_dir():
+        subprocess.run(
+            [sys.executable, "-m", "autograder", "solution", "--out", str(SOLUTION)],
+            cwd=REPO,
+            check=True,
+        )
+    root = tmp_path / "kit"
+    shutil.copytree(
+        SOLUTION / "cs231n", root / "cs231n", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (root / "notebooks").mkdir()
+    for relative in submit.NOTEBOOKS:
+        (root / relative).write_text(notebook())
+    return root
+
+
+def run_submit(root: Path, capsys, *args: str) -> tuple[int, list[str]]:
+    """Run the tool on root; return its exit status and printed lines."""
+    status = submit.main(["--root", str(root), *args])
+    return status, capsys.readouterr().out.splitlines()
+
+
+def zipped(root: Path) -> list[str]:
+    with zipfile.ZipFile(root / "submission.zip") as archive:
+        return sorted(archive.namelist())
+
+
+def test_the_tool_zips_exactly_the_files_the_grader_reads():
+    assert sorted(submit.STUDENT_FILES) == sorted(STUDENT_FILES)
+    assert submit.ROOT == Path(submit.__file__).resolve().parents[1]
+
+
+def test_a_good_kit_gives_a_zip_in_the_graders_layout(kit: Path, capsys):
+    status, lines = run_submit(kit, capsys)
+    assert status == 0
+    assert not [line for line in lines if line.startswith(("ERROR", "WARNING"))], lines
+    assert f"0 error(s), 0 warning(s). Wrote {kit / 'submission.zip'}:" in lines
+    assert zipped(kit) == sorted(STUDENT_FILES)
+    submission = read_submission("student", kit / "submission.zip")
+    assert submission.problems == []
+    assert sorted(submission.files) == sorted(STUDENT_FILES)
+
+
+def test_a_missing_notebook_is_an_error_and_no_zip_is_written(kit: Path, capsys):
+    (kit / "notebooks" / "LSTM_Captioning.ipynb").unlink()
+    status, lines = run_submit(kit, capsys)
+    assert status == 1
+    assert any(
+        line.startswith("ERROR    notebooks/LSTM_Captioning.ipynb is missing") for line in lines
+    )
+    assert not (kit / "submission.zip").exists()
+
+
+def test_force_zips_what_there_is_but_still_exits_with_1(kit: Path, capsys):
+    (kit / "notebooks" / "LSTM_Captioning.ipynb").unlink()
+    status, _ = run_submit(kit, capsys, "--force")
+    assert status == 1
+    assert len(zipped(kit)) == 3
+
+
+def test_a_syntax_error_is_an_error_naming_its_line(kit: Path, capsys):
+    module = kit / "cs231n" / "classifiers" / "rnn.py"
+    lines_before = len(module.read_text().splitlines())
+    with open(module, "a") as handle:
+        handle.write("\ndef broken(:\n    pass\n")
+    status, lines = run_submit(kit, capsys)
+    assert status == 1
+    expected = (
+        "ERROR    cs231n/classifiers/rnn.py does not import: SyntaxError: invalid syntax "
+        f"(cs231n/classifiers/rnn.py, line {lines_before + 2})"
+    )
+    assert expected in lines
+    assert not (kit / "submission.zip").exists()
+
+
+def test_a_module_that_never_finishes_importing_is_an_error(kit: Path, capsys, monkeypatch):
+    monkeypatch.setattr(submit, "IMPORT_TIMEOUT", 1)
+    with open(kit / "cs231n" / "rnn_layers.py", "a") as handle:
+        handle.write("\nwhile True:\n    pass\n")
+    status, lines = run_submit(kit, capsys)
+    assert status == 1
+    assert "ERROR    cs231n/rnn_layers.py did not finish importing within 1 s" in lines[1]
+
+
+def test_an_unexecuted_notebook_is_a_warning_and_the_zip_is_written(kit: Path, capsys):
+    (kit / "notebooks" / "RNN_Captioning.ipynb").write_text(notebook(executed=False))
+    status, lines = run_submit(kit, capsys)
+    assert status == 0
+    warnings = [line for line in lines if line.startswith("WARNING")]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("WARNING  notebooks/RNN_Captioning.ipynb was never run")
+    assert zipped(kit) == sorted(STUDENT_FILES)
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        ('{"cells": [', "is not valid JSON (line 1, column 12: Expecting value)"),
+        ("[1, 2]", "is valid JSON but not a Jupyter notebook"),
+    ],
+)
+def test_a_broken_notebook_is_an_error(kit: Path, capsys, content: str, error: str):
+    (kit / "notebooks" / "LSTM_Captioning.ipynb").write_text(content)
+    status, lines = run_submit(kit, capsys)
+    assert status == 1
+    assert any(
+        line.startswith(f"ERROR    notebooks/LSTM_Captioning.ipynb {error}") for line in lines
+    )
+    assert not (kit / "submission.zip").exists()
+
+
+def test_stubs_and_unanswered_questions_are_warnings(kit: Path, capsys):
+    for relative in submit.MODULES:
+        shutil.copyfile(REPO / relative, kit / relative)
+    (kit / "notebooks" / "LSTM_Captioning.ipynb").write_text(notebook(answer="YOUR ANSWER HERE"))
+    status, lines = run_submit(kit, capsys)
+    assert status == 0
+    assert (
+        'WARNING  notebooks/LSTM_Captioning.ipynb: inline questions still say "YOUR ANSWER HERE": '
+        "inline_question_1"
+    ) in lines
+    assert (
+        "WARNING  still raise NotImplementedError: rnn_step_forward, rnn_forward, "
+        "word_embedding_forward, lstm_step_forward, lstm_forward, CaptioningRNN.loss, "
+        "CaptioningRNN.sample"
+    ) in lines
+    assert zipped(kit) == sorted(STUDENT_FILES)
+
+
+def test_failing_self_checks_are_a_warning(kit: Path, capsys):
+    with open(kit / "cs231n" / "rnn_layers.py", "a") as handle:
+        handle.write("\n\ndef word_embedding_forward(x, W):\n    return W[x] * 2, (x, W.shape)\n")
+    status, lines = run_submit(kit, capsys)
+    assert status == 0
+    assert (
+        "WARNING  public self-checks that fail: word_embedding_forward, word_embedding_backward, "
+        "loss_rnn, loss_lstm, loss_gradients_rnn, loss_gradients_lstm "
+        "(run `python -m cs231n.selfcheck` for details)"
+    ) in lines
