@@ -3,7 +3,9 @@
 OUT/course      the nbgrader course (source, submitted, autograded, gradebook.db)
 OUT/results     one JSON per graded student (written last, atomically)
 OUT/feedback    one HTML page per student
-OUT/grades.csv  one row per student; OUT/summary.png
+OUT/grades.csv  one row per student, one column per autograded item
+OUT/canvas.csv  the same students' gradebook totals (manual grades included) for Canvas
+OUT/summary.png
 
 A student whose results file exists is skipped unless force is set, so a run that
 was interrupted (even by kill -9) resumes where it stopped. Workers are long-lived
@@ -22,6 +24,7 @@ from tqdm import tqdm
 
 from autograder.checks.hidden import HiddenChecks
 from autograder.course import ASSIGNMENT, autograde, build_course, read_scores, remove_submission
+from autograder.export import canvas_csv
 from autograder.points import ITEMS
 from autograder.report import (
     feedback_html,
@@ -130,6 +133,8 @@ def grade_all(submissions: Path, out: Path, jobs: int = 1, force: bool = False) 
     - The results of every student in the folder
     """
     out = Path(out).resolve()
+    for partial in out.glob("*/.*.partial"):  # left by a run that was killed mid-write
+        partial.unlink()
     entries = find_submissions(Path(submissions))
     build_course(out / "course")
     todo = [
@@ -152,7 +157,9 @@ def grade_all(submissions: Path, out: Path, jobs: int = 1, force: bool = False) 
         for student_id, _ in entries
     ]
     write_atomically(out / "grades.csv", grades_csv(results))
+    student_ids = [student_id for student_id, _ in entries]
+    write_atomically(out / "canvas.csv", canvas_csv(out / "course", student_ids))
     summary_plot(results, out / "summary.png")
     print(summary_text(results))
-    print(f"wrote {out / 'grades.csv'}, {out / 'summary.png'} and {out / 'feedback'}/")
+    print(f"wrote grades.csv, canvas.csv, summary.png and feedback/ in {out}")
     return results

@@ -67,6 +67,15 @@ def test_csv_columns_and_outputs(graded):
     assert sorted(p.stem for p in (out / "feedback").glob("*.html")) == sorted(EXPECTED_LOST)
 
 
+def test_canvas_export_comes_from_the_gradebook(graded):
+    _, out = graded
+    rows = list(csv.reader((out / "canvas.csv").read_text().splitlines()))
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Captioning"]
+    assert rows[1][0] == "Points Possible" and float(rows[1][5]) > MAX_TOTAL  # + inline questions
+    totals = {row[3]: float(row[5]) for row in rows[2:]}
+    assert totals == {student: sum(expected_row(student).values()) for student in EXPECTED_LOST}
+
+
 def test_feedback_is_actionable_and_leaks_nothing(graded):
     _, out = graded
     page = (out / "feedback" / "buggy.html").read_text()

@@ -1,0 +1,69 @@
+"""Parallel grading gives the same grades, and a killed run resumes cleanly."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.examples import write_examples
+from autograder.grading import grade_all
+from autograder.paths import REPO
+
+
+@pytest.fixture(scope="module")
+def submissions(tmp_path_factory) -> Path:
+    """Two copies of each example submission: eight students."""
+    examples = tmp_path_factory.mktemp("examples")
+    folder = tmp_path_factory.mktemp("submissions")
+    for path in write_examples(examples):
+        for copy in (1, 2):
+            shutil.copy(path, folder / f"{path.stem}{copy}.zip")
+    return folder
+
+
+def test_one_or_two_workers_give_the_same_grades(submissions, tmp_path):
+    grade_all(submissions, tmp_path / "one", jobs=1)
+    grade_all(submissions, tmp_path / "two", jobs=2)
+    one = (tmp_path / "one" / "grades.csv").read_text()
+    assert one == (tmp_path / "two" / "grades.csv").read_text()
+    assert len(one.splitlines()) == 1 + 8
+
+
+def test_kill_9_then_rerun_gives_the_clean_grades(submissions, tmp_path):
+    clean = tmp_path / "clean"
+    grade_all(submissions, clean, jobs=2)
+    out = tmp_path / "killed"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "autograder",
+            "grade",
+            str(submissions),
+            "--out",
+            str(out),
+            "--jobs",
+            "2",
+        ],
+        cwd=REPO,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 300
+    while not list((out / "results").glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    graded_before = len(list((out / "results").glob("*.json")))
+    assert 1 <= graded_before < 8, "the kill should land mid-batch"
+    assert not (out / "grades.csv").exists()
+
+    grade_all(submissions, out, jobs=2)
+    assert (out / "grades.csv").read_text() == (clean / "grades.csv").read_text()
+    assert not list(out.rglob(".*.partial"))
