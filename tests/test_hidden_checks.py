@@ -248,3 +248,19 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     for verdict in verdicts.values():
         assert str(REPO) not in verdict.message and "Traceback" not in verdict.message
         assert str(tmp_path) not in verdict.message
+
+
+def test_student_code_has_no_network(checks, tmp_path):
+    probe = """
+import socket
+
+
+def word_embedding_forward(x, W):
+    connection = socket.socket()
+    connection.settimeout(2)
+    if connection.connect_ex(("127.0.0.1", 9)) == 101:  # ENETUNREACH: no network at all
+        raise OSError("no network")
+    raise OSError("network reachable")
+"""
+    verdicts = grade(checks, tmp_path, layers_extra=probe)
+    assert "no network" in verdicts["word_embedding_forward"].message

@@ -1,10 +1,12 @@
 """Lay out a sandbox job, run it in a limited child process, read back its results.
 
-The child is `python -I runner.py JOB_DIR` in a fresh session, with a scrubbed
-environment: no PYTHONPATH (a reference package there would shadow the student's),
-one BLAS thread, its working directory the job directory.
+The child is `python -I runner.py JOB_DIR` in a fresh session and, where the machine
+allows it, an empty network namespace, with a scrubbed environment: no PYTHONPATH
+(a reference package there would shadow the student's), one BLAS thread, its
+working directory the job directory.
 """
 
+import functools
 import json
 import os
 import shutil
@@ -63,6 +65,26 @@ def write_job(
     (job_dir / "job.json").write_text(json.dumps(job))
 
 
+@functools.cache
+def network_isolation() -> list[str]:
+    """A command prefix that runs the child without network, if this machine allows it.
+
+    `unshare --net` gives the child an empty network namespace (needs root or user
+    namespaces). Where it is not available the sandbox runs with the network of the
+    machine, and the grader says so once.
+    """
+    try:
+        probe = subprocess.run(
+            ["unshare", "--net", "--", "true"], capture_output=True, timeout=10, check=False
+        )
+        if probe.returncode == 0:
+            return ["unshare", "--net", "--"]
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    print("warning: no network namespace available; student code runs with network access")
+    return []
+
+
 def child_environment(job_dir: Path) -> dict[str, str]:
     env = {name: os.environ[name] for name in KEPT_VARIABLES if name in os.environ}
     env.update(
@@ -91,7 +113,7 @@ def run_job(
     """
     with open(job_dir / "stderr.txt", "wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-I", str(job_dir / "runner.py"), str(job_dir)],
+            [*network_isolation(), sys.executable, "-I", str(job_dir / "runner.py"), str(job_dir)],
             cwd=job_dir,
             env=child_environment(job_dir),
             stdin=subprocess.DEVNULL,
