@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.paths import NOTEBOOKS, REPO, SOURCE, STUDENT_MODULES
-from autograder.stubs import solution_lines
+from autograder.stubs import region_lines
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 # Delimiters that must never survive into a student file.
@@ -20,31 +20,18 @@ MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", HIDDEN_BEGIN, HIDDEN_END)
 MIN_SECRET_LENGTH = 6
 
 
-def _hidden_test_lines(source: str) -> list[str]:
-    lines, inside = [], False
-    for line in source.splitlines():
-        marker = line.strip()
-        if marker == HIDDEN_BEGIN:
-            inside = True
-        elif marker == HIDDEN_END:
-            inside = False
-        elif inside and marker:
-            lines.append(marker)
-    return lines
-
-
 def secret_lines() -> set[str]:
     """Every answer and hidden-test line of the instructor sources."""
     secrets = set()
     for relative in STUDENT_MODULES:
-        secrets.update(solution_lines((SOURCE / relative).read_text()))
+        secrets.update(region_lines((SOURCE / relative).read_text()))
     for name in NOTEBOOKS:
         nb = nbformat.read(SOURCE / "notebooks" / name, as_version=4)
         for cell in nb.cells:
             if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "markdown":
                 secrets.update(line.strip() for line in cell.source.splitlines())
-            secrets.update(solution_lines(cell.source))
-            secrets.update(_hidden_test_lines(cell.source))
+            secrets.update(region_lines(cell.source))
+            secrets.update(region_lines(cell.source, HIDDEN_BEGIN, HIDDEN_END))
     return {line for line in secrets if len(line) >= MIN_SECRET_LENGTH}
 
 

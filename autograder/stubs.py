@@ -65,21 +65,22 @@ def strip_markers(text: str) -> str:
     )
 
 
-def solution_lines(text: str) -> list[str]:
-    """Every non-blank line inside a solution region, stripped of indentation.
+def region_lines(text: str, begin: str = BEGIN, end: str = END) -> list[str]:
+    """Every non-blank line between begin and end marker lines, stripped of indentation.
 
     Inputs:
-    - text: Source of an instructor module (or a notebook cell)
+    - text: Source of an instructor module or notebook cell
+    - begin, end: The marker lines (solution markers by default)
 
     Returns:
-    - The answer lines, in order
+    - The lines inside the regions, in order
     """
     lines, inside = [], False
     for line in text.splitlines():
         marker = line.strip()
-        if marker == BEGIN:
+        if marker == begin:
             inside = True
-        elif marker == END:
+        elif marker == end:
             inside = False
         elif inside and marker:
             lines.append(marker)
