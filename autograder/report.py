@@ -98,19 +98,35 @@ def pass_rates(results: list[dict]) -> dict[str, float]:
     }
 
 
-def summary_text(results: list[dict]) -> str:
-    """Score table (one line per student) and per-item pass rates, for the terminal."""
-    width = max([len("student"), *(len(r["student_id"]) for r in results)])
-    lines = [f"{'student':<{width}}  {'total':>11}  status"]
-    for result in sorted(results, key=lambda r: r["student_id"]):
-        total = sum(result["scores"].get(item, 0.0) for item in ITEMS)
+def summary_text(results: list[dict], max_columns: int = 8) -> str:
+    """Score table and per-item pass rates, for the terminal.
+
+    Up to max_columns students get one column each (every item's score); a larger
+    batch gets one line per student with the total.
+    """
+    ordered = sorted(results, key=lambda r: r["student_id"])
+    totals = {r["student_id"]: sum(r["scores"].get(i, 0.0) for i in ITEMS) for r in ordered}
+    lines = []
+    if len(ordered) <= max_columns:
+        width = max([10, *(len(r["student_id"]) for r in ordered)])
         lines.append(
-            f"{result['student_id']:<{width}}  {total:>5g} / {MAX_TOTAL:<3g}  {result['status']}"
+            f"{'item':<24} {'max':>4}  " + "  ".join(f"{r['student_id']:>{width}}" for r in ordered)
         )
+        for item in ITEMS:
+            cells = "  ".join(f"{r['scores'].get(item, 0.0):>{width}g}" for r in ordered)
+            lines.append(f"{item:<24} {POINTS[item]:>4g}  {cells}")
+        cells = "  ".join(f"{totals[r['student_id']]:>{width}g}" for r in ordered)
+        lines.append(f"{'total':<24} {MAX_TOTAL:>4g}  {cells}")
+        lines.extend(f"status of {r['student_id']}: {r['status']}" for r in ordered)
+        return "\n".join(lines)
+    width = max(len(r["student_id"]) for r in ordered)
+    lines.append(f"{'student':<{width}}  {'total':>11}  status")
+    for r in ordered:
+        total = totals[r["student_id"]]
+        lines.append(f"{r['student_id']:<{width}}  {total:>5g} / {MAX_TOTAL:<3g}  {r['status']}")
     lines.append("")
     lines.append("pass rate per item (full marks):")
-    for item, rate in pass_rates(results).items():
-        lines.append(f"  {item:<24} {rate:6.0%}")
+    lines.extend(f"  {item:<24} {rate:6.0%}" for item, rate in pass_rates(results).items())
     return "\n".join(lines)
 
 
