@@ -272,14 +272,13 @@ def main() -> None:
     print_table(rows)
     print_agreement(rows)
     print_targets(rows)
-    print(f"\nBenchmark time: {elapsed:.0f} s", end="")
+    footer = f"\nBenchmark time: {elapsed:.0f} s"
     if start_busy is not None and end_busy is not None:
         others = max(end_busy - start_busy - own_cpu, 0.0) / elapsed
-        cpus = os.cpu_count()
-        print(f"; other processes kept {others:.2f} of {cpus} CPUs busy meanwhile", end="")
+        footer += f"; other processes kept {others:.2f} of {os.cpu_count()} CPUs busy meanwhile"
         if others > 0.1:
-            print(" -- the times are inflated: run again on an idle machine", end="")
-    print()
+            footer += " -- the times are inflated: run again on an idle machine"
+    print(footer)
 
 
 if __name__ == "__main__":
