@@ -13,7 +13,7 @@ OUT ?= build/grading
 JOBS ?= 1
 FORCE ?=
 
-.PHONY: setup data release solution test lint demo examples grade gradescope check submit bench bench-grade lock clean
+.PHONY: setup data release solution test lint demo examples grade gradescope student-bundle check submit bench bench-grade lock clean
 
 setup: $(SETUP_STAMP)  ## create .venv and install the pinned packages
 
@@ -51,6 +51,9 @@ examples: $(SETUP_STAMP)  ## write the example submissions to build/examples
 
 grade: data solution  ## grade SUBMISSIONS=folder into OUT=folder [JOBS=N] [FORCE=1]
 	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(if $(FORCE),--force)
+
+student-bundle: $(SETUP_STAMP)  ## write dist/captioning-student.zip (what students get)
+	$(PY) -m autograder student-bundle --out dist/captioning-student.zip
 
 gradescope: $(SETUP_STAMP)  ## write dist/gradescope-autograder.zip
 	$(PY) -m autograder gradescope --out dist/gradescope-autograder.zip

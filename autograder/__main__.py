@@ -71,6 +71,13 @@ def grade(args) -> int:
     return 0
 
 
+def student_bundle(args) -> int:
+    from autograder.student_bundle import build_student_bundle
+
+    print(f"wrote {build_student_bundle(args.out)}")
+    return 0
+
+
 def gradescope(args) -> int:
     from autograder.gradescope import build_bundle
 
@@ -116,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--force", action="store_true", help="regrade students graded before")
     p.set_defaults(run=grade)
+    p = commands.add_parser("student-bundle", help="write the zip handed to students")
+    p.add_argument("--out", type=Path, default=Path("dist") / "captioning-student.zip")
+    p.set_defaults(run=student_bundle)
     p = commands.add_parser("gradescope", help="write the Gradescope autograder bundle")
     p.add_argument("--out", type=Path, default=Path("dist") / "gradescope-autograder.zip")
     p.set_defaults(run=gradescope)

@@ -34,6 +34,22 @@ def test_student_files_hold_no_answer_or_hidden_test():
     assert find_leaks(files) == []
 
 
+def test_student_bundle_holds_no_answer_and_no_instructor_file(tmp_path: Path):
+    import zipfile
+
+    from autograder.student_bundle import build_student_bundle
+
+    bundle = build_student_bundle(tmp_path / "student.zip")
+    with zipfile.ZipFile(bundle) as archive:
+        names = archive.namelist()
+        archive.extractall(tmp_path / "unpacked")
+    assert "captioning/cs231n/rnn_layers.py" in names
+    assert "captioning/notebooks/LSTM_Captioning.ipynb" in names
+    assert not any(name.startswith(("captioning/autograder", "captioning/tests")) for name in names)
+    unpacked = [p for p in (tmp_path / "unpacked").rglob("*") if p.is_file()]
+    assert find_leaks(unpacked) == []
+
+
 def test_leak_check_catches_a_leaked_answer(tmp_path: Path):
     answer = sorted(secret_lines())[0]
     leaky = tmp_path / "rnn_layers.py"
