@@ -74,7 +74,7 @@ def run(root: Path) -> dict:
     submission = read_submission("gradescope", root / "submission")
     with tempfile.TemporaryDirectory() as work:
         package = student_package(submission, Path(work) / "package")
-        verdicts = HiddenChecks().grade(package, Path(work) / "checks")
+        verdicts = HiddenChecks(private_roots=[root]).grade(package, Path(work) / "checks")
     results = results_json(verdicts, submission.problems, time.perf_counter() - start)
     (root / "results").mkdir(parents=True, exist_ok=True)
     (root / "results" / "results.json").write_text(json.dumps(results, indent=1))

@@ -51,7 +51,7 @@ class Worker:
         self.out = out
         self.course = out / "course"
         self.verdicts_dir = self.course / "verdicts"
-        self.checks = HiddenChecks()
+        self.checks = HiddenChecks(private_roots=[out])
 
     def lay_out(self, submission, work: Path) -> Path:
         """Put the submission where nbgrader and the sandbox expect it; returns the package dir.

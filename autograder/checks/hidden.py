@@ -21,7 +21,14 @@ from autograder.paths import DATA_DIR
 from autograder.points import ITEMS, POINTS
 from autograder.reference import prerequisites_source, reference_modules
 from autograder.sandbox.limits import Limits
-from autograder.sandbox.run import item_finished, read_case, run_job, write_job
+from autograder.sandbox.run import (
+    IMPORT_SECONDS,
+    item_finished,
+    read_case,
+    run_job,
+    stopped_while_importing,
+    write_job,
+)
 
 
 @dataclass
@@ -37,11 +44,14 @@ class Verdict:
 class HiddenChecks:
     """The hidden cases and the reference's outputs on them, computed once per run."""
 
-    def __init__(self, data: dict | None = None):
+    def __init__(self, data: dict | None = None, private_roots: list[Path] | None = None):
         """Inputs:
         - data: The embedded dataset as load_coco_data returns it (for the overfit
           items); loaded from the default data directory if None
+        - private_roots: Directories the student's code must not see, besides the
+          kit's own (the grader's output folder, Gradescope's root)
         """
+        self.private_roots = list(private_roots or [])
         reference = reference_modules()
         if data is None:
             from cs231n.coco_utils import load_coco_data  # the reference package's copy
@@ -78,11 +88,11 @@ class HiddenChecks:
         """
         if work_dir.exists():
             shutil.rmtree(work_dir)
-        own = self._run(package_dir, work_dir / "own", list(ITEMS))
+        own, imported = self._run(package_dir, work_dir / "own", list(ITEMS))
         verdicts = {}
         for item in ITEMS:
             fraction, message = self._judge(item, own[item])
-            if fraction < 1.0 and item in PREREQUISITES:
+            if fraction < 1.0 and item in PREREQUISITES and imported:
                 fraction, message = self._retry(package_dir, work_dir, item, fraction, message)
             points = POINTS[item]
             verdicts[item] = Verdict(item, round(fraction * points, 4), points, message)
@@ -91,7 +101,7 @@ class HiddenChecks:
     def _retry(self, package_dir, work_dir, item, fraction, message) -> tuple[float, str]:
         """The item again with reference prerequisites; the better of the two attempts."""
         names = PREREQUISITES[item]
-        results = self._run(
+        results, _ = self._run(
             package_dir, work_dir / f"with_reference_{item}", [item], prerequisites_source(names)
         )
         retry_fraction, retry_message = self._judge(item, results[item])
@@ -119,27 +129,42 @@ class HiddenChecks:
 
     def _run(
         self, package_dir: Path, job_root: Path, items: list[str], prerequisites: str | None = None
-    ) -> dict[str, list[CaseResult] | str]:
-        """Run items in one sandbox; any item it did not finish runs again on its own."""
+    ) -> tuple[dict[str, list[CaseResult] | str], bool]:
+        """Run items in one sandbox; any item it did not finish runs again on its own.
+
+        Returns a tuple of:
+        - results: Map from item to its case results, or to what went wrong
+        - imported: False if the student's modules could not even be imported (every
+          item then fails with that reason, and nothing is run again)
+        """
         batch = {item: self.cases[item] for item in items}
         swaps = {item: PREREQUISITES[item] for item in items} if prerequisites else None
         write_job(job_root / "batch", package_dir, batch, swaps, prerequisites)
-        total = Limits().scaled(sum(SECONDS[item] for item in items) / Limits().wall_seconds)
-        failure = run_job(job_root / "batch", total, {item: SECONDS[item] for item in items})
+        failure = self._launch(job_root / "batch", items)
+        if failure and stopped_while_importing(job_root / "batch"):
+            reason = f"your code {failure} while its modules were being imported"
+            return {item: reason for item in items}, False
         results = {}
         for item in items:
             job_dir = job_root / "batch"
             if not item_finished(job_dir, item) and len(items) > 1:
                 job_dir = job_root / item
                 write_job(job_dir, package_dir, {item: batch[item]}, swaps, prerequisites)
-                failure = run_job(job_dir, Limits().scaled(SECONDS[item] / Limits().wall_seconds))
+                failure = self._launch(job_dir, [item])
             if item_finished(job_dir, item):
                 results[item] = self._read(job_dir, item)
             else:
                 results[item] = (
                     f"your code {failure or 'stopped before finishing'} during this check"
                 )
-        return results
+        return results, True
+
+    def _launch(self, job_dir: Path, items: list[str]) -> str | None:
+        """Run a prepared job, with the time of its items; None or what went wrong."""
+        seconds = {item: SECONDS[item] for item in items}
+        wall = IMPORT_SECONDS + sum(seconds.values())
+        limits = Limits().scaled(wall / Limits().wall_seconds)
+        return run_job(job_dir, limits, seconds, self.private_roots)
 
     def _read(self, job_dir: Path, item: str) -> list[CaseResult]:
         return [

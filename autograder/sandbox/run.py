@@ -1,29 +1,30 @@
 """Lay out a sandbox job, run it in a limited child process, read back its results.
 
-The child is `python -I runner.py JOB_DIR` in a fresh session and, where the machine
-allows it, an empty network namespace, with a scrubbed environment: no PYTHONPATH
-(a reference package there would shadow the student's), one BLAS thread, its
-working directory the job directory.
+The child is `python -I runner.py JOB_DIR` in a fresh session, shut in as far as
+the machine allows (isolation.py), with a scrubbed environment: no PYTHONPATH (a
+reference package there would shadow the student's), one BLAS thread, its working
+directory, home and temporary directory the job directory.
 """
 
-import functools
 import json
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 from autograder.checks.compare import CaseResult
+from autograder.sandbox.isolation import sandbox_command
 from autograder.sandbox.limits import Limits
 
 HERE = Path(__file__).resolve().parent
 PROBES = HERE.parent / "checks" / "probes.py"
 STATUS_LIMIT = 100_000
+IMPORTING = "importing"  # what runner.py writes to JOB_DIR/progress before the imports
+IMPORT_SECONDS = 10.0
 POLL_SECONDS = 0.02
 # Variables the child keeps: locale, and the OpenBLAS settings some CPUs need to be correct.
 KEPT_VARIABLES = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -40,7 +41,8 @@ def write_job(
 
     Inputs:
     - job_dir: Empty directory for the job
-    - package_dir: Directory holding the student's `cs231n` package
+    - package_dir: Directory holding the student's `cs231n` package (copied into
+      the job, so that the job directory is all the child needs)
     - items: Map from item name to its list of cases (name -> array)
     - prerequisites: Map from item name to the reference functions to swap in
     - prerequisites_source: Text of the module that holds those functions
@@ -48,6 +50,7 @@ def write_job(
     job_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(HERE / "runner.py", job_dir / "runner.py")
     shutil.copy(PROBES, job_dir / "probes.py")
+    shutil.copytree(package_dir, job_dir / "package")
     if prerequisites_source is not None:
         (job_dir / "prerequisites.py").write_text(prerequisites_source)
     entries = []
@@ -61,36 +64,16 @@ def write_job(
             names.append(f"case{index}")
         wanted = (prerequisites or {}).get(item, [])
         entries.append({"item": item, "cases": names, "prerequisites": wanted})
-    job = {"package_dir": str(package_dir), "items": entries}
+    job = {"items": entries}
     (job_dir / "job.json").write_text(json.dumps(job))
 
 
-@functools.cache
-def network_isolation() -> list[str]:
-    """A command prefix that runs the child without network, if this machine allows it.
-
-    `unshare --net` gives the child an empty network namespace (needs root or user
-    namespaces). Where it is not available the sandbox runs with the network of the
-    machine, and the grader says so once.
-    """
-    try:
-        probe = subprocess.run(
-            ["unshare", "--net", "--", "true"], capture_output=True, timeout=10, check=False
-        )
-        if probe.returncode == 0:
-            return ["unshare", "--net", "--"]
-    except (OSError, subprocess.TimeoutExpired):
-        pass
-    print("warning: no network namespace available; student code runs with network access")
-    return []
-
-
-def child_environment(job_dir: Path) -> dict[str, str]:
+def child_environment(inside: Path) -> dict[str, str]:
     env = {name: os.environ[name] for name in KEPT_VARIABLES if name in os.environ}
     env.update(
         PATH=os.defpath,
-        HOME=str(job_dir),
-        TMPDIR=str(job_dir),
+        HOME=str(inside),
+        TMPDIR=str(inside),
         OMP_NUM_THREADS="1",
         OPENBLAS_NUM_THREADS="1",
         MKL_NUM_THREADS="1",
@@ -101,7 +84,10 @@ def child_environment(job_dir: Path) -> dict[str, str]:
 
 
 def run_job(
-    job_dir: Path, limits: Limits, item_seconds: dict[str, float] | None = None
+    job_dir: Path,
+    limits: Limits,
+    item_seconds: dict[str, float] | None = None,
+    private_roots: list[Path] | None = None,
 ) -> str | None:
     """Run the runner on a prepared job; None if it finished, else what went wrong.
 
@@ -109,13 +95,18 @@ def run_job(
     - job_dir: A directory prepared by write_job
     - limits: Limits of the whole process
     - item_seconds: Wall seconds each item may take; the runner names the item it
-      is on in JOB_DIR/progress, and the process is killed when one overstays
+      is on in JOB_DIR/progress (IMPORTING while it imports the student's modules,
+      which may take IMPORT_SECONDS), and the process is killed when one overstays
+    - private_roots: Directories the student's code must not see, besides the kit's
+      own (e.g. the grader's output folder)
     """
+    seconds = {IMPORTING: IMPORT_SECONDS, **(item_seconds or {})}
     with open(job_dir / "stderr.txt", "wb") as stderr:
+        command, inside = sandbox_command(job_dir, private_roots or [])
         process = subprocess.Popen(
-            [*network_isolation(), sys.executable, "-I", str(job_dir / "runner.py"), str(job_dir)],
+            command,
             cwd=job_dir,
-            env=child_environment(job_dir),
+            env=child_environment(inside),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
@@ -123,21 +114,36 @@ def run_job(
             preexec_fn=limits.apply,
         )
         try:
-            returncode, overstayed = watch(
-                process, job_dir, limits.wall_seconds, item_seconds or {}
-            )
+            returncode, overstayed = watch(process, job_dir, limits.wall_seconds, seconds)
         finally:
             kill_group(process)
     if overstayed is not None:
         return f"timed out after {overstayed:.0f} s"
-    if returncode < 0:
-        name = signal.Signals(-returncode).name
-        if name == "SIGXCPU":
-            return f"used more than {limits.cpu_seconds} s of CPU time"
-        return f"crashed ({name})"
+    killed_by = signal_of(returncode)
+    if killed_by == signal.SIGXCPU:
+        return f"used more than {limits.cpu_seconds} s of CPU time"
+    if killed_by is not None:
+        return f"crashed ({killed_by.name})"
     if returncode != 0:
         return f"stopped the grading process (exit code {returncode})"
     return None
+
+
+def signal_of(returncode: int) -> signal.Signals | None:
+    """The signal that killed the child: -N from subprocess, 128 + N from the jail."""
+    number = -returncode if returncode < 0 else returncode - 128
+    try:
+        return signal.Signals(number) if number > 0 else None
+    except ValueError:
+        return None
+
+
+def stopped_while_importing(job_dir: Path) -> bool:
+    """Whether the runner never got past importing the student's modules."""
+    try:
+        return (job_dir / "progress").read_text() == IMPORTING
+    except OSError:
+        return True
 
 
 def watch(

@@ -2,8 +2,8 @@
 
 Usage: python -I runner.py JOB_DIR
 
-JOB_DIR holds job.json (which items, which cases, where the student's package
-is), probes.py, the inputs as inputs/<item>/<case>/<name>.npy and, for a run with
+JOB_DIR holds job.json (which items, which cases), the student's package in
+package/, probes.py, the inputs as inputs/<item>/<case>/<name>.npy and, for a run with
 reference prerequisites, prerequisites.py. For every case the runner writes what
 the student's code returned to outputs/<item>/<case>/<name>.npy and a status.json.
 
@@ -96,8 +96,9 @@ def run_case(probe, modules: StudentModules, case_dir: Path, out_dir: Path) -> N
 
 def main(job_dir: Path) -> None:
     job = json.loads((job_dir / "job.json").read_text())
-    sys.path[:0] = [job["package_dir"], str(job_dir)]
+    sys.path[:0] = [str(job_dir / "package"), str(job_dir)]
     probes = importlib.import_module("probes")
+    (job_dir / "progress").write_text("importing")
     modules = StudentModules(
         {
             "layers": "cs231n.rnn_layers",

@@ -1,0 +1,104 @@
+"""Shut a sandbox job in, then run it as an unprivileged user.
+
+Usage (as root, as the first process of fresh mount, PID and network namespaces,
+which `unshare` makes):
+
+    python -I jail.py --job JOB_DIR --uid UID [--hide DIR ...] [--reveal DIR ...] -- COMMAND
+
+Before COMMAND runs, the namespace's view of the file system changes:
+- every --reveal directory (the Python installation) stays reachable even where an
+  ancestor is closed to other users (e.g. under /root): that ancestor is covered by
+  a tmpfs that holds only the path down to the directory;
+- every --hide directory is covered by an empty, read-only tmpfs (the course, the
+  grader's outputs, the instructor sources, the reference solution);
+- /tmp, /var/tmp and /dev/shm are fresh, private, size-limited tmpfs;
+- JOB_DIR appears as /tmp/job, the only place where a write outlives the job.
+COMMAND then runs in /tmp/job as UID (no groups, no capabilities); this process
+stays behind as the namespace's init, reaps every orphan, and exits with the
+command's status (128 + N if signal N killed it). When it exits, the kernel kills
+whatever is left in the namespace.
+
+Standard library only: this file is copied into nothing and imports nothing of the
+grader; it runs before the student's code exists in the process tree.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+INSIDE = "/tmp/job"
+PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+PRIVATE_TMP_SIZE = "64m"
+
+
+def mount(*arguments: str) -> None:
+    subprocess.run(["mount", *arguments], check=True, stdin=subprocess.DEVNULL)
+
+
+def bind_open_directory(directory: int, target: str) -> None:
+    """Bind-mount an open directory (one that a mount may have covered) onto target."""
+    os.makedirs(target, mode=0o755, exist_ok=True)
+    mount("--no-canonicalize", "--bind", f"/proc/{os.getpid()}/fd/{directory}", target)
+    os.close(directory)
+
+
+def reveal(path: str) -> None:
+    """Keep path reachable for other users, whatever the modes of its ancestors."""
+    parts = os.path.abspath(path).split(os.sep)[1:]
+    ancestors = ["/" + "/".join(parts[:depth]) for depth in range(1, len(parts))]
+    closed = next((a for a in ancestors if not os.stat(a).st_mode & 0o001), None)
+    if closed is not None:
+        directory = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        mount("-t", "tmpfs", "-o", "size=4k,mode=755", "reveal", closed)
+        bind_open_directory(directory, path)
+
+
+def shut_in(job_dir: str, hidden: list[str], revealed: list[str]) -> None:
+    """Reveal and hide directories, give the job private temporary space and /tmp/job."""
+    job = os.open(job_dir, os.O_RDONLY | os.O_DIRECTORY)  # kept reachable under the tmpfs
+    for directory in revealed:
+        reveal(directory)
+    for directory in hidden:
+        if os.path.isdir(directory):
+            mount("-t", "tmpfs", "-o", "ro,size=4k,mode=000", "hidden", directory)
+    for directory in PRIVATE_TMP:
+        if os.path.isdir(directory):
+            mount("-t", "tmpfs", "-o", f"size={PRIVATE_TMP_SIZE},mode=1777", "private", directory)
+    bind_open_directory(job, INSIDE)
+
+
+def run_as(uid: int, command: list[str]) -> int:
+    """Run command in INSIDE as uid; wait for it, reaping orphans; its exit status."""
+    child = os.fork()
+    if child == 0:
+        try:  # in the child: nothing may return from here
+            os.chdir(INSIDE)
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            os.execv(command[0], command)
+        except OSError as error:
+            os.write(2, f"jail: cannot run {command[0]}: {error}\n".encode())
+        os._exit(127)
+    while True:
+        pid, status = os.wait()
+        if pid == child:
+            code = os.waitstatus_to_exitcode(status)
+            return code if code >= 0 else 128 - code
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--job", required=True)
+    parser.add_argument("--uid", type=int, required=True)
+    parser.add_argument("--hide", action="append", default=[])
+    parser.add_argument("--reveal", action="append", default=[])
+    parser.add_argument("command", nargs="+")
+    arguments = parser.parse_args()
+    shut_in(arguments.job, arguments.hide, arguments.reveal)
+    sys.exit(run_as(arguments.uid, arguments.command))
+
+
+if __name__ == "__main__":
+    main()
