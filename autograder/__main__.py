@@ -5,6 +5,7 @@ solution [--out DIR]     write the solved package
 demo [--out DIR]         run both notebooks with the solved package
 examples [--out DIR]     write the example submissions
 grade SUBMISSIONS --out OUT [--jobs N] [--force]
+verify OUT               check that a grading run's gradebook, results and CSV agree
 """
 
 import argparse
@@ -71,6 +72,17 @@ def grade(args) -> int:
     return 0
 
 
+def verify(args) -> int:
+    from autograder.integrity import verify as find_problems
+
+    problems = find_problems(args.out)
+    for problem in problems:
+        print(f"problem: {problem}")
+    if not problems:
+        print(f"{args.out}: gradebook, results and grades.csv agree")
+    return 1 if problems else 0
+
+
 def student_bundle(args) -> int:
     from autograder.student_bundle import build_student_bundle
 
@@ -123,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--force", action="store_true", help="regrade students graded before")
     p.set_defaults(run=grade)
+    p = commands.add_parser("verify", help="check a grading run's outputs agree")
+    p.add_argument("out", type=Path, help="the OUT folder of a grading run")
+    p.set_defaults(run=verify)
     p = commands.add_parser("student-bundle", help="write the zip handed to students")
     p.add_argument("--out", type=Path, default=Path("dist") / "captioning-student.zip")
     p.set_defaults(run=student_bundle)

@@ -141,8 +141,9 @@ class HiddenChecks:
         swaps = {item: PREREQUISITES[item] for item in items} if prerequisites else None
         write_job(job_root / "batch", package_dir, batch, swaps, prerequisites)
         failure = self._launch(job_root / "batch", items)
-        if failure and stopped_while_importing(job_root / "batch"):
-            reason = f"your code {failure} while its modules were being imported"
+        if stopped_while_importing(job_root / "batch"):
+            what = failure or "exited"
+            reason = f"your code {what} while its modules were being imported"
             return {item: reason for item in items}, False
         results = {}
         for item in items:

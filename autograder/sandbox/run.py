@@ -101,22 +101,21 @@ def run_job(
       own (e.g. the grader's output folder)
     """
     seconds = {IMPORTING: IMPORT_SECONDS, **(item_seconds or {})}
-    with open(job_dir / "stderr.txt", "wb") as stderr:
-        command, inside = sandbox_command(job_dir, private_roots or [])
-        process = subprocess.Popen(
-            command,
-            cwd=job_dir,
-            env=child_environment(inside),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-            preexec_fn=limits.apply,
-        )
-        try:
-            returncode, overstayed = watch(process, job_dir, limits.wall_seconds, seconds)
-        finally:
-            kill_group(process)
+    command, inside = sandbox_command(job_dir, private_roots or [])
+    process = subprocess.Popen(
+        command,
+        cwd=job_dir,
+        env=child_environment(inside),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,  # what the student's code prints is not kept
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=limits.apply,
+    )
+    try:
+        returncode, overstayed = watch(process, job_dir, limits.wall_seconds, seconds)
+    finally:
+        kill_group(process)
     if overstayed is not None:
         return f"timed out after {overstayed:.0f} s"
     killed_by = signal_of(returncode)

@@ -1,0 +1,107 @@
+"""The adversarial corpus: every cheat scores 0 on what it cheats, every fault costs
+only its own items, the batch completes, and nothing is written outside OUT."""
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from adversarial_corpus import MARKER, corpus, write_case
+
+from autograder.examples import write_examples
+from autograder.grading import grade_all
+from autograder.integrity import verify
+from autograder.paths import REPO
+from autograder.points import ITEMS, POINTS
+from autograder.sandbox.isolation import level
+
+GOOD = {"reference": [], "partial": ["lstm_step_forward", "lstm_step_backward", "lstm_forward",
+                                     "lstm_backward"]}  # fmt: skip
+
+
+def rows(out: Path) -> dict[str, dict]:
+    with open(out / "grades.csv", newline="") as handle:
+        return {row["student_id"]: row for row in csv.DictReader(handle)}
+
+
+def markers(folders: list[Path]) -> list[Path]:
+    found = []
+    for folder in folders:
+        if folder.is_dir():
+            found += [p for p in folder.rglob(f"{MARKER}*") if "out" not in p.parts]
+    return found
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    root = tmp_path_factory.mktemp("adversarial")
+    submissions, out = root / "submissions", root / "out"
+    submissions.mkdir()
+    cases = corpus(REPO, out, outside=[root, submissions])
+    if level() != "jail":
+        cases = [case for case in cases if not case.needs_jail]
+    for case in cases:
+        write_case(submissions, case)
+    examples = root / "examples"
+    write_examples(examples)
+    good = root / "good"
+    good.mkdir()
+    for student in GOOD:
+        shutil.copy(examples / f"{student}.zip", submissions)
+        shutil.copy(examples / f"{student}.zip", good)
+    grade_all(submissions, out, jobs=2)
+    grade_all(good, root / "good_alone", jobs=1)
+    return cases, root, out
+
+
+def test_every_case_gets_exactly_its_score(batch):
+    cases, _, out = batch
+    graded = rows(out)
+    wrong = []
+    for case in cases:
+        row = graded[case.name]
+        expected = {item: 0.0 if item in case.lost else POINTS[item] for item in ITEMS}
+        got = {item: float(row[item]) for item in ITEMS}
+        if got != expected:
+            lost = sorted(item for item in ITEMS if got[item] < POINTS[item])
+            wrong.append(f"{case.name}: lost {lost}, expected to lose {sorted(case.lost)}")
+        if case.status not in row["status"]:
+            wrong.append(f"{case.name}: status {row['status']!r} lacks {case.status!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_feedback_names_the_fault(batch):
+    cases, _, out = batch
+    for case in cases:
+        if case.message:
+            item, text = case.message
+            page = (out / "feedback" / f"{case.name}.html").read_text()
+            assert text in page, (case.name, item, text)
+
+
+def test_good_submissions_score_as_they_do_alone(batch):
+    _, root, out = batch
+    together, alone = rows(out), rows(root / "good_alone")
+    for student, lost in GOOD.items():
+        assert together[student] == alone[student]
+        assert [i for i in ITEMS if float(alone[student][i]) == 0] == lost
+
+
+def test_nothing_is_written_outside_out(batch):
+    _, root, _ = batch
+    if level() != "jail":
+        pytest.skip("no file-system jail on this machine (needs root and unshare)")
+    places = [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), Path.home(), Path("/")]
+    assert not [path for place in places for path in place.glob(f"{MARKER}*")]
+    assert not markers([root, REPO])
+
+
+def test_the_gradebook_agrees_with_every_output(batch):
+    _, _, out = batch
+    assert verify(out) == []
+
+
+def test_the_file_system_jail_is_in_use_on_this_kind_of_machine():
+    """CI runs as root with unshare: the jail cases must not be skipped silently there."""
+    if level() != "jail":
+        pytest.skip("no file-system jail on this machine: the jail cases were left out")
