@@ -1,9 +1,12 @@
 """How far this machine lets the sandbox shut student code in, and the command that does it.
 
-Three levels, the best one that works is probed once per process:
+The best level that works is probed once per process:
 - "jail" (root, with `unshare`): fresh network, mount and PID namespaces; the
   course, the grader's outputs and the instructor files hidden; private /tmp; the
   code runs as an unprivileged user of its own (see jail.py);
+- "user" (root without namespaces, e.g. a Docker container such as Gradescope's):
+  the code runs as its own user; the instructor folders and the grader's outputs
+  are made unreadable to other users (chmod go-rwx); the network stays reachable;
 - "network" (`unshare --net` works, e.g. through user namespaces): no network, but
   the student's code runs as the grader's user and can read what it can read;
 - "none": only the resource limits apply.
@@ -16,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.paths import REPO
@@ -98,21 +102,45 @@ def works(command: list[str], cwd: Path | None = None) -> bool:
     return done.returncode == 0
 
 
+def jail_works(probe: Path) -> bool:
+    if not (shutil.which("unshare") and shutil.which("mount")):
+        return False
+    return works([*jail_command(probe, []), sys.executable, "-I", "-c", "import numpy"])
+
+
+def user_works(probe: Path) -> bool:
+    command = [sys.executable, "-I", "-c", "import numpy"]
+    uid = sandbox_uid()
+    try:
+        done = subprocess.run(
+            command, capture_output=True, timeout=60, cwd=probe, user=uid, group=uid,
+            extra_groups=[],
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
 @functools.cache
 def level() -> str:
-    """"jail", "network" or "none": the strongest isolation this machine allows."""
-    if os.geteuid() == 0 and shutil.which("unshare") and shutil.which("mount"):
-        probe = Path(tempfile.mkdtemp(prefix="jail-probe-"))
+    """"jail", "user", "network" or "none": the strongest isolation this machine allows."""
+    if os.geteuid() == 0:
+        probe = Path(tempfile.mkdtemp(prefix="sandbox-probe-"))
         try:
             hand_over(probe)
-            command = [*jail_command(probe, []), sys.executable, "-I", "-c", "import numpy"]
-            if works(command):
+            if jail_works(probe):
                 return "jail"
+            if user_works(probe):
+                print(
+                    "warning: sandbox without namespaces (`unshare` refused): student code "
+                    "runs as its own user, with the network of the machine"
+                )
+                return "user"
         finally:
             shutil.rmtree(probe, ignore_errors=True)
     if works(["unshare", "--net", "--", "true"]):
         print(
-            "warning: sandbox without file-system isolation (needs root and `unshare`): "
+            "warning: sandbox without file-system isolation (needs root): "
             "student code can read what the grader's user can read"
         )
         return "network"
@@ -123,21 +151,50 @@ def level() -> str:
     return "none"
 
 
-def sandbox_command(job_dir: Path, private_roots: list[Path]) -> tuple[list[str], Path]:
-    """The command that runs the job's runner, and the job directory as the runner sees it.
+def close_to_others(job_dir: Path, private_roots: list[Path]) -> None:
+    """Without a jail: make the private folders unreadable by other users, and the
+    job directory reachable by the sandbox user (its ancestors traversable only)."""
+    keep = [Path(sys.prefix), job_dir]
+    for directory in hidden_directories([REPO, *private_roots], keep):
+        directory.chmod(directory.stat().st_mode & 0o700)
+    for ancestor in job_dir.resolve().parents:
+        mode = ancestor.stat().st_mode
+        if not mode & 0o001:
+            ancestor.chmod(mode | 0o001)
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How to start one sandbox job.
+
+    - command: The argument list for subprocess
+    - inside: Where the job directory appears to the runner
+    - user: The user id to run as (None: the grader's own, or the jail switches)
+    """
+
+    command: list[str]
+    inside: Path
+    user: int | None = None
+
+
+def runner(inside: Path) -> list[str]:
+    return [sys.executable, "-I", str(inside / "runner.py"), str(inside)]
+
+
+def sandbox_launch(job_dir: Path, private_roots: list[Path]) -> Launch:
+    """How to run the job's runner at the strongest level this machine allows.
 
     Inputs:
     - job_dir: A prepared job directory
     - private_roots: Directories to hide besides the kit's own (the grader's outputs)
-
-    Returns a tuple of:
-    - command: The argument list for subprocess
-    - inside: Where the job directory appears to the runner
     """
     where = level()
     if where == "jail":
         hand_over(job_dir)
-        prefix, inside = jail_command(job_dir, private_roots), INSIDE
-    else:
-        prefix, inside = (["unshare", "--net", "--"] if where == "network" else []), job_dir
-    return [*prefix, sys.executable, "-I", str(inside / "runner.py"), str(inside)], inside
+        return Launch([*jail_command(job_dir, private_roots), *runner(INSIDE)], INSIDE)
+    if where == "user":
+        hand_over(job_dir)
+        close_to_others(job_dir, private_roots)
+        return Launch(runner(job_dir), job_dir, sandbox_uid())
+    prefix = ["unshare", "--net", "--"] if where == "network" else []
+    return Launch([*prefix, *runner(job_dir)], job_dir)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.checks.compare import CaseResult
-from autograder.sandbox.isolation import sandbox_command
+from autograder.sandbox.isolation import sandbox_launch
 from autograder.sandbox.limits import Limits
 
 HERE = Path(__file__).resolve().parent
@@ -101,11 +101,14 @@ def run_job(
       own (e.g. the grader's output folder)
     """
     seconds = {IMPORTING: IMPORT_SECONDS, **(item_seconds or {})}
-    command, inside = sandbox_command(job_dir, private_roots or [])
+    launch = sandbox_launch(job_dir, private_roots or [])
     process = subprocess.Popen(
-        command,
+        launch.command,
         cwd=job_dir,
-        env=child_environment(inside),
+        env=child_environment(launch.inside),
+        user=launch.user,
+        group=launch.user,
+        extra_groups=None if launch.user is None else [],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,  # what the student's code prints is not kept
         stderr=subprocess.DEVNULL,
