@@ -20,8 +20,7 @@ from autograder.checks.overfit import evaluate, overfit_case
 from autograder.paths import DATA_DIR
 from autograder.points import ITEMS, POINTS
 from autograder.reference import prerequisites_source, reference_modules
-from autograder.sandbox.limits import Limits
-from autograder.sandbox.run import item_finished, read_case, run_job, write_job
+from autograder.sandbox.run import run_items
 
 
 @dataclass
@@ -120,29 +119,13 @@ class HiddenChecks:
     def _run(
         self, package_dir: Path, job_root: Path, items: list[str], prerequisites: str | None = None
     ) -> dict[str, list[CaseResult] | str]:
-        """Run items in one sandbox; any item it did not finish runs again on its own."""
-        batch = {item: self.cases[item] for item in items}
-        swaps = {item: PREREQUISITES[item] for item in items} if prerequisites else None
-        write_job(job_root / "batch", package_dir, batch, swaps, prerequisites)
-        total = Limits().scaled(sum(SECONDS[item] for item in items) / Limits().wall_seconds)
-        failure = run_job(job_root / "batch", total, {item: SECONDS[item] for item in items})
-        results = {}
-        for item in items:
-            job_dir = job_root / "batch"
-            if not item_finished(job_dir, item) and len(items) > 1:
-                job_dir = job_root / item
-                write_job(job_dir, package_dir, {item: batch[item]}, swaps, prerequisites)
-                failure = run_job(job_dir, Limits().scaled(SECONDS[item] / Limits().wall_seconds))
-            if item_finished(job_dir, item):
-                results[item] = self._read(job_dir, item)
-            else:
-                results[item] = (
-                    f"your code {failure or 'stopped before finishing'} during this check"
-                )
-        return results
-
-    def _read(self, job_dir: Path, item: str) -> list[CaseResult]:
-        return [
-            read_case(job_dir / "outputs" / item / f"case{index}", list(expected))
-            for index, expected in enumerate(self.expected[item])
-        ]
+        """Run items in one sandbox (see run_items)."""
+        return run_items(
+            package_dir,
+            job_root,
+            {item: self.cases[item] for item in items},
+            {item: [list(expected) for expected in self.expected[item]] for item in items},
+            SECONDS,
+            {item: PREREQUISITES[item] for item in items} if prerequisites else None,
+            prerequisites,
+        )
