@@ -5,6 +5,7 @@ solution [--out DIR]     write the solved package
 demo [--out DIR]         run both notebooks with the solved package
 examples [--out DIR]     write the example submissions
 grade SUBMISSIONS --out OUT [--jobs N] [--force]
+heldout                  build the leaderboard's held-out split (else built on first use)
 """
 
 import argparse
@@ -71,6 +72,16 @@ def grade(args) -> int:
     return 0
 
 
+def heldout(args) -> int:
+    from autograder.leaderboard.heldout import heldout_split
+    from autograder.reference import reference_modules
+
+    reference_modules()
+    split = heldout_split()
+    print(f"held-out split ready: {len(split.features)} images")
+    return 0
+
+
 def student_bundle(args) -> int:
     from autograder.student_bundle import build_student_bundle
 
@@ -123,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--force", action="store_true", help="regrade students graded before")
     p.set_defaults(run=grade)
+    p = commands.add_parser("heldout", help="build the leaderboard's held-out split")
+    p.set_defaults(run=heldout)
     p = commands.add_parser("student-bundle", help="write the zip handed to students")
     p.add_argument("--out", type=Path, default=Path("dist") / "captioning-student.zip")
     p.set_defaults(run=student_bundle)
