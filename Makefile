@@ -13,7 +13,7 @@ OUT ?= build/grading
 JOBS ?= 1
 FORCE ?=
 
-.PHONY: setup data release solution test lint demo examples grade gradescope student-bundle check submit bench bench-grade lock clean
+.PHONY: setup data heldout release solution test lint demo examples grade gradescope student-bundle check submit bench bench-grade lock clean
 
 setup: $(SETUP_STAMP)  ## create .venv and install the pinned packages
 
@@ -27,6 +27,9 @@ data: $(DATA_STAMP)  ## build the embedded captioning dataset (about a minute)
 $(DATA_STAMP): $(SETUP_STAMP) $(wildcard cs231n/shapes/*.py)
 	$(PY) -m cs231n.shapes.build --out $(DATA_DIR)
 	touch $@
+
+heldout: data  ## build the leaderboard's held-out split into build/ (else built on first use)
+	$(PY) -m autograder heldout
 
 release: $(SETUP_STAMP)  ## regenerate the student files from autograder/source
 	$(PY) -m autograder release

@@ -6,6 +6,7 @@ demo [--out DIR]         run both notebooks with the solved package
 examples [--out DIR]     write the example submissions
 grade SUBMISSIONS --out OUT [--jobs N] [--force]
 verify OUT               check that a grading run's gradebook, results and CSV agree
+heldout                  build the leaderboard's held-out split (else built on first use)
 """
 
 import argparse
@@ -83,6 +84,16 @@ def verify(args) -> int:
     return 1 if problems else 0
 
 
+def heldout(args) -> int:
+    from autograder.leaderboard.heldout import heldout_split
+    from autograder.reference import reference_modules
+
+    reference_modules()
+    split = heldout_split()
+    print(f"held-out split ready: {len(split.features)} images")
+    return 0
+
+
 def student_bundle(args) -> int:
     from autograder.student_bundle import build_student_bundle
 
@@ -138,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("verify", help="check a grading run's outputs agree")
     p.add_argument("out", type=Path, help="the OUT folder of a grading run")
     p.set_defaults(run=verify)
+    p = commands.add_parser("heldout", help="build the leaderboard's held-out split")
+    p.set_defaults(run=heldout)
     p = commands.add_parser("student-bundle", help="write the zip handed to students")
     p.add_argument("--out", type=Path, default=Path("dist") / "captioning-student.zip")
     p.set_defaults(run=student_bundle)

@@ -5,13 +5,22 @@
 - partial: the RNN part solved, every LSTM function left as a stub
 - buggy: LSTM gates in the order i, f, g, o (forward and backward consistently),
   and a loss averaged over the words instead of divided by N
+
+For the leaderboard, the reference example also hands in both trained captioners and
+the partial one the RNN captioner (its LSTM layers are stubs): small models trained by
+the reference solution for a fixed number of iterations (a few seconds, deterministic).
 """
 
 import ast
+import functools
+import io
 import zipfile
 from pathlib import Path
 
-from autograder.paths import REPO, SOURCE
+import numpy as np
+
+from autograder.paths import DATA_DIR, REPO, SOURCE, TRAINED_MODELS
+from autograder.reference import reference_modules
 from autograder.stubs import BEGIN, END, generated_header, make_stub, strip_markers
 from autograder.submissions import STUDENT_FILES
 
@@ -71,8 +80,62 @@ def solved_except(text: str, unsolved: set[str]) -> str:
     return make_stub("".join(kept))
 
 
-def example_files() -> dict[str, dict[str, str]]:
-    """Map from example student id to its student-edited files (relative path -> text)."""
+# Sizes and learning rate of the examples' captioners, trained for TRAIN_ITERATIONS
+# minibatches of BATCH_SIZE captions (held-out BLEU-4 about 0.55 / 0.4).
+TRAINING = {
+    "rnn": {"hidden_dim": 128, "wordvec_dim": 64, "learning_rate": 5e-3},
+    "lstm": {"hidden_dim": 64, "wordvec_dim": 64, "learning_rate": 5e-3},
+}
+TRAIN_ITERATIONS, BATCH_SIZE, TRAIN_SEED = 300, 100, 231
+
+
+@functools.cache
+def trained_models() -> dict[str, bytes]:
+    """The .npz files of both captioners, trained with the reference solution.
+
+    Returns:
+    - Map from relative path (TRAINED_MODELS) to the file's content
+    """
+    reference = reference_modules()
+    from cs231n.coco_utils import load_coco_data  # the reference package's copy
+
+    data = load_coco_data(base_dir=DATA_DIR)
+    rows = TRAIN_ITERATIONS * BATCH_SIZE  # one epoch of exactly TRAIN_ITERATIONS minibatches
+    subset = {
+        **data,
+        "train_captions": data["train_captions"][:rows],
+        "train_image_idxs": data["train_image_idxs"][:rows],
+    }
+    files = {}
+    for cell_type, relative in TRAINED_MODELS.items():
+        settings = TRAINING[cell_type]
+        np.random.seed(TRAIN_SEED)
+        model = reference.model.CaptioningRNN(
+            data["word_to_idx"],
+            input_dim=data["train_features"].shape[1],
+            wordvec_dim=settings["wordvec_dim"],
+            hidden_dim=settings["hidden_dim"],
+            cell_type=cell_type,
+            dtype=np.float32,
+        )
+        reference.solver.CaptioningSolver(
+            model,
+            subset,
+            update_rule="adam",
+            optim_config={"learning_rate": settings["learning_rate"]},
+            batch_size=BATCH_SIZE,
+            num_epochs=1,
+            verbose=False,
+            seed=TRAIN_SEED,
+        ).train()
+        buffer = io.BytesIO()
+        np.savez(buffer, **model.params)
+        files[relative] = buffer.getvalue()
+    return files
+
+
+def example_files() -> dict[str, dict[str, str | bytes]]:
+    """Map from example student id to its files (relative path -> text, or bytes for .npz)."""
     notebooks = {rel: (REPO / rel).read_text() for rel in STUDENT_FILES if rel.endswith(".ipynb")}
     solved = {rel: strip_markers((SOURCE / rel).read_text()) for rel in (LAYERS, MODEL)}
     lstm = {
@@ -82,14 +145,21 @@ def example_files() -> dict[str, dict[str, str]]:
         "lstm_backward",
     }
     partial_layers = generated_header(LAYERS) + solved_except((SOURCE / LAYERS).read_text(), lstm)
+    models = trained_models()
+    rnn_model = TRAINED_MODELS["rnn"]
     return {
-        "reference": {**notebooks, **solved},
+        "reference": {**notebooks, **solved, **models},
         "stubs": {
             **notebooks,
             LAYERS: (REPO / LAYERS).read_text(),
             MODEL: (REPO / MODEL).read_text(),
         },
-        "partial": {**notebooks, LAYERS: partial_layers, MODEL: solved[MODEL]},
+        "partial": {
+            **notebooks,
+            LAYERS: partial_layers,
+            MODEL: solved[MODEL],
+            rnn_model: models[rnn_model],
+        },
         "buggy": {
             **notebooks,
             LAYERS: solved[LAYERS] + GATE_ORDER_BUG,
@@ -105,7 +175,7 @@ def write_examples(folder: Path) -> list[Path]:
     for student_id, files in example_files().items():
         path = folder / f"{student_id}.zip"
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-            for relative, text in sorted(files.items()):
-                archive.writestr(relative, text)
+            for relative, content in sorted(files.items()):
+                archive.writestr(relative, content)
         written.append(path)
     return written

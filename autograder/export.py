@@ -2,7 +2,8 @@
 
 The gradebook is the one place where manual grades of the inline questions meet
 the trusted autograded scores, so this export includes both. Canvas matches rows by
-SIS login; the student id of the submission is used for it.
+SIS login; the student id of the submission is used for it. The ungraded leaderboard
+is left out on purpose: Canvas imports every extra column as a graded assignment.
 """
 
 import csv

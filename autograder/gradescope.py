@@ -4,7 +4,9 @@
 run_autograder and the kit itself (the student package, the instructor side with
 its hidden checks, the pinned requirements). On Gradescope, run_autograder calls
 `python -m autograder gradescope-run`, which runs the same hidden checks as the
-batch grader on /autograder/submission and writes /autograder/results/results.json.
+batch grader on /autograder/submission and writes /autograder/results/results.json,
+with the ungraded held-out BLEU-4 of the trained captioners as Gradescope leaderboard
+entries (0 for a captioner that could not be evaluated; the output says why).
 """
 
 import json
@@ -13,7 +15,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from autograder.paths import REPO
+from autograder.paths import REPO, TRAINED_MODELS, kit_files
 from autograder.points import ITEMS
 from autograder.submissions import read_submission, student_package
 
@@ -35,14 +37,42 @@ def build_bundle(out: Path) -> Path:
         for name in BUNDLE_FILES:
             bundle.write(REPO / name, name)
         for folder in BUNDLE_FOLDERS:
-            for path in sorted((REPO / folder).rglob("*")):
-                if path.is_file() and "__pycache__" not in path.parts:
-                    bundle.write(path, path.relative_to(REPO).as_posix())
+            for path in kit_files(REPO / folder):
+                bundle.write(path, path.relative_to(REPO).as_posix())
     return out
 
 
-def results_json(verdicts: dict, problems: list[str], seconds: float) -> dict:
-    """Gradescope's results format: one test per autograded item."""
+def leaderboard_entries(entries: dict) -> list[dict]:
+    """Gradescope leaderboard entries: held-out BLEU-4 per captioner, higher ranks first.
+
+    Inputs:
+    - entries: Map from cell type to its leaderboard Entry
+
+    Returns:
+    - One {"name", "value", "order"} entry per captioner, always all of them
+    """
+    return [
+        {
+            "name": f"{cell_type.upper()} BLEU-4",
+            "value": entries[cell_type].bleu4 or 0.0,
+            "order": "desc",
+        }
+        for cell_type in TRAINED_MODELS
+    ]
+
+
+def results_json(verdicts: dict, problems: list[str], seconds: float, leaderboard: dict) -> dict:
+    """Gradescope's results format: one test per autograded item, and the leaderboard.
+
+    Inputs:
+    - verdicts: Map from item to its Verdict
+    - problems: What is wrong with the submission's files
+    - seconds: Grading time
+    - leaderboard: Map from cell type to its leaderboard Entry
+
+    Returns:
+    - The content of results.json
+    """
     tests = [
         {
             "name": item,
@@ -57,12 +87,15 @@ def results_json(verdicts: dict, problems: list[str], seconds: float) -> dict:
     summary = "Submission received and graded by hidden checks."
     if problems:
         summary += " Problems found: " + "; ".join(problems) + "."
+    for cell_type, entry in leaderboard.items():
+        summary += f"\nLeaderboard (ungraded), {cell_type.upper()} captioner: {entry.message}"
     return {
         "execution_time": round(seconds, 1),
         "output": summary,
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
+        "leaderboard": leaderboard_entries(leaderboard),
     }
 
 
@@ -70,12 +103,17 @@ def run(root: Path) -> dict:
     """Grade root/submission and write root/results/results.json; returns the results."""
     start = time.perf_counter()
     from autograder.checks.hidden import HiddenChecks  # imports the reference package
+    from autograder.leaderboard.evaluate import Leaderboard
 
     submission = read_submission("gradescope", root / "submission")
     with tempfile.TemporaryDirectory() as work:
         package = student_package(submission, Path(work) / "package")
         verdicts = HiddenChecks(private_roots=[root]).grade(package, Path(work) / "checks")
-    results = results_json(verdicts, submission.problems, time.perf_counter() - start)
+        leaderboard = Leaderboard(private_roots=[root]).evaluate(
+            submission, package, Path(work) / "leaderboard"
+        )
+    seconds = time.perf_counter() - start
+    results = results_json(verdicts, submission.problems, seconds, leaderboard)
     (root / "results").mkdir(parents=True, exist_ok=True)
     (root / "results" / "results.json").write_text(json.dumps(results, indent=1))
     return results

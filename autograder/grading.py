@@ -3,7 +3,8 @@
 OUT/course      the nbgrader course (source, submitted, autograded, gradebook.db)
 OUT/results     one JSON per graded student (written last, atomically)
 OUT/feedback    one HTML page per student
-OUT/grades.csv  one row per student, one column per autograded item
+OUT/grades.csv  one row per student, one column per autograded item, then the
+                ungraded held-out leaderboard (BLEU-4 of each trained captioner)
 OUT/canvas.csv  the same students' gradebook totals (manual grades included) for Canvas
 OUT/summary.png
 
@@ -25,10 +26,12 @@ from tqdm import tqdm
 from autograder.checks.hidden import HiddenChecks
 from autograder.course import ASSIGNMENT, autograde, build_course, read_scores, remove_submission
 from autograder.export import canvas_csv
+from autograder.leaderboard.evaluate import Leaderboard
 from autograder.points import ITEMS
 from autograder.report import (
     feedback_html,
     grades_csv,
+    leaderboard_summary,
     summary_plot,
     summary_text,
     write_atomically,
@@ -52,6 +55,7 @@ class Worker:
         self.course = out / "course"
         self.verdicts_dir = self.course / "verdicts"
         self.checks = HiddenChecks(private_roots=[out])
+        self.leaderboard = Leaderboard(private_roots=[out])
 
     def lay_out(self, submission, work: Path) -> Path:
         """Put the submission where nbgrader and the sandbox expect it; returns the package dir.
@@ -82,6 +86,8 @@ class Worker:
             package = self.lay_out(submission, work)
             verdicts = self.checks.grade(package, work / "checks")
             result["messages"] = {item: v.message for item, v in verdicts.items()}
+            entries = self.leaderboard.evaluate(submission, package, work / "leaderboard")
+            result["leaderboard"] = {cell: vars(entry) for cell, entry in entries.items()}
             write_atomically(
                 self.verdicts_dir / f"{student_id}.json",
                 json.dumps({item: vars(v) for item, v in verdicts.items()}),
@@ -161,5 +167,6 @@ def grade_all(submissions: Path, out: Path, jobs: int = 1, force: bool = False) 
     write_atomically(out / "canvas.csv", canvas_csv(out / "course", student_ids))
     summary_plot(results, out / "summary.png")
     print(summary_text(results))
+    print(leaderboard_summary(results))
     print(f"wrote grades.csv, canvas.csv, summary.png and feedback/ in {out}")
     return results

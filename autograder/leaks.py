@@ -2,7 +2,8 @@
 
 A secret line is any line of a solution region of an instructor module, and any
 line of a solution cell or of a hidden-test region of a source notebook. A student
-file leaks when one of its lines, stripped of indentation, is a secret line.
+file leaks when one of its lines, stripped of indentation, is a secret line, or when
+it holds a solution delimiter or the seed of the leaderboard's held-out split.
 """
 
 from collections.abc import Iterable
@@ -10,12 +11,21 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.leaderboard.heldout import HELDOUT_SEED
 from autograder.paths import NOTEBOOKS, REPO, SOURCE, STUDENT_MODULES
 from autograder.stubs import region_lines
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-# Delimiters that must never survive into a student file.
-MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", HIDDEN_BEGIN, HIDDEN_END)
+# Text that must never appear in a student file: delimiters, and the held-out seed
+# (whoever knows it can generate the held-out split and its captions).
+MARKERS = (
+    "### BEGIN SOLUTION",
+    "### END SOLUTION",
+    HIDDEN_BEGIN,
+    HIDDEN_END,
+    str(HELDOUT_SEED),
+    f"{HELDOUT_SEED:_}",
+)
 # Shorter lines (")", "],", "else:") are not evidence of anything.
 MIN_SECRET_LENGTH = 6
 

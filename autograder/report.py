@@ -11,10 +11,14 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from autograder.paths import TRAINED_MODELS  # noqa: E402
 from autograder.points import ITEMS, POINTS  # noqa: E402
 
-CSV_COLUMNS = ["student_id", *ITEMS, "total", "max_total", "status"]
+# Ungraded: held-out BLEU-4 of each trained captioner, empty when there is none.
+LEADERBOARD_COLUMNS = {cell: f"leaderboard_bleu4_{cell}" for cell in TRAINED_MODELS}
+CSV_COLUMNS = ["student_id", *ITEMS, "total", "max_total", "status", *LEADERBOARD_COLUMNS.values()]
 MAX_TOTAL = sum(POINTS.values())
+LEADERBOARD_TOP = 3
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -25,11 +29,38 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
+def leaderboard_bleu(result: dict, cell_type: str) -> float | None:
+    """The held-out BLEU-4 of one of a student's captioners (None if there is none)."""
+    return result.get("leaderboard", {}).get(cell_type, {}).get("bleu4")
+
+
+def leaderboard_cell(result: dict, cell_type: str) -> str:
+    """The grades.csv cell of one captioner: BLEU-4 to 4 decimals, or empty."""
+    bleu = leaderboard_bleu(result, cell_type)
+    return "" if bleu is None else f"{bleu:.4f}"
+
+
+def leaderboard_html(result: dict) -> str:
+    """The feedback section on the ungraded leaderboard: a score or what to fix, per model."""
+    entries = result.get("leaderboard", {})
+    rows = []
+    for cell_type in TRAINED_MODELS:
+        message = entries.get(cell_type, {}).get("message", "not evaluated (grading failed)")
+        rows.append(f"<li>{cell_type.upper()} captioner: {html.escape(message)}</li>")
+    return (
+        "<h2>Leaderboard (ungraded)</h2>\n<p>Your trained captioners, run with your own "
+        "<code>CaptioningRNN.sample</code> on held-out images that nobody has seen, scored with "
+        "corpus BLEU-4. This does not count towards your grade.</p>\n"
+        f"<ul>{''.join(rows)}</ul>"
+    )
+
+
 def feedback_html(result: dict) -> str:
     """A self-contained page: every autograded item's score and what to do about it.
 
     Inputs:
-    - result: A student's result (student_id, scores, messages, problems, status)
+    - result: A student's result (student_id, scores, messages, problems, status and,
+      when evaluated, leaderboard)
 
     Returns:
     - The HTML text; everything that comes from a submission is escaped
@@ -63,7 +94,9 @@ and are not included here.</p>
 {problems_block}
 <table><tr><th>item</th><th>score</th><th>what the hidden checks found</th></tr>
 {"".join(rows)}
-</table></body></html>
+</table>
+{leaderboard_html(result)}
+</body></html>
 """
 
 
@@ -75,11 +108,16 @@ def csv_row(result: dict) -> dict:
         "total": f"{sum(scores.values()):g}",
         "max_total": f"{MAX_TOTAL:g}",
         "status": result["status"],
+        **{
+            column: leaderboard_cell(result, cell_type)
+            for cell_type, column in LEADERBOARD_COLUMNS.items()
+        },
     }
 
 
 def grades_csv(results: list[dict]) -> str:
-    """grades.csv: one row per student (sorted by id), one column per item, then totals."""
+    """grades.csv: one row per student (sorted by id), one column per item, then totals,
+    status and the ungraded leaderboard columns."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -127,6 +165,17 @@ def summary_text(results: list[dict], max_columns: int = 8) -> str:
     lines.append("")
     lines.append("pass rate per item (full marks):")
     lines.extend(f"  {item:<24} {rate:6.0%}" for item, rate in pass_rates(results).items())
+    return "\n".join(lines)
+
+
+def leaderboard_summary(results: list[dict]) -> str:
+    """One line per captioner: the best LEADERBOARD_TOP held-out BLEU-4 scores and whose."""
+    lines = ["leaderboard (ungraded, held-out BLEU-4):"]
+    for cell_type in TRAINED_MODELS:
+        scored = [(leaderboard_bleu(r, cell_type), r["student_id"]) for r in results]
+        scored = sorted(((-b, s) for b, s in scored if b is not None))
+        best = ", ".join(f"{-b:.4f} {s}" for b, s in scored[:LEADERBOARD_TOP]) or "no model"
+        lines.append(f"  {cell_type:<5} {best} ({len(scored)} of {len(results)} evaluated)")
     return "\n".join(lines)
 
 

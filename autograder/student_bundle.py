@@ -8,7 +8,7 @@ dataset builder's inputs and the setup files; a test proves it leaks nothing.
 import zipfile
 from pathlib import Path
 
-from autograder.paths import REPO
+from autograder.paths import REPO, kit_files
 
 FILES = [
     "Makefile",
@@ -26,11 +26,7 @@ def bundle_members() -> list[str]:
     """Relative paths of every file that goes to students."""
     members = list(FILES)
     for folder in FOLDERS:
-        members += [
-            path.relative_to(REPO).as_posix()
-            for path in sorted((REPO / folder).rglob("*"))
-            if path.is_file() and "__pycache__" not in path.parts
-        ]
+        members += [path.relative_to(REPO).as_posix() for path in kit_files(REPO / folder)]
     return members
 
 

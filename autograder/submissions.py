@@ -5,6 +5,10 @@ path (a single top-level folder around them, as LMS exports make, is allowed).
 Nothing is extracted: each wanted file is read, size-capped, straight from the
 zip or folder, so `../` paths, absolute paths, symlinks and zip bombs cannot
 write anything or exhaust memory.
+
+The trained parameters the notebooks save for the leaderboard are optional: one that
+is missing or unusable is no problem of the submission (the leaderboard is ungraded),
+and the leaderboard says why its cell is empty.
 """
 
 import os
@@ -17,20 +21,34 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from autograder.paths import NOTEBOOKS, REPO, STUDENT_MODULES
+from autograder.paths import NOTEBOOKS, REPO, STUDENT_MODULES, TRAINED_MODELS
 
 STUDENT_FILES = tuple(f"notebooks/{name}" for name in NOTEBOOKS) + STUDENT_MODULES
+MODEL_FILES = tuple(TRAINED_MODELS.values())
 MAX_FILE_BYTES = 20 << 20
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
 
 
 @dataclass
 class Submission:
-    """The student-edited files of one submission, and what was wrong with it."""
+    """The student-edited files of one submission, and what was wrong with it.
+
+    - files: relative path -> content, for every usable wanted file
+    - problems: what is wrong with the student-edited files
+    - model_problems: relative path of a trained-parameters file -> why it was not taken
+    """
 
     student_id: str
     files: dict[str, bytes] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    model_problems: dict[str, str] = field(default_factory=dict)
+
+    def refuse(self, wanted: str, problem: str) -> None:
+        """Note why a wanted file was not taken."""
+        if wanted in MODEL_FILES:
+            self.model_problems[wanted] = problem
+        else:
+            self.problems.append(problem)
 
 
 def find_submissions(folder: Path) -> list[tuple[str, Path]]:
@@ -61,6 +79,10 @@ def _match(names: list[str], wanted: str) -> str | None:
     return None
 
 
+def _too_large(wanted: str) -> str:
+    return f"{wanted} is larger than {MAX_FILE_BYTES >> 20} MB"
+
+
 def _read_zip(path: Path, submission: Submission) -> None:
     try:
         archive = zipfile.ZipFile(path)
@@ -69,20 +91,20 @@ def _read_zip(path: Path, submission: Submission) -> None:
         return
     with archive:
         infos = {info.filename: info for info in archive.infolist()}
-        for wanted in STUDENT_FILES:
+        for wanted in STUDENT_FILES + MODEL_FILES:
             name = _match(list(infos), wanted)
             if name is None:
                 continue
             info = infos[name]
             if stat.S_ISLNK(info.external_attr >> 16):
-                submission.problems.append(f"{wanted} is a symbolic link; it was ignored")
+                submission.refuse(wanted, f"{wanted} is a symbolic link; it was ignored")
             elif info.file_size > MAX_FILE_BYTES:
-                submission.problems.append(f"{wanted} is larger than {MAX_FILE_BYTES >> 20} MB")
+                submission.refuse(wanted, _too_large(wanted))
             else:
                 with archive.open(info) as member:
                     data = member.read(MAX_FILE_BYTES + 1)
                 if len(data) > MAX_FILE_BYTES:
-                    submission.problems.append(f"{wanted} is larger than {MAX_FILE_BYTES >> 20} MB")
+                    submission.refuse(wanted, _too_large(wanted))
                 else:
                     submission.files[wanted] = data
 
@@ -93,21 +115,24 @@ def _read_folder(path: Path, submission: Submission) -> None:
         for top, _, files in os.walk(path)
         for name in files
     ]
-    for wanted in STUDENT_FILES:
+    for wanted in STUDENT_FILES + MODEL_FILES:
         name = _match(names, wanted)
         if name is None:
             continue
         file = path / name
         if file.is_symlink():
-            submission.problems.append(f"{wanted} is a symbolic link; it was ignored")
+            submission.refuse(wanted, f"{wanted} is a symbolic link; it was ignored")
         elif file.stat().st_size > MAX_FILE_BYTES:
-            submission.problems.append(f"{wanted} is larger than {MAX_FILE_BYTES >> 20} MB")
+            submission.refuse(wanted, _too_large(wanted))
         else:
             submission.files[wanted] = file.read_bytes()
 
 
 def _validate(submission: Submission) -> None:
-    """Drop files that cannot be used, saying why; note the missing ones."""
+    """Drop student-edited files that cannot be used, saying why; note the missing ones.
+
+    Trained parameters are judged by the leaderboard, which reads them without trust.
+    """
     for wanted in STUDENT_FILES:
         data = submission.files.get(wanted)
         if data is None:
@@ -134,7 +159,8 @@ def read_submission(student_id: str, path: Path) -> Submission:
     - path: `<id>.zip` or a folder `<id>/`
 
     Returns:
-    - Submission with the usable files and a list of problems (empty if none)
+    - Submission with the usable files, a list of problems (empty if none) and the
+      reasons why trained-parameter files were not taken
     """
     submission = Submission(student_id)
     if path.is_dir():

@@ -4,18 +4,21 @@
     python -m cs231n.submit --out ~/hw.zip      # somewhere else
     python -m cs231n.submit --force             # write the zip even if there are errors
 
-The zip holds exactly the four files the grader reads, at these paths, and nothing else:
+The zip holds exactly the files the grader reads, at these paths, and nothing else:
 
     notebooks/RNN_Captioning.ipynb
     notebooks/LSTM_Captioning.ipynb
     cs231n/rnn_layers.py
     cs231n/classifiers/rnn.py
+    notebooks/captioner_rnn.npz     if present: your trained captioners, which the notebooks
+    notebooks/captioner_lstm.npz    save for the (ungraded) held-out leaderboard
 
 Before zipping, every problem found is printed on a line of its own. Errors stop the zip
 (unless --force): a file is missing or too large, a module does not import, a notebook is not
 valid JSON or not a notebook. Warnings do not: a notebook was never run, an inline question
 still says YOUR ANSWER HERE, a public self-check (`python -m cs231n.selfcheck`) is not
-implemented or fails. The exit status is 1 if there was an error (even with --force), else 0.
+implemented or fails, a trained captioner file is missing or cannot be read. The exit
+status is 1 if there was an error (even with --force), else 0.
 
 Your code runs in separate Python processes with time limits, so a module that crashes or
 never finishes importing cannot stop this tool.
@@ -32,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ("notebooks/RNN_Captioning.ipynb", "notebooks/LSTM_Captioning.ipynb")
@@ -40,6 +44,11 @@ MODULES = {
     "cs231n/classifiers/rnn.py": "cs231n.classifiers.rnn",
 }
 STUDENT_FILES = NOTEBOOKS + tuple(MODULES)
+# Optional: the trained parameters each notebook saves for the leaderboard.
+MODELS = {
+    "notebooks/captioner_rnn.npz": "notebooks/RNN_Captioning.ipynb",
+    "notebooks/captioner_lstm.npz": "notebooks/LSTM_Captioning.ipynb",
+}
 MAX_FILE_BYTES = 20 << 20  # the grader ignores larger files
 IMPORT_TIMEOUT = 60
 SELF_CHECK_TIMEOUT = 300
@@ -209,6 +218,33 @@ def check_self_check(root: Path, findings: Findings) -> None:
         )
 
 
+def check_model(root: Path, relative: str, findings: Findings) -> bool:
+    """Whether a trained captioner can go into the zip; warn (never an error) if not."""
+    path = root / relative
+    notebook = MODELS[relative]
+    if not path.is_file():
+        findings.warn(
+            f"{relative} is missing, so you will not appear on the (ungraded) leaderboard: run "
+            f'the "Train a good captioner" section of {notebook}, which saves it'
+        )
+        return False
+    if path.stat().st_size > MAX_FILE_BYTES:
+        findings.warn(f"{relative} is larger than {MAX_FILE_BYTES >> 20} MB; it was left out")
+        return False
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            names = saved.files
+    except Exception as error:  # numpy raises several types for "not an npz" (.npy included)
+        names, reason = [], type(error).__name__
+    else:
+        reason = "no arrays"
+    if not names:
+        findings.warn(f"{relative} is not an .npz file of arrays ({reason}): save it again with "
+                      f"the cell in {notebook}; it was left out")
+        return False
+    return True
+
+
 def write_zip(root: Path, files: list[str], out: Path) -> None:
     """Write files (paths relative to root) into the zip out, replacing it only when done."""
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -254,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
             check_notebook(root, relative, findings)
     if len(importable) == len(MODULES) and all(importable):
         check_self_check(root, findings)
+    present += [relative for relative in MODELS if check_model(root, relative, findings)]
 
     counts = f"{len(findings.errors)} error(s), {len(findings.warnings)} warning(s)"
     if findings.errors and not args.force:

@@ -44,8 +44,8 @@ class Case:
     needs_jail: bool = False  # decided by the file-system jail (root and unshare)
 
 
-def as_bytes(files: dict[str, str]) -> dict[str, bytes]:
-    return {name: text.encode() for name, text in files.items()}
+def as_bytes(files: dict[str, str | bytes]) -> dict[str, bytes]:
+    return {name: d if isinstance(d, bytes) else d.encode() for name, d in files.items()}
 
 
 REFERENCE = as_bytes(example_files()["reference"])

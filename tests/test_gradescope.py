@@ -28,13 +28,18 @@ def kit(tmp_path_factory) -> Path:
     return root
 
 
-def run_autograder(root: Path, files: dict[str, str], python: str = sys.executable) -> dict:
+def run_autograder(
+    root: Path, files: dict[str, str | bytes], python: str = sys.executable
+) -> dict:
     submission = root / "submission"
     if submission.exists():
         subprocess.run(["rm", "-rf", str(submission)], check=True)
-    for relative, text in files.items():
+    for relative, content in files.items():
         (submission / relative).parent.mkdir(parents=True, exist_ok=True)
-        (submission / relative).write_text(text)
+        if isinstance(content, bytes):
+            (submission / relative).write_bytes(content)
+        else:
+            (submission / relative).write_text(content)
     env = dict(
         os.environ, GRADESCOPE_ROOT=str(root), KIT_PYTHON=python, CS231N_DATA_DIR=str(DATA_DIR)
     )
@@ -53,6 +58,11 @@ def test_reference_submission_gets_every_point(kit):
         assert test["visibility"] == "after_published"
     assert results["execution_time"] > 0
     assert results["output"].startswith("Submission received")
+    # Gradescope's leaderboard: a list of {name, value, order} entries.
+    board = results["leaderboard"]
+    assert [entry["name"] for entry in board] == ["RNN BLEU-4", "LSTM BLEU-4"]
+    assert all(0.2 < entry["value"] <= 1 and entry["order"] == "desc" for entry in board)
+    assert "Leaderboard (ungraded), RNN captioner: BLEU-4" in results["output"]
 
 
 def test_broken_submission_still_gets_a_valid_file(kit):
@@ -65,6 +75,10 @@ def test_broken_submission_still_gets_a_valid_file(kit):
     assert "notebooks/LSTM_Captioning.ipynb is missing" in results["output"]
     loss_output = next(t["output"] for t in results["tests"] if t["name"] == "loss_rnn")
     assert "could not be imported: SyntaxError" in loss_output
+    # The trained RNN cannot be sampled without an importable model: no score, and why.
+    assert [entry["value"] for entry in results["leaderboard"]] == [0.0, 0.0]
+    assert "RNN captioner: no score: CaptioningRNN.sample raised ImportError" in results["output"]
+    assert "LSTM captioner: no notebooks/captioner_lstm.npz" in results["output"]
 
 
 def test_a_failing_grader_leaves_a_valid_file(kit):

@@ -13,7 +13,7 @@ from autograder.course import ASSIGNMENT, grading_config
 from autograder.examples import write_examples
 from autograder.grading import grade_all
 from autograder.points import ITEMS, POINTS
-from autograder.report import MAX_TOTAL
+from autograder.report import LEADERBOARD_COLUMNS, MAX_TOTAL
 
 LSTM_LAYERS = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]
 # What each example deserves (see autograder/examples.py):
@@ -62,9 +62,32 @@ def test_examples_score_exactly_what_they_deserve(graded):
 def test_csv_columns_and_outputs(graded):
     _, out = graded
     header = (out / "grades.csv").read_text().splitlines()[0].split(",")
-    assert header == ["student_id", *ITEMS, "total", "max_total", "status"]
+    assert header == [
+        "student_id",
+        *ITEMS,
+        "total",
+        "max_total",
+        "status",
+        "leaderboard_bleu4_rnn",
+        "leaderboard_bleu4_lstm",
+    ]
     assert (out / "summary.png").stat().st_size > 10_000
     assert sorted(p.stem for p in (out / "feedback").glob("*.html")) == sorted(EXPECTED_LOST)
+
+
+def test_leaderboard_columns_are_ungraded_bleu_scores(graded):
+    _, out = graded
+    rows = {row["student_id"]: row for row in read_csv(out / "grades.csv")}
+    rnn, lstm = LEADERBOARD_COLUMNS["rnn"], LEADERBOARD_COLUMNS["lstm"]
+    # The reference hands in both trained captioners, partial only the RNN one.
+    assert 0.2 < float(rows["reference"][rnn]) <= 1 and 0.2 < float(rows["reference"][lstm]) <= 1
+    assert rows["partial"][rnn] == rows["reference"][rnn] and rows["partial"][lstm] == ""
+    assert rows["stubs"][rnn] == rows["stubs"][lstm] == ""
+    assert len(rows["reference"][rnn].split(".")[1]) == 4  # rounded to 4 decimals
+    page = (out / "feedback" / "partial.html").read_text()
+    assert f"RNN captioner: BLEU-4 {rows['partial'][rnn]} on 1000 held-out images" in page
+    assert "LSTM captioner: no notebooks/captioner_lstm.npz in the submission" in page
+    assert "does not count towards your grade" in page
 
 
 def test_canvas_export_comes_from_the_gradebook(graded):

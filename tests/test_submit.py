@@ -7,13 +7,15 @@ import zipfile
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from autograder.paths import BUILD, REPO
-from autograder.submissions import STUDENT_FILES, read_submission
+from autograder.submissions import MODEL_FILES, STUDENT_FILES, read_submission
 from cs231n import submit
 
 SOLUTION = BUILD / "solution"
+ZIPPED = sorted(STUDENT_FILES + MODEL_FILES)
 
 
 def notebook(executed: bool = True, answer: str = "The gradient vanishes.") -> str:
@@ -46,6 +48,8 @@ def kit(tmp_path: Path) -> Path:
     (root / "notebooks").mkdir()
     for relative in submit.NOTEBOOKS:
         (root / relative).write_text(notebook())
+    for relative in submit.MODELS:
+        np.savez(root / relative, W_embed=np.zeros((3, 2), np.float32))
     return root
 
 
@@ -62,6 +66,7 @@ def zipped(root: Path) -> list[str]:
 
 def test_the_tool_zips_exactly_the_files_the_grader_reads():
     assert sorted(submit.STUDENT_FILES) == sorted(STUDENT_FILES)
+    assert sorted(submit.MODELS) == sorted(MODEL_FILES)
     assert submit.ROOT == Path(submit.__file__).resolve().parents[1]
 
 
@@ -70,10 +75,10 @@ def test_a_good_kit_gives_a_zip_in_the_graders_layout(kit: Path, capsys):
     assert status == 0
     assert not [line for line in lines if line.startswith(("ERROR", "WARNING"))], lines
     assert f"0 error(s), 0 warning(s). Wrote {kit / 'submission.zip'}:" in lines
-    assert zipped(kit) == sorted(STUDENT_FILES)
+    assert zipped(kit) == ZIPPED
     submission = read_submission("student", kit / "submission.zip")
     assert submission.problems == []
-    assert sorted(submission.files) == sorted(STUDENT_FILES)
+    assert sorted(submission.files) == ZIPPED
 
 
 def test_a_missing_notebook_is_an_error_and_no_zip_is_written(kit: Path, capsys):
@@ -90,7 +95,7 @@ def test_force_zips_what_there_is_but_still_exits_with_1(kit: Path, capsys):
     (kit / "notebooks" / "LSTM_Captioning.ipynb").unlink()
     status, _ = run_submit(kit, capsys, "--force")
     assert status == 1
-    assert len(zipped(kit)) == 3
+    assert len(zipped(kit)) == len(ZIPPED) - 1
 
 
 def test_a_syntax_error_is_an_error_naming_its_line(kit: Path, capsys):
@@ -124,7 +129,7 @@ def test_an_unexecuted_notebook_is_a_warning_and_the_zip_is_written(kit: Path, c
     warnings = [line for line in lines if line.startswith("WARNING")]
     assert len(warnings) == 1
     assert warnings[0].startswith("WARNING  notebooks/RNN_Captioning.ipynb was never run")
-    assert zipped(kit) == sorted(STUDENT_FILES)
+    assert zipped(kit) == ZIPPED
 
 
 @pytest.mark.parametrize(
@@ -159,7 +164,7 @@ def test_stubs_and_unanswered_questions_are_warnings(kit: Path, capsys):
         "word_embedding_forward, lstm_step_forward, lstm_forward, CaptioningRNN.loss, "
         "CaptioningRNN.sample"
     ) in lines
-    assert zipped(kit) == sorted(STUDENT_FILES)
+    assert zipped(kit) == ZIPPED
 
 
 def test_failing_self_checks_are_a_warning(kit: Path, capsys):
@@ -172,3 +177,26 @@ def test_failing_self_checks_are_a_warning(kit: Path, capsys):
         "loss_rnn, loss_lstm, loss_gradients_rnn, loss_gradients_lstm "
         "(run `python -m cs231n.selfcheck` for details)"
     ) in lines
+
+
+def test_a_missing_trained_captioner_is_a_warning_and_left_out(kit: Path, capsys):
+    (kit / "notebooks" / "captioner_lstm.npz").unlink()
+    status, lines = run_submit(kit, capsys)
+    assert status == 0
+    assert [line for line in lines if line.startswith("WARNING")] == [
+        "WARNING  notebooks/captioner_lstm.npz is missing, so you will not appear on the "
+        '(ungraded) leaderboard: run the "Train a good captioner" section of '
+        "notebooks/LSTM_Captioning.ipynb, which saves it"
+    ]
+    assert zipped(kit) == sorted(set(ZIPPED) - {"notebooks/captioner_lstm.npz"})
+
+
+@pytest.mark.parametrize("content", [b"not a zip", b"\x93NUMPY"])
+def test_an_unreadable_trained_captioner_is_a_warning_and_left_out(kit: Path, capsys, content):
+    (kit / "notebooks" / "captioner_rnn.npz").write_bytes(content)
+    status, lines = run_submit(kit, capsys)
+    assert status == 0
+    warnings = [line for line in lines if line.startswith("WARNING")]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("WARNING  notebooks/captioner_rnn.npz is not an .npz file")
+    assert "notebooks/captioner_rnn.npz" not in zipped(kit)

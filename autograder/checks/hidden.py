@@ -20,15 +20,7 @@ from autograder.checks.overfit import evaluate, overfit_case
 from autograder.paths import DATA_DIR
 from autograder.points import ITEMS, POINTS
 from autograder.reference import prerequisites_source, reference_modules
-from autograder.sandbox.limits import Limits
-from autograder.sandbox.run import (
-    IMPORT_SECONDS,
-    item_finished,
-    read_case,
-    run_job,
-    stopped_while_importing,
-    write_job,
-)
+from autograder.sandbox.run import run_items
 
 
 @dataclass
@@ -130,45 +122,14 @@ class HiddenChecks:
     def _run(
         self, package_dir: Path, job_root: Path, items: list[str], prerequisites: str | None = None
     ) -> tuple[dict[str, list[CaseResult] | str], bool]:
-        """Run items in one sandbox; any item it did not finish runs again on its own.
-
-        Returns a tuple of:
-        - results: Map from item to its case results, or to what went wrong
-        - imported: False if the student's modules could not even be imported (every
-          item then fails with that reason, and nothing is run again)
-        """
-        batch = {item: self.cases[item] for item in items}
-        swaps = {item: PREREQUISITES[item] for item in items} if prerequisites else None
-        write_job(job_root / "batch", package_dir, batch, swaps, prerequisites)
-        failure = self._launch(job_root / "batch", items)
-        if stopped_while_importing(job_root / "batch"):
-            what = failure or "exited"
-            reason = f"your code {what} while its modules were being imported"
-            return {item: reason for item in items}, False
-        results = {}
-        for item in items:
-            job_dir = job_root / "batch"
-            if not item_finished(job_dir, item) and len(items) > 1:
-                job_dir = job_root / item
-                write_job(job_dir, package_dir, {item: batch[item]}, swaps, prerequisites)
-                failure = self._launch(job_dir, [item])
-            if item_finished(job_dir, item):
-                results[item] = self._read(job_dir, item)
-            else:
-                results[item] = (
-                    f"your code {failure or 'stopped before finishing'} during this check"
-                )
-        return results, True
-
-    def _launch(self, job_dir: Path, items: list[str]) -> str | None:
-        """Run a prepared job, with the time of its items; None or what went wrong."""
-        seconds = {item: SECONDS[item] for item in items}
-        wall = IMPORT_SECONDS + sum(seconds.values())
-        limits = Limits().scaled(wall / Limits().wall_seconds)
-        return run_job(job_dir, limits, seconds, self.private_roots)
-
-    def _read(self, job_dir: Path, item: str) -> list[CaseResult]:
-        return [
-            read_case(job_dir / "outputs" / item / f"case{index}", list(expected))
-            for index, expected in enumerate(self.expected[item])
-        ]
+        """Run items in one sandbox (see run_items)."""
+        return run_items(
+            package_dir,
+            job_root,
+            {item: self.cases[item] for item in items},
+            {item: [list(expected) for expected in self.expected[item]] for item in items},
+            SECONDS,
+            {item: PREREQUISITES[item] for item in items} if prerequisites else None,
+            prerequisites,
+            self.private_roots,
+        )

@@ -208,3 +208,58 @@ def read_case(case_dir: Path, expected_names: list[str]) -> CaseResult:
             except (OSError, ValueError):
                 types[name] = "unreadable value"
     return CaseResult(error=error, types=types, modified=modified, arrays=arrays)
+
+
+def run_items(
+    package_dir: Path,
+    job_root: Path,
+    items: dict[str, list[dict]],
+    outputs: dict[str, list[list[str]]],
+    seconds: dict[str, float],
+    prerequisites: dict[str, list[str]] | None = None,
+    prerequisites_source: str | None = None,
+    private_roots: list[Path] | None = None,
+) -> tuple[dict[str, list[CaseResult] | str], bool]:
+    """Run items in one sandbox; any item it did not finish runs again on its own.
+
+    Inputs:
+    - package_dir: Directory holding the student's `cs231n` package
+    - job_root: Empty directory for the jobs (JOB_ROOT/batch, then JOB_ROOT/<item>)
+    - items: Map from item name to its list of cases (name -> array)
+    - outputs: Map from item name to the output names to read back, per case
+    - seconds: Wall-clock seconds each item may take
+    - prerequisites, prerequisites_source: As for write_job
+    - private_roots: As for run_job
+
+    Returns a tuple of:
+    - results: Map from item name to its case results, or to what went wrong if it
+      never finished
+    - imported: False if the student's modules could not even be imported (every item
+      then fails with that reason, and nothing is run again)
+    """
+
+    def launch(job_dir: Path, names: list[str]) -> str | None:
+        wall = IMPORT_SECONDS + sum(seconds[name] for name in names)
+        limits = Limits().scaled(wall / Limits().wall_seconds)
+        return run_job(job_dir, limits, {name: seconds[name] for name in names}, private_roots)
+
+    write_job(job_root / "batch", package_dir, items, prerequisites, prerequisites_source)
+    failure = launch(job_root / "batch", list(items))
+    if stopped_while_importing(job_root / "batch"):
+        reason = f"your code {failure or 'exited'} while its modules were being imported"
+        return {item: reason for item in items}, False
+    results = {}
+    for item, cases in items.items():
+        job_dir = job_root / "batch"
+        if not item_finished(job_dir, item) and len(items) > 1:
+            job_dir = job_root / item
+            write_job(job_dir, package_dir, {item: cases}, prerequisites, prerequisites_source)
+            failure = launch(job_dir, [item])
+        if item_finished(job_dir, item):
+            results[item] = [
+                read_case(job_dir / "outputs" / item / f"case{index}", names)
+                for index, names in enumerate(outputs[item])
+            ]
+        else:
+            results[item] = f"your code {failure or 'stopped before finishing'} during this check"
+    return results, True

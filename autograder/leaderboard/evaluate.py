@@ -1,0 +1,137 @@
+"""Score a submission's trained captioners on the held-out split.
+
+The grader validates each .npz (autograder.leaderboard.params), then runs the
+student's own `CaptioningRNN.sample` on it in the sandbox, with the same probe as the
+sample items: only the parameters and the held-out features go in, only the sampled
+word indices come out (as .npy). The grader checks their shape and dtype, decodes
+them and computes corpus BLEU-4 against the held-out references with the provided
+metrics code. Nothing here changes a score, and nothing raises.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from autograder.checks.compare import CaseResult, array_problem, error_message
+from autograder.leaderboard.heldout import HeldOut, heldout_split
+from autograder.leaderboard.params import InvalidParams, read_params
+from autograder.paths import DATA_DIR, TRAINED_MODELS
+from autograder.reference import reference_modules
+from autograder.sandbox.run import run_items
+from autograder.submissions import Submission
+
+# Wall-clock seconds the student's sampler may take over the held-out features (the
+# reference needs well under one).
+SECONDS = 30.0
+DECIMALS = 4
+NOTEBOOK = {"rnn": "RNN_Captioning.ipynb", "lstm": "LSTM_Captioning.ipynb"}
+
+
+@dataclass
+class Entry:
+    """One leaderboard cell: held-out BLEU-4 (None if there is none), and why."""
+
+    bleu4: float | None
+    message: str
+
+
+class Leaderboard:
+    """The held-out split, loaded once per grading process."""
+
+    def __init__(self, data_dir: Path = DATA_DIR, private_roots: list[Path] | None = None):
+        """Inputs:
+        - data_dir: The embedded dataset the held-out split is made like
+        - private_roots: Directories the student's code must not see (as for HiddenChecks)
+        """
+        reference_modules()  # from here on `cs231n` is the reference package
+        self.heldout: HeldOut = heldout_split(data_dir)
+        self.private_roots = list(private_roots or [])
+
+    def evaluate(
+        self, submission: Submission, package_dir: Path, work_dir: Path
+    ) -> dict[str, Entry]:
+        """BLEU-4 of every trained captioner of the submission.
+
+        Inputs:
+        - submission: The read submission (its trained-parameter files, if any)
+        - package_dir: The student's package, provided files from the release
+        - work_dir: Scratch directory for the sandbox job
+
+        Returns:
+        - Map from cell type ('rnn', 'lstm') to its Entry
+        """
+        try:
+            return self._evaluate(submission, package_dir, work_dir)
+        except Exception as error:  # noqa: BLE001 - the ungraded leaderboard never stops grading
+            message = f"not evaluated: the grader failed ({type(error).__name__}); tell your TA"
+            return {cell_type: Entry(None, message) for cell_type in TRAINED_MODELS}
+
+    def _evaluate(self, submission, package_dir, work_dir) -> dict[str, Entry]:
+        entries, cases = {}, {}
+        for cell_type in TRAINED_MODELS:
+            try:
+                cases[f"sample_{cell_type}"] = [self._case(submission, cell_type)]
+            except InvalidParams as error:
+                entries[cell_type] = Entry(None, str(error))
+        if cases:
+            results, _ = run_items(
+                package_dir,
+                work_dir,
+                cases,
+                {item: [["captions"]] for item in cases},
+                {item: SECONDS for item in cases},
+                private_roots=self.private_roots,
+            )
+            for item, result in results.items():
+                entries[item.removeprefix("sample_")] = self._score(result)
+        return {cell_type: entries[cell_type] for cell_type in TRAINED_MODELS}
+
+    def _case(self, submission: Submission, cell_type: str) -> dict[str, np.ndarray]:
+        """Sandbox inputs of one captioner; InvalidParams if its file is missing or bad."""
+        relative = TRAINED_MODELS[cell_type]
+        if relative in submission.model_problems:
+            raise InvalidParams(submission.model_problems[relative])
+        if relative not in submission.files:
+            raise InvalidParams(
+                f'no {relative} in the submission: run the "Train a good captioner" section '
+                f"of {NOTEBOOK[cell_type]}, which saves it, and submit it with your files "
+                "(`make submit` includes it)"
+            )
+        heldout = self.heldout
+        try:
+            params = read_params(
+                submission.files[relative],
+                cell_type,
+                input_dim=heldout.features.shape[1],
+                vocab_size=len(heldout.idx_to_word),
+            )
+        except InvalidParams as error:
+            raise InvalidParams(f"{relative} {error}") from error
+        case = {f"param_{name}": value for name, value in params.items()}
+        case["vocab"] = np.array(heldout.idx_to_word)
+        case["features"] = heldout.features
+        case["max_length"] = np.array(heldout.max_length)
+        return case
+
+    def _score(self, result: list[CaseResult] | str) -> Entry:
+        """Judge the sampled captions strictly, then score them."""
+        from cs231n.captioning_metrics import bleu_for_captions
+        from cs231n.coco_utils import decode_captions
+
+        if isinstance(result, str):
+            return Entry(None, f"no score: {result}")
+        (case,) = result
+        if case.error is not None:
+            return Entry(None, f"no score: CaptioningRNN.sample {error_message(case.error)}")
+        heldout = self.heldout
+        shape = (len(heldout.features), heldout.max_length)
+        problem = array_problem("captions", case, np.zeros(shape, np.int64), kind="i")
+        if problem:
+            return Entry(None, f"no score: {problem}")
+        captions = case.arrays["captions"]
+        if captions.size and (captions.min() < 0 or captions.max() >= len(heldout.idx_to_word)):
+            return Entry(None, "no score: `captions` holds indices outside the vocabulary")
+        generated = decode_captions(captions, heldout.idx_to_word)
+        bleu4 = round(bleu_for_captions(generated, heldout.references), DECIMALS)
+        return Entry(bleu4, f"BLEU-4 {bleu4:.{DECIMALS}f} on {shape[0]} held-out images")
