@@ -84,7 +84,7 @@ def test_student_sampling_output_is_checked_strictly(leaderboard, tmp_path):
     entries = evaluate(leaderboard, reference_submission(trained_models(), floats), tmp_path / "f")
     assert entries["rnn"].bleu4 is None
     assert entries["rnn"].message == (
-        "no score: `captions` has dtype float64; expected a integer array"
+        "no score: `captions` has dtype float64; expected an integer array"
     )
     raising = solved + "\n\nCaptioningRNN.sample = lambda self, *a, **k: 1 / 0\n"
     entries = evaluate(leaderboard, reference_submission(trained_models(), raising), tmp_path / "r")

@@ -70,8 +70,8 @@ def array_problem(name: str, result: CaseResult, expected: np.ndarray, kind: str
         return f"`{name}` has shape {got.shape}; expected {label}, here {expected.shape}"
     wanted = ("f",) if kind == "f" else ("i", "u")
     if got.dtype.kind not in wanted:
-        kind_name = "float" if kind == "f" else "integer"
-        return f"`{name}` has dtype {got.dtype}; expected a {kind_name} array"
+        kind_name = "a float" if kind == "f" else "an integer"
+        return f"`{name}` has dtype {got.dtype}; expected {kind_name} array"
     if kind == "f" and not np.all(np.isfinite(got)):
         return f"`{name}` contains NaN or inf"
     return None
