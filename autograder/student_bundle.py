@@ -20,6 +20,7 @@ FILES = [
     "data/get_coco.sh",
 ]
 FOLDERS = ["cs231n", "notebooks"]
+README = REPO / "autograder" / "student_readme.md"  # the bundle's README.md
 
 
 def bundle_members() -> list[str]:
@@ -34,6 +35,7 @@ def build_student_bundle(out: Path) -> Path:
     """Write the student release zip (files under a top-level `captioning/` folder)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.write(README, "captioning/README.md")
         for member in bundle_members():
             bundle.write(REPO / member, f"captioning/{member}")
     return out

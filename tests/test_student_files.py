@@ -1,6 +1,7 @@
 """The student-facing files: generated, fresh, stubbed, and free of answers."""
 
 import importlib.util
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,13 @@ def test_student_bundle_holds_no_answer_and_no_instructor_file(tmp_path: Path):
     assert not any(name.startswith(("captioning/autograder", "captioning/tests")) for name in names)
     unpacked = [p for p in (tmp_path / "unpacked").rglob("*") if p.is_file()]
     assert find_leaks(unpacked) == []
+    kit = tmp_path / "unpacked" / "captioning"
+    assert "make notebook" in (kit / "README.md").read_text()
+    # Instructor targets say why they cannot run, before doing anything.
+    done = subprocess.run(["make", "-C", str(kit), "demo"], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "needs the instructor side (autograder/)" in done.stdout
+    assert not (kit / ".venv").exists()
 
 
 def test_leak_check_catches_a_leaked_answer(tmp_path: Path):
