@@ -75,7 +75,11 @@ def jail_command(job_dir: Path, private_roots: list[Path]) -> list[str]:
     """The prefix that runs a command shut in with job_dir, hiding REPO and private_roots."""
     hidden = hidden_directories([REPO, *private_roots], keep=[Path(sys.prefix)])
     hide = [argument for path in hidden for argument in ("--hide", str(path))]
-    python = {Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent}
+    python = {
+        Path(sys.prefix).absolute(),  # the environment, at the path its interpreter names
+        Path(sys.base_prefix).resolve(),
+        Path(sys.executable).resolve().parent,
+    }
     reveal = [argument for path in sorted(python) for argument in ("--reveal", str(path))]
     return [
         *NAMESPACES,

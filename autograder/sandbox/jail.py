@@ -6,12 +6,12 @@ which `unshare` makes):
     python -I jail.py --job JOB_DIR --uid UID [--hide DIR ...] [--reveal DIR ...] -- COMMAND
 
 Before COMMAND runs, the namespace's view of the file system changes:
-- every --reveal directory (the Python installation) stays reachable even where an
-  ancestor is closed to other users (e.g. under /root): that ancestor is covered by
-  a tmpfs that holds only the path down to the directory;
 - every --hide directory is covered by an empty, read-only tmpfs (the course, the
   grader's outputs, the instructor sources, the reference solution);
 - /tmp, /var/tmp and /dev/shm are fresh, private, size-limited tmpfs;
+- every --reveal directory (the Python installation) stays reachable, even where
+  the private /tmp covered it or an ancestor is closed to other users (e.g. under
+  /root: that ancestor is covered by a tmpfs holding only the path down to it);
 - JOB_DIR appears as /tmp/job, the only place where a write outlives the job.
 COMMAND then runs in /tmp/job as UID (no groups, no capabilities); this process
 stays behind as the namespace's init, reaps every orphan, and exits with the
@@ -43,28 +43,49 @@ def bind_open_directory(directory: int, target: str) -> None:
     os.close(directory)
 
 
-def reveal(path: str) -> None:
-    """Keep path reachable for other users, whatever the modes of its ancestors."""
+def closed_ancestor(path: str) -> str | None:
+    """The highest existing ancestor of path that other users may not enter."""
     parts = os.path.abspath(path).split(os.sep)[1:]
-    ancestors = ["/" + "/".join(parts[:depth]) for depth in range(1, len(parts))]
-    closed = next((a for a in ancestors if not os.stat(a).st_mode & 0o001), None)
+    for depth in range(1, len(parts)):
+        ancestor = "/" + "/".join(parts[:depth])
+        try:
+            if not os.stat(ancestor).st_mode & 0o001:
+                return ancestor
+        except FileNotFoundError:
+            return None
+    return None
+
+
+def reveal(path: str, directory: int) -> None:
+    """Make path show the open directory again, reachable for other users, wherever a
+    mount covered it or an ancestor is closed to them."""
+    try:
+        shown, kept = os.stat(path), os.fstat(directory)
+        intact = (shown.st_dev, shown.st_ino) == (kept.st_dev, kept.st_ino)
+    except FileNotFoundError:
+        intact = False
+    closed = closed_ancestor(path)
+    if intact and closed is None:
+        os.close(directory)
+        return
     if closed is not None:
-        directory = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
         mount("-t", "tmpfs", "-o", "size=4k,mode=755", "reveal", closed)
-        bind_open_directory(directory, path)
+    bind_open_directory(directory, path)
 
 
 def shut_in(job_dir: str, hidden: list[str], revealed: list[str]) -> None:
-    """Reveal and hide directories, give the job private temporary space and /tmp/job."""
-    job = os.open(job_dir, os.O_RDONLY | os.O_DIRECTORY)  # kept reachable under the tmpfs
-    for directory in revealed:
-        reveal(directory)
+    """Hide directories, give the job private temporary space, keep the revealed ones
+    (the Python installation) reachable, and show the job at /tmp/job."""
+    job = os.open(job_dir, os.O_RDONLY | os.O_DIRECTORY)  # kept reachable under the mounts
+    kept = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in revealed}
     for directory in hidden:
         if os.path.isdir(directory):
             mount("-t", "tmpfs", "-o", "ro,size=4k,mode=000", "hidden", directory)
     for directory in PRIVATE_TMP:
         if os.path.isdir(directory):
             mount("-t", "tmpfs", "-o", f"size={PRIVATE_TMP_SIZE},mode=1777", "private", directory)
+    for path, directory in kept.items():
+        reveal(path, directory)
     bind_open_directory(job, INSIDE)
 
 
