@@ -17,6 +17,7 @@ Run it from anywhere (it rebuilds build/solution, the solved package, first):
 import argparse
 import ctypes
 import gc
+import importlib
 import os
 import statistics
 import sys
@@ -34,6 +35,8 @@ sys.path[:0] = [str(SOLUTION_DIR), str(REPO)]
 from autograder.solution import build_solution_package  # noqa: E402
 
 build_solution_package(SOLUTION_DIR)
+# A first run creates SOLUTION_DIR after Python noted it missing; forget that note.
+importlib.invalidate_caches()
 
 from bench.naive_lstm import (  # noqa: E402
     naive_adam_config,

@@ -18,7 +18,8 @@ def affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray):
     - out: Output, of shape (N, M)
     - cache: (x, w) for the backward pass
     """
-    out = x @ w + b
+    out = x @ w
+    out += b
     return out, (x, w)
 
 
@@ -69,8 +70,9 @@ def temporal_affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray):
     - cache: (x, w) for the backward pass
     """
     N, T, D = x.shape
-    out = (x.reshape(N * T, D) @ w + b).reshape(N, T, -1)
-    return out, (x, w)
+    out = x.reshape(N * T, D) @ w
+    out += b
+    return out.reshape(N, T, -1), (x, w)
 
 
 def temporal_affine_backward(dout: np.ndarray, cache: tuple):
@@ -117,15 +119,18 @@ def temporal_softmax_loss(x: np.ndarray, y: np.ndarray, mask: np.ndarray, verbos
     y_flat = y.reshape(N * T)
     mask_flat = mask.reshape(N * T)
 
-    shifted = x_flat - x_flat.max(axis=1, keepdims=True)
-    probs = np.exp(shifted)
-    sums = probs.sum(axis=1, keepdims=True)
-    log_probs_true = shifted[rows, y_flat] - np.log(sums[:, 0])
-    loss = -np.sum(mask_flat * log_probs_true) / N
+    # Softmax of every row, shifted by the row's maximum so that exp cannot overflow.
+    probs = x_flat - x_flat.max(axis=1, keepdims=True)
+    shifted_true = probs[rows, y_flat]
+    np.exp(probs, out=probs)
+    sums = probs.sum(axis=1)
+    loss = -np.sum(mask_flat * (shifted_true - np.log(sums))) / N
 
-    probs /= sums
-    probs[rows, y_flat] -= 1
-    probs *= (mask_flat / N)[:, None]
+    # dx = weight * (probs / sums - one_hot(y)) with weight = mask / N, in two passes;
+    # the weights take x's dtype so that float32 scores stay float32.
+    weights = (mask_flat / N).astype(x.dtype)
+    probs *= (weights / sums)[:, None]
+    probs[rows, y_flat] -= weights
     dx = probs.reshape(N, T, V)
     if verbose:
         print("dx: ", dx.shape)

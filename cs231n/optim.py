@@ -161,11 +161,13 @@ def adam(w: np.ndarray, dw: np.ndarray, config: dict | None = None) -> tuple[np.
     scratch *= 1 - beta2
     v += scratch
 
-    # scratch = sqrt(v_hat) + epsilon, then next_w = w - lr * m_hat / scratch.
+    # next_w = w - lr * m_hat / (sqrt(v_hat) + epsilon), with both bias corrections moved
+    # into scalars: w - lr * c / (1 - beta1**t) * m / (sqrt(v) + epsilon * c),
+    # c = sqrt(1 - beta2**t). This saves a pass over the array.
+    c = math.sqrt(1.0 - beta2**t)
     np.sqrt(v, out=scratch)
-    scratch *= 1.0 / math.sqrt(1.0 - beta2**t)
-    scratch += config["epsilon"]
+    scratch += config["epsilon"] * c
     np.divide(m, scratch, out=scratch)
-    scratch *= -config["learning_rate"] / (1.0 - beta1**t)
+    scratch *= -config["learning_rate"] * c / (1.0 - beta1**t)
     scratch += w
     return scratch, config

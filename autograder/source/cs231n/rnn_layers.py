@@ -276,8 +276,10 @@ def lstm_step_backward(
         axis=1,
     )
     dprev_c = dc * f
-    dx = da @ Wx.T
-    dprev_h = da @ Wh.T
+    # dx = da @ Wx.T and dprev_h = da @ Wh.T, written as transposes so that numpy returns
+    # them column-major: OpenBLAS computes these N-row products faster into that layout.
+    dx = (Wx @ da.T).T
+    dprev_h = (Wh @ da.T).T
     dWx = x.T @ da
     dWh = prev_h.T @ da
     db = da.sum(axis=0)
