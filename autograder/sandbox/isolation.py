@@ -98,9 +98,13 @@ def hand_over(job_dir: Path) -> None:
             os.chown(os.path.join(top, name), uid, uid, follow_symlinks=False)
 
 
-def works(command: list[str], cwd: Path | None = None) -> bool:
+PYTHON_STARTS = [sys.executable, "-I", "-c", "import numpy"]
+
+
+def works(command: list[str], **options) -> bool:
+    """Whether command exits with 0 (options go to subprocess.run)."""
     try:
-        done = subprocess.run(command, capture_output=True, timeout=60, check=False, cwd=cwd)
+        done = subprocess.run(command, capture_output=True, timeout=60, check=False, **options)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0
@@ -109,20 +113,12 @@ def works(command: list[str], cwd: Path | None = None) -> bool:
 def jail_works(probe: Path) -> bool:
     if not (shutil.which("unshare") and shutil.which("mount")):
         return False
-    return works([*jail_command(probe, []), sys.executable, "-I", "-c", "import numpy"])
+    return works([*jail_command(probe, []), *PYTHON_STARTS])
 
 
 def user_works(probe: Path) -> bool:
-    command = [sys.executable, "-I", "-c", "import numpy"]
     uid = sandbox_uid()
-    try:
-        done = subprocess.run(
-            command, capture_output=True, timeout=60, cwd=probe, user=uid, group=uid,
-            extra_groups=[],
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+    return works(PYTHON_STARTS, cwd=probe, user=uid, group=uid, extra_groups=[])
 
 
 @functools.cache
