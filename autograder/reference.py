@@ -46,22 +46,28 @@ def is_solved_package(package: Path) -> bool:
 
 
 def prerequisites_source(names: list[str]) -> str:
-    """A module holding only the named reference functions of rnn_layers (and its imports).
+    """A module holding only the named reference functions (and the imports they need).
 
     Inputs:
-    - names: Functions to keep; each one's own dependencies must be listed too
+    - names: Functions of rnn_layers to keep (each one's own dependencies must be listed
+      too), and "CaptioningRNN.loss" for the reference model class
 
     Returns:
     - Python source of the module
     """
-    tree = ast.parse(strip_markers((SOURCE / "cs231n" / "rnn_layers.py").read_text()))
+    layers = ast.parse(strip_markers((SOURCE / "cs231n" / "rnn_layers.py").read_text()))
     kept = [
         node
-        for node in tree.body
+        for node in layers.body
         if isinstance(node, ast.Import | ast.ImportFrom)
         or (isinstance(node, ast.FunctionDef) and node.name in names)
     ]
-    missing = set(names) - {node.name for node in kept if isinstance(node, ast.FunctionDef)}
+    missing = {name for name in names if "." not in name} - {
+        node.name for node in kept if isinstance(node, ast.FunctionDef)
+    }
     if missing:
         raise KeyError(f"no reference function {sorted(missing)}")
+    if "CaptioningRNN.loss" in names:
+        model = ast.parse(strip_markers((SOURCE / "cs231n" / "classifiers" / "rnn.py").read_text()))
+        kept += [node for node in model.body if isinstance(node, ast.ClassDef)]
     return ast.unparse(ast.Module(body=kept, type_ignores=[])) + "\n"

@@ -1,5 +1,6 @@
 """The hidden checks score right and wrong implementations as they deserve."""
 
+import dataclasses
 import re
 import shutil
 from pathlib import Path
@@ -7,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.checks import items
+from autograder.checks import items as declared
 from autograder.checks.hidden import HiddenChecks
 from autograder.paths import REPO, SOURCE
 from autograder.points import ITEMS, POINTS
@@ -66,13 +67,14 @@ def test_reference_gets_full_marks(checks, tmp_path):
     assert all(v.message == "all hidden checks pass" for v in verdicts.values())
 
 
-def test_stubs_get_nothing(checks, tmp_path):
+def test_stubs_get_nothing_and_each_item_names_its_function(checks, tmp_path):
     stubs = {"layers": (REPO / LAYERS).read_text(), "model": (REPO / MODEL).read_text()}
     verdicts = grade(checks, tmp_path, **stubs)
     assert scores(verdicts) == full_marks_except(*ITEMS)
-    assert {v.message for v in verdicts.values()} == {
-        "not implemented yet (raises NotImplementedError)"
-    }
+    for name, verdict in verdicts.items():
+        function = declared.ITEMS[name].function
+        shown = f"CaptioningRNN.{function}" if function in ("loss", "sample") else function
+        assert verdict.message == f"not implemented yet ({shown} raises NotImplementedError)"
 
 
 def test_wrong_gate_on_tanh_c_is_named(checks, tmp_path):
@@ -87,14 +89,75 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
 """
     verdicts = grade(checks, tmp_path, layers_extra=bug)
     assert verdicts["lstm_step_forward"].score == 0
-    assert "`next_c` match" in verdicts["lstm_step_forward"].message
-    assert "which gate multiplies tanh(next_c)" in verdicts["lstm_step_forward"].message
+    assert "by the forget gate: it is the output gate o" in verdicts["lstm_step_forward"].message
     # lstm_forward loops correctly: it keeps its points with the reference step.
     assert verdicts["lstm_forward"].score == POINTS["lstm_forward"]
     assert "reference lstm_step_forward" in verdicts["lstm_forward"].message
 
 
-def test_in_place_update_of_an_input_is_reported(checks, tmp_path):
+GATES_IFGO = """
+def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+    H = prev_h.shape[1]
+    a = x @ Wx + prev_h @ Wh + b
+    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H])
+    g, o = np.tanh(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
+    next_c = f * prev_c + i * g
+    return o * np.tanh(next_c), next_c, (x, prev_h, prev_c, Wx, Wh, i, f, g, o, next_c)
+
+
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    x, prev_h, prev_c, Wx, Wh, i, f, g, o, next_c = cache
+    tanh_c = np.tanh(next_c)
+    dc = dnext_c + dnext_h * o * (1 - tanh_c**2)
+    da = np.hstack([dc * g * i * (1 - i), dc * prev_c * f * (1 - f), dc * i * (1 - g**2),
+                    dnext_h * tanh_c * o * (1 - o)])
+    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+"""
+
+
+def test_a_consistent_gate_order_is_charged_once_at_the_forward(checks, tmp_path):
+    verdicts = grade(checks, tmp_path, layers_extra=GATES_IFGO)
+    assert scores(verdicts) == full_marks_except("lstm_step_forward")
+    assert "read in the order i, f, g, o" in verdicts["lstm_step_forward"].message
+    for backward, forward in (("lstm_step_backward", "lstm_step_forward"),
+                              ("lstm_backward", "lstm_forward")):  # fmt: skip
+        assert f"derivative of your own {forward}" in verdicts[backward].message
+
+
+TRIVIAL_STEPS = {
+    "zeros": """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    return np.zeros_like(prev_h), (x, prev_h, Wx, Wh, b)
+
+
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, b = cache
+    zeros = np.zeros_like
+    return zeros(x), zeros(prev_h), zeros(Wx), zeros(Wh), zeros(b)
+""",
+    "linear": """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    return x @ Wx + prev_h @ Wh + b, (x, prev_h, Wx, Wh, b)
+
+
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, b = cache
+    return dnext_h @ Wx.T, dnext_h @ Wh.T, x.T @ dnext_h, prev_h.T @ dnext_h, dnext_h.sum(0)
+""",
+}
+
+
+@pytest.mark.parametrize("kind", TRIVIAL_STEPS)
+def test_a_trivial_forward_earns_nothing_for_its_matching_backward(checks, tmp_path, kind):
+    verdicts = grade(checks, tmp_path, layers_extra=TRIVIAL_STEPS[kind])
+    assert verdicts["rnn_step_forward"].score == 0
+    assert verdicts["rnn_step_backward"].score == 0
+    reason = {"zeros": "does not depend on all of", "linear": "is linear in"}[kind]
+    assert f"your forward {reason}" in verdicts["rnn_step_backward"].message
+    assert verdicts["rnn_forward"].score == POINTS["rnn_forward"]
+
+
+def test_right_values_with_an_input_changed_in_place_cost_a_deduction(checks, tmp_path):
     bug = """
 _solved_step_backward = lstm_step_backward
 
@@ -105,8 +168,70 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     return result
 """
     verdicts = grade(checks, tmp_path, layers_extra=bug)
-    assert verdicts["lstm_step_backward"].score == 0
-    assert "changed its input `dnext_c`" in verdicts["lstm_step_backward"].message
+    assert verdicts["lstm_step_backward"].score == 0.8 * POINTS["lstm_step_backward"]
+    message = verdicts["lstm_step_backward"].message
+    assert "the values are right" in message and "changes its input `dnext_c` in place" in message
+    assert "`dc = dnext_c + ...` instead of `dnext_c += ...`" in message
+    # Inside the student's own lstm_backward the update harms nothing: no second charge.
+    assert verdicts["lstm_backward"].score == POINTS["lstm_backward"]
+
+
+def test_a_squeezed_step_input_is_charged_to_the_forward_only(checks, tmp_path):
+    bug = """
+def rnn_forward(x, h0, Wx, Wh, b):
+    N, T, D = x.shape
+    h = np.zeros((N, T, h0.shape[1]))
+    cache = []
+    prev_h = h0
+    for t in range(T):
+        prev_h, step_cache = rnn_step_forward(x[:, t, :].squeeze(), prev_h, Wx, Wh, b)
+        h[:, t, :] = prev_h
+        cache.append(step_cache)
+    return h, cache
+"""
+    verdicts = grade(checks, tmp_path, layers_extra=bug)
+    assert scores(verdicts) == full_marks_except("rnn_forward")
+    message = verdicts["rnn_forward"].message
+    assert "hands rnn_step_forward a `x` of shape" in message
+    assert "(fails when N = 1)" in message and "squeeze" in message
+    # np.zeros without a dtype: float64 for float32 inputs is a note, not a charge
+    assert "came back float64 for float32 inputs (no points lost)" in message
+
+
+def test_a_backward_that_reads_its_own_cache_is_retried_with_reference_steps(checks, tmp_path):
+    own_cache = """
+_solved_lstm_step_forward = lstm_step_forward
+
+
+def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+    next_h, next_c, cache = _solved_lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)
+    return next_h, next_c, {"x": x, "reference": cache}
+
+
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    x, prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c = cache["reference"]
+    dc = dnext_c  # the gradient that flows through next_h is missing
+    da = np.hstack([dc * g * i * (1 - i), dc * prev_c * f * (1 - f),
+                    dnext_h * tanh_c * o * (1 - o), dc * i * (1 - g * g)])
+    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+
+
+def lstm_backward(dh, cache):
+    N, T, H = dh.shape
+    D = cache[0]["x"].shape[1]  # reads the format of its own step cache
+    dx = np.zeros((N, T, D), dtype=dh.dtype)
+    dprev_h, dprev_c = np.zeros((N, H), dh.dtype), np.zeros((N, H), dh.dtype)
+    dWx = dWh = db = 0
+    for t in reversed(range(T)):
+        dx[:, t], dprev_h, dprev_c, dWx_t, dWh_t, db_t = lstm_step_backward(
+            dh[:, t] + dprev_h, dprev_c, cache[t])
+        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    return dx, dprev_h, dWx, dWh, db
+"""
+    verdicts = grade(checks, tmp_path, layers_extra=own_cache)
+    assert scores(verdicts) == full_marks_except("lstm_step_backward")
+    assert "through next_h is missing" in verdicts["lstm_step_backward"].message
+    assert "reference lstm_step_forward, lstm_step_backward" in verdicts["lstm_backward"].message
 
 
 def test_dropped_carried_gradient_loses_lstm_backward_only(checks, tmp_path):
@@ -123,9 +248,10 @@ def lstm_backward(dh, cache):
 """
     verdicts = grade(checks, tmp_path, layers_extra=bug)
     assert verdicts["lstm_backward"].score == 0
-    assert "carry both the hidden-state and the cell-state gradient" in (
+    assert "hidden-state gradient carried back from step t+1 is dropped" in (
         verdicts["lstm_backward"].message
     )
+    assert "(fails when T = 1)" not in verdicts["lstm_backward"].message
     # The model's own LSTM path is broken, but the loss is scored with reference layers.
     assert verdicts["loss_lstm"].score == POINTS["loss_lstm"]
     assert scores(verdicts)["lstm_step_backward"] == POINTS["lstm_step_backward"]
@@ -141,10 +267,10 @@ def word_embedding_backward(dout, cache):
 """
     verdicts = grade(checks, tmp_path, layers_extra=bug)
     assert verdicts["word_embedding_backward"].score == 0
-    assert "np.add.at" in verdicts["word_embedding_backward"].message
+    assert "`dW[x] += dout` keeps only one gradient" in verdicts["word_embedding_backward"].message
 
 
-def test_unmasked_loss_is_caught(checks, tmp_path):
+def test_a_mistake_of_the_shared_loss_is_charged_once(checks, tmp_path):
     bug = """
 _provided_softmax_loss = temporal_softmax_loss
 
@@ -153,8 +279,60 @@ def temporal_softmax_loss(x, y, mask, verbose=False):
     return _provided_softmax_loss(x, y, np.ones_like(mask))
 """
     verdicts = grade(checks, tmp_path, model_extra=bug)
-    assert verdicts["loss_rnn"].score == verdicts["loss_lstm"].score == 0
-    assert "mask the <NULL> targets" in verdicts["loss_rnn"].message
+    assert scores(verdicts) == full_marks_except("loss_rnn")
+    assert "the <NULL> targets count towards the loss" in verdicts["loss_rnn"].message
+    assert verdicts["loss_lstm"].message.startswith("the same mistake as loss_rnn, charged there")
+
+
+def test_start_in_column_0_is_named_and_charged_once(checks, tmp_path):
+    bug = """
+_solved_sample = CaptioningRNN.sample
+
+
+def _sample_with_start(self, features, max_length=30):
+    captions = _solved_sample(self, features, max_length)
+    captions[:, 1:] = captions[:, :-1].copy()
+    captions[:, 0] = self._start
+    return captions
+
+
+CaptioningRNN.sample = _sample_with_start
+"""
+    verdicts = grade(checks, tmp_path, model_extra=bug)
+    assert scores(verdicts) == full_marks_except("sample_rnn")
+    assert "<START> is written to column 0" in verdicts["sample_rnn"].message
+    assert "same mistake as sample_rnn" in verdicts["sample_lstm"].message
+
+
+def test_an_exception_names_the_line_and_the_cases_it_concerns(checks, tmp_path):
+    bug = """
+def rnn_forward(x, h0, Wx, Wh, b):
+    N, T, D = x.shape
+    steps = [rnn_step_forward(x[:, 0], h0, Wx, Wh, b)]
+    for t in range(1, T):
+        steps.append(rnn_step_forward(x[:, t], steps[-1][0], Wx, Wh, b))
+    h = np.stack([next_h for next_h, _ in steps], axis=1)
+    return h, [cache for _, cache in steps] if T > 1 else steps[1]
+"""
+    verdicts = grade(checks, tmp_path, layers_extra=bug)
+    message = verdicts["rnn_forward"].message
+    assert verdicts["rnn_forward"].score == 0
+    assert message.startswith("raised IndexError: list index out of range (line ")
+    assert "of cs231n/rnn_layers.py, in rnn_forward: `return h, [cache for _, cache" in message
+    assert message.endswith("(fails when T = 1)")
+    assert verdicts["rnn_backward"].score == POINTS["rnn_backward"]
+
+
+def test_a_function_that_returns_none_is_told_so(checks, tmp_path):
+    bug = """
+def word_embedding_forward(x, W):
+    out, cache = None, None
+    return out, cache
+"""
+    verdicts = grade(checks, tmp_path, layers_extra=bug)
+    assert verdicts["word_embedding_forward"].message.startswith(
+        "`out` is None (not computed yet?); expected an array of shape (N, T, D)"
+    )
 
 
 def test_wrong_shape_is_reported_with_its_symbolic_shape(checks, tmp_path):
@@ -198,15 +376,16 @@ def word_embedding_forward(x, W):
     os._exit(3)
 """
     verdicts = grade(checks, tmp_path, layers_extra=bug)
-    assert verdicts["word_embedding_forward"].score == 0
+    assert scores(verdicts) == full_marks_except("word_embedding_forward")
     assert "exit code 3" in verdicts["word_embedding_forward"].message
-    others = {k: v for k, v in scores(verdicts).items() if not k.startswith("word_embedding")}
-    assert others == {k: v for k, v in full_marks_except().items() if k in others}
+    # The backward could not get a cache from the crashing forward: judged with the reference's.
+    assert "reference word_embedding_forward" in verdicts["word_embedding_backward"].message
 
 
 def test_an_endless_loop_times_out_alone(checks, tmp_path, monkeypatch):
-    for item in items.SECONDS:  # every item that calls the endless function waits this long
-        monkeypatch.setitem(items.SECONDS, item, 8.0 if item.startswith("overfit") else 2.0)
+    for name, item in declared.ITEMS.items():  # each item that calls the loop waits this long
+        seconds = 8.0 if name.startswith("overfit") else 2.0
+        monkeypatch.setitem(declared.ITEMS, name, dataclasses.replace(item, seconds=seconds))
     bug = """
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
     while True:

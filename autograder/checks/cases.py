@@ -1,19 +1,30 @@
-"""Hidden inputs of every autograded item (instructor side only, never released).
+"""Hidden inputs of the autograded items (instructor side only, never released).
 
-Shapes differ from the public checks on purpose (odd sizes, N = 1, T = 1,
-repeated word indices, float32 and float64), and the seeds are fresh. Every
-student gets the same cases, so reference outputs are computed once per run.
+Shapes differ from the public checks on purpose (odd sizes, N = 1, T = 1, repeated
+word indices, float32 and float64), and the seeds are fresh. Every student gets the
+same cases, so reference outputs are computed once per run. Each case carries labels
+(N, T, dtype) so that feedback can say "fails when N = 1" without showing any value.
 """
 
 import zlib
 
 import numpy as np
 
+from autograder.checks.item import Case
+
 HIDDEN_SEED = 2_611_2026
 NULL, START, END = 0, 1, 2
 VOCAB = ["<NULL>", "<START>", "<END>", "<UNK>", "a", "red", "blue", "circle", "square", "left"]
 
-Case = dict[str, np.ndarray]
+STEP_SHAPES = [((3, 7, 5), np.float64), ((1, 4, 9), np.float64), ((6, 5, 3), np.float32)]
+SEQUENCE_SHAPES = [
+    ((2, 5, 3, 4), np.float64),
+    ((3, 1, 4, 6), np.float64),
+    ((1, 7, 2, 5), np.float32),
+]
+EMBEDDING_SHAPES = [((3, 6, 5, 4), np.float64), ((1, 1, 7, 3), np.float32)]
+LOSS_SHAPES = [(5, 6, 5, 7, 6), (1, 3, 4, 2, 1)]  # N, D, W, H, T
+SAMPLE_SHAPES = [(6, 6, 5, 7, 9), (1, 4, 3, 5, 3)]  # N, D, W, H, max_length
 
 
 def rng_for(item: str) -> np.random.Generator:
@@ -25,67 +36,60 @@ def normal(rng: np.random.Generator, shape: tuple, scale: float, dtype) -> np.nd
     return (scale * rng.standard_normal(shape)).astype(dtype)
 
 
-def step_inputs(rng, N: int, D: int, H: int, gates: int, dtype, lstm: bool) -> Case:
-    """Inputs of one RNN or LSTM step, with upstream gradients for the backward pass."""
-    case = {
-        "x": normal(rng, (N, D), 1.0, dtype),
-        "prev_h": normal(rng, (N, H), 1.0, dtype),
-        "Wx": normal(rng, (D, gates * H), 1 / np.sqrt(D), dtype),
-        "Wh": normal(rng, (H, gates * H), 1 / np.sqrt(H), dtype),
-        "b": normal(rng, (gates * H,), 0.3, dtype),
-        "dnext_h": normal(rng, (N, H), 1.0, dtype),
-    }
-    if lstm:
-        case["prev_c"] = normal(rng, (N, H), 1.0, dtype)
-        case["dnext_c"] = normal(rng, (N, H), 1.0, dtype)
-    return case
+def dtype_label(dtype) -> str:
+    return np.dtype(dtype).name
 
 
-def sequence_inputs(rng, N: int, T: int, D: int, H: int, gates: int, dtype) -> Case:
+def step_cases(item: str, gates: int) -> list[Case]:
+    """Inputs of one RNN (gates = 1) or LSTM (gates = 4) step, with upstream gradients."""
+    rng = rng_for(item)
+    cases = []
+    for (N, D, H), dtype in STEP_SHAPES:
+        inputs = {
+            "x": normal(rng, (N, D), 1.0, dtype),
+            "prev_h": normal(rng, (N, H), 1.0, dtype),
+            "Wx": normal(rng, (D, gates * H), 1 / np.sqrt(D), dtype),
+            "Wh": normal(rng, (H, gates * H), 1 / np.sqrt(H), dtype),
+            "b": normal(rng, (gates * H,), 0.3, dtype),
+            "dnext_h": normal(rng, (N, H), 1.0, dtype),
+        }
+        if gates == 4:
+            inputs["prev_c"] = normal(rng, (N, H), 1.0, dtype)
+            inputs["dnext_c"] = normal(rng, (N, H), 1.0, dtype)
+        cases.append(Case(inputs, {"N": N, "dtype": dtype_label(dtype)}))
+    return cases
+
+
+def sequence_cases(item: str, gates: int) -> list[Case]:
     """Inputs of an RNN or LSTM over T steps, with upstream gradients of every h_t."""
-    return {
-        "x": normal(rng, (N, T, D), 1.0, dtype),
-        "h0": normal(rng, (N, H), 1.0, dtype),
-        "Wx": normal(rng, (D, gates * H), 1 / np.sqrt(D), dtype),
-        "Wh": normal(rng, (H, gates * H), 1 / np.sqrt(H), dtype),
-        "b": normal(rng, (gates * H,), 0.3, dtype),
-        "dh": normal(rng, (N, T, H), 1.0, dtype),
-    }
-
-
-STEP_SHAPES = [((3, 7, 5), np.float64), ((1, 4, 9), np.float64), ((6, 5, 3), np.float32)]
-SEQUENCE_SHAPES = [
-    ((2, 5, 3, 4), np.float64),
-    ((3, 1, 4, 6), np.float64),
-    ((1, 7, 2, 5), np.float32),
-]
-
-
-def step_cases(item: str, lstm: bool) -> list[Case]:
     rng = rng_for(item)
-    gates = 4 if lstm else 1
-    return [step_inputs(rng, *shape, gates, dtype, lstm) for shape, dtype in STEP_SHAPES]
-
-
-def sequence_cases(item: str, lstm: bool) -> list[Case]:
-    rng = rng_for(item)
-    gates = 4 if lstm else 1
-    return [sequence_inputs(rng, *shape, gates, dtype) for shape, dtype in SEQUENCE_SHAPES]
+    cases = []
+    for (N, T, D, H), dtype in SEQUENCE_SHAPES:
+        inputs = {
+            "x": normal(rng, (N, T, D), 1.0, dtype),
+            "h0": normal(rng, (N, H), 1.0, dtype),
+            "Wx": normal(rng, (D, gates * H), 1 / np.sqrt(D), dtype),
+            "Wh": normal(rng, (H, gates * H), 1 / np.sqrt(H), dtype),
+            "b": normal(rng, (gates * H,), 0.3, dtype),
+            "dh": normal(rng, (N, T, H), 1.0, dtype),
+        }
+        cases.append(Case(inputs, {"N": N, "T": T, "dtype": dtype_label(dtype)}))
+    return cases
 
 
 def embedding_cases(item: str) -> list[Case]:
+    """Word indices (some repeated), word vectors and upstream gradients."""
     rng = rng_for(item)
     cases = []
-    for (N, T, V, D), dtype in [((3, 6, 5, 4), np.float64), ((1, 1, 7, 3), np.float32)]:
+    for (N, T, V, D), dtype in EMBEDDING_SHAPES:
         x = rng.integers(V, size=(N, T))
         x[0, : min(T, 3)] = V - 1  # the same word several times
-        cases.append(
-            {
-                "x": x.astype(np.int32),
-                "W": normal(rng, (V, D), 1.0, dtype),
-                "dout": normal(rng, (N, T, D), 1.0, dtype),
-            }
-        )
+        inputs = {
+            "x": x.astype(np.int32),
+            "W": normal(rng, (V, D), 1.0, dtype),
+            "dout": normal(rng, (N, T, D), 1.0, dtype),
+        }
+        cases.append(Case(inputs, {"N": N, "T": T, "dtype": dtype_label(dtype)}))
     return cases
 
 
@@ -100,7 +104,7 @@ def random_captions(rng, N: int, T: int, V: int) -> np.ndarray:
     return captions
 
 
-def model_inputs(rng, N: int, D: int, W: int, H: int, gates: int, scale: float) -> Case:
+def model_inputs(rng, N: int, D: int, W: int, H: int, gates: int, scale: float) -> dict:
     """Vocabulary, parameters and image features of a small float64 CaptioningRNN."""
     V = len(VOCAB)
     shapes = {
@@ -113,47 +117,29 @@ def model_inputs(rng, N: int, D: int, W: int, H: int, gates: int, scale: float) 
         "W_vocab": (H, V),
         "b_vocab": (V,),
     }
-    case = {
+    inputs = {
         f"param_{name}": normal(rng, shape, scale, np.float64) for name, shape in shapes.items()
     }
-    case["vocab"] = np.array(VOCAB)
-    case["features"] = normal(rng, (N, D), 1.0, np.float64)
-    return case
+    inputs["vocab"] = np.array(VOCAB)
+    inputs["features"] = normal(rng, (N, D), 1.0, np.float64)
+    return inputs
 
 
-def loss_cases(item: str, lstm: bool) -> list[Case]:
+def loss_cases(item: str, gates: int) -> list[Case]:
     rng = rng_for(item)
-    gates = 4 if lstm else 1
     cases = []
-    for N, D, W, H, T in [(5, 6, 5, 7, 6), (1, 3, 4, 2, 1)]:
-        case = model_inputs(rng, N, D, W, H, gates, scale=0.5)
-        case["captions"] = random_captions(rng, N, T, len(VOCAB))
-        cases.append(case)
+    for N, D, W, H, T in LOSS_SHAPES:
+        inputs = model_inputs(rng, N, D, W, H, gates, scale=0.5)
+        inputs["captions"] = random_captions(rng, N, T, len(VOCAB))
+        cases.append(Case(inputs, {"N": N, "T": T}))
     return cases
 
 
-def sample_cases(item: str, lstm: bool) -> list[Case]:
+def sample_cases(item: str, gates: int) -> list[Case]:
     rng = rng_for(item)
-    gates = 4 if lstm else 1
     cases = []
-    for N, D, W, H, max_length in [(6, 6, 5, 7, 9), (1, 4, 3, 5, 3)]:
-        case = model_inputs(rng, N, D, W, H, gates, scale=1.0)
-        case["max_length"] = np.array(max_length)
-        cases.append(case)
+    for N, D, W, H, max_length in SAMPLE_SHAPES:
+        inputs = model_inputs(rng, N, D, W, H, gates, scale=1.0)
+        inputs["max_length"] = np.array(max_length)
+        cases.append(Case(inputs, {"N": N, "max_length": max_length}))
     return cases
-
-
-def hidden_cases(item: str) -> list[Case]:
-    """Every case of one item that does not need the dataset."""
-    lstm = "lstm" in item
-    if item in ("rnn_step_forward", "rnn_step_backward", "lstm_step_forward", "lstm_step_backward"):
-        return step_cases(item, lstm)
-    if item in ("rnn_forward", "rnn_backward", "lstm_forward", "lstm_backward"):
-        return sequence_cases(item, lstm)
-    if item.startswith("word_embedding"):
-        return embedding_cases(item)
-    if item.startswith("loss_"):
-        return loss_cases(item, lstm)
-    if item.startswith("sample_"):
-        return sample_cases(item, lstm)
-    raise KeyError(item)

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.checks.compare import CaseResult, array_problem, error_message
+from autograder.checks.compare import array_problem, error_problem
+from autograder.checks.results import CaseResult
 from autograder.leaderboard.heldout import HeldOut, heldout_split
 from autograder.leaderboard.params import InvalidParams, read_params
 from autograder.paths import DATA_DIR, TRAINED_MODELS
 from autograder.reference import reference_modules
-from autograder.sandbox.run import run_items
+from autograder.sandbox.run import Task, run_items
 from autograder.submissions import Submission
 
 # Wall-clock seconds the student's sampler may take over the held-out features (the
@@ -75,14 +76,12 @@ class Leaderboard:
             except InvalidParams as error:
                 entries[cell_type] = Entry(None, str(error))
         if cases:
-            results, _ = run_items(
-                package_dir,
-                work_dir,
-                cases,
-                {item: [["captions"]] for item in cases},
-                {item: SECONDS for item in cases},
-                private_roots=self.private_roots,
-            )
+            tasks = [
+                Task(item, "sample", {"cell_type": item.removeprefix("sample_")}, inputs,
+                     [["captions"]], SECONDS)
+                for item, inputs in cases.items()
+            ]  # fmt: skip
+            results, _ = run_items(package_dir, work_dir, tasks, private_roots=self.private_roots)
             for item, result in results.items():
                 entries[item.removeprefix("sample_")] = self._score(result)
         return {cell_type: entries[cell_type] for cell_type in TRAINED_MODELS}
@@ -123,10 +122,12 @@ class Leaderboard:
             return Entry(None, f"no score: {result}")
         (case,) = result
         if case.error is not None:
-            return Entry(None, f"no score: CaptioningRNN.sample {error_message(case.error)}")
+            return Entry(None, f"no score: CaptioningRNN.sample {error_problem(case, {})}")
         heldout = self.heldout
         shape = (len(heldout.features), heldout.max_length)
-        problem = array_problem("captions", case, np.zeros(shape, np.int64), kind="i")
+        problem = array_problem(
+            "captions", "(N, max_length)", case, np.zeros(shape, np.int64), kind="i"
+        )
         if problem:
             return Entry(None, f"no score: {problem}")
         captions = case.arrays["captions"]

@@ -12,11 +12,12 @@ import shutil
 import signal
 import subprocess
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from autograder.checks.compare import CaseResult
+from autograder.checks.results import CaseResult, read_report, read_where
 from autograder.sandbox.isolation import sandbox_launch
 from autograder.sandbox.limits import Limits
 
@@ -30,12 +31,29 @@ POLL_SECONDS = 0.02
 KEPT_VARIABLES = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
+@dataclass
+class Task:
+    """One item's part of a sandbox job.
+
+    - name: The item (its outputs land in outputs/<name>/)
+    - probe, options: The procedure of checks/probes.py to run, and its options
+    - cases: The inputs of every case (name -> array)
+    - outputs: The output names to read back, per case
+    - seconds: Wall-clock seconds the item may take
+    - prerequisites: Reference functions swapped into the student's modules first
+    """
+
+    name: str
+    probe: str
+    options: dict
+    cases: list[dict[str, np.ndarray]]
+    outputs: list[list[str]]
+    seconds: float
+    prerequisites: list[str] = field(default_factory=list)
+
+
 def write_job(
-    job_dir: Path,
-    package_dir: Path,
-    items: dict[str, list[dict]],
-    prerequisites: dict[str, list[str]] | None = None,
-    prerequisites_source: str | None = None,
+    job_dir: Path, package_dir: Path, tasks: list[Task], prerequisites_source: str | None = None
 ) -> None:
     """Write the inputs, the probes and job.json for the runner.
 
@@ -43,9 +61,9 @@ def write_job(
     - job_dir: Empty directory for the job
     - package_dir: Directory holding the student's `cs231n` package (copied into
       the job, so that the job directory is all the child needs)
-    - items: Map from item name to its list of cases (name -> array)
-    - prerequisites: Map from item name to the reference functions to swap in
-    - prerequisites_source: Text of the module that holds those functions
+    - tasks: What to run, in order
+    - prerequisites_source: Text of the module that holds the reference functions
+      the tasks swap in
     """
     job_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(HERE / "runner.py", job_dir / "runner.py")
@@ -54,18 +72,24 @@ def write_job(
     if prerequisites_source is not None:
         (job_dir / "prerequisites.py").write_text(prerequisites_source)
     entries = []
-    for item, cases in items.items():
+    for task in tasks:
         names = []
-        for index, case in enumerate(cases):
-            case_dir = job_dir / "inputs" / item / f"case{index}"
+        for index, case in enumerate(task.cases):
+            case_dir = job_dir / "inputs" / task.name / f"case{index}"
             case_dir.mkdir(parents=True, exist_ok=True)
             for name, value in case.items():
                 np.save(case_dir / f"{name}.npy", value, allow_pickle=False)
             names.append(f"case{index}")
-        wanted = (prerequisites or {}).get(item, [])
-        entries.append({"item": item, "cases": names, "prerequisites": wanted})
-    job = {"items": entries}
-    (job_dir / "job.json").write_text(json.dumps(job))
+        entries.append(
+            {
+                "item": task.name,
+                "probe": task.probe,
+                "options": task.options,
+                "cases": names,
+                "prerequisites": list(task.prerequisites),
+            }
+        )
+    (job_dir / "job.json").write_text(json.dumps({"items": entries}))
 
 
 def child_environment(inside: Path) -> dict[str, str]:
@@ -194,10 +218,11 @@ def read_case(case_dir: Path, expected_names: list[str]) -> CaseResult:
         status = json.loads(status_path.read_text())
         error = status["error"]
         types = {str(k): str(v) for k, v in dict(status["types"]).items()}
-        modified = [str(name) for name in list(status["modified"])]
         if error is not None and not isinstance(error, str):
             raise ValueError("bad error field")
-    except (OSError, ValueError, KeyError, TypeError):
+        report = read_report(status["report"])
+        where = read_where(status["where"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return CaseResult(error="GradingError: no readable result (did your code exit early?)")
     arrays = {}
     for name in expected_names:
@@ -207,59 +232,57 @@ def read_case(case_dir: Path, expected_names: list[str]) -> CaseResult:
                 arrays[name] = np.load(path, allow_pickle=False)
             except (OSError, ValueError):
                 types[name] = "unreadable value"
-    return CaseResult(error=error, types=types, modified=modified, arrays=arrays)
+    return CaseResult(error=error, where=where, types=types, report=report, arrays=arrays)
 
 
 def run_items(
     package_dir: Path,
     job_root: Path,
-    items: dict[str, list[dict]],
-    outputs: dict[str, list[list[str]]],
-    seconds: dict[str, float],
-    prerequisites: dict[str, list[str]] | None = None,
+    tasks: list[Task],
     prerequisites_source: str | None = None,
     private_roots: list[Path] | None = None,
 ) -> tuple[dict[str, list[CaseResult] | str], bool]:
-    """Run items in one sandbox; any item it did not finish runs again on its own.
+    """Run tasks in one sandbox; any task it did not finish runs again on its own.
 
     Inputs:
     - package_dir: Directory holding the student's `cs231n` package
-    - job_root: Empty directory for the jobs (JOB_ROOT/batch, then JOB_ROOT/<item>)
-    - items: Map from item name to its list of cases (name -> array)
-    - outputs: Map from item name to the output names to read back, per case
-    - seconds: Wall-clock seconds each item may take
-    - prerequisites, prerequisites_source: As for write_job
+    - job_root: Empty directory for the jobs (JOB_ROOT/batch, then JOB_ROOT/<task>)
+    - tasks: What to run
+    - prerequisites_source: As for write_job
     - private_roots: As for run_job
 
     Returns a tuple of:
-    - results: Map from item name to its case results, or to what went wrong if it
+    - results: Map from task name to its case results, or to what went wrong if it
       never finished
-    - imported: False if the student's modules could not even be imported (every item
+    - imported: False if the student's modules could not even be imported (every task
       then fails with that reason, and nothing is run again)
     """
 
-    def launch(job_dir: Path, names: list[str]) -> str | None:
-        wall = IMPORT_SECONDS + sum(seconds[name] for name in names)
+    def launch(job_dir: Path, chosen: list[Task]) -> str | None:
+        wall = IMPORT_SECONDS + sum(task.seconds for task in chosen)
         limits = Limits().scaled(wall / Limits().wall_seconds)
-        return run_job(job_dir, limits, {name: seconds[name] for name in names}, private_roots)
+        seconds = {task.name: task.seconds for task in chosen}
+        return run_job(job_dir, limits, seconds, private_roots)
 
-    write_job(job_root / "batch", package_dir, items, prerequisites, prerequisites_source)
-    failure = launch(job_root / "batch", list(items))
+    write_job(job_root / "batch", package_dir, tasks, prerequisites_source)
+    failure = launch(job_root / "batch", tasks)
     if stopped_while_importing(job_root / "batch"):
         reason = f"your code {failure or 'exited'} while its modules were being imported"
-        return {item: reason for item in items}, False
+        return {task.name: reason for task in tasks}, False
     results = {}
-    for item, cases in items.items():
+    for task in tasks:
         job_dir = job_root / "batch"
-        if not item_finished(job_dir, item) and len(items) > 1:
-            job_dir = job_root / item
-            write_job(job_dir, package_dir, {item: cases}, prerequisites, prerequisites_source)
-            failure = launch(job_dir, [item])
-        if item_finished(job_dir, item):
-            results[item] = [
-                read_case(job_dir / "outputs" / item / f"case{index}", names)
-                for index, names in enumerate(outputs[item])
+        if not item_finished(job_dir, task.name) and len(tasks) > 1:
+            job_dir = job_root / task.name
+            write_job(job_dir, package_dir, [task], prerequisites_source)
+            failure = launch(job_dir, [task])
+        if item_finished(job_dir, task.name):
+            results[task.name] = [
+                read_case(job_dir / "outputs" / task.name / f"case{index}", names)
+                for index, names in enumerate(task.outputs)
             ]
         else:
-            results[item] = f"your code {failure or 'stopped before finishing'} during this check"
+            results[task.name] = (
+                f"your code {failure or 'stopped before finishing'} during this check"
+            )
     return results, True

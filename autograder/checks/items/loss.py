@@ -1,0 +1,133 @@
+"""loss_rnn and loss_lstm: CaptioningRNN.loss, the loss and every parameter's gradient.
+
+Both run the same student method with a different cell type, so a mistake of the
+model code found in both is charged at loss_rnn only (shares_code_with).
+"""
+
+import numpy as np
+
+from autograder.checks.cases import NULL, loss_cases
+from autograder.checks.item import Item, Mistake
+from autograder.checks.judgements import judge_loss
+from autograder.checks.mistakes import replacing
+
+EMBEDDING = ("word_embedding_forward", "word_embedding_backward")
+LAYERS = {
+    cell: (*EMBEDDING, f"{cell}_step_forward", f"{cell}_step_backward", f"{cell}_forward",
+           f"{cell}_backward")
+    for cell in ("rnn", "lstm")
+}  # fmt: skip
+
+
+def with_softmax(call: dict, loss_of):
+    """The reference with temporal_softmax_loss replaced by loss_of(original, captions)."""
+    return replacing(
+        "loss",
+        call,
+        "model",
+        lambda m, a: {
+            "temporal_softmax_loss": loss_of(m.model.temporal_softmax_loss, a["captions"])
+        },
+    )
+
+
+def scaled(original, factor):
+    def loss(x, y, mask, verbose=False):
+        value, dx = original(x, y, mask)
+        k = factor(x, mask)
+        return value * k, dx * k
+
+    return loss
+
+
+def tanh_on_h0(m, a: dict) -> dict:
+    """The projection of the features followed by a tanh, forward and backward."""
+    forward, backward = m.model.affine_forward, m.model.affine_backward
+
+    def squashed_forward(x, w, b):
+        out, cache = forward(x, w, b)
+        h0 = np.tanh(out)
+        return h0, (cache, h0)
+
+    def squashed_backward(dout, cache):
+        cache, h0 = cache
+        return backward(dout * (1 - h0 * h0), cache)
+
+    return {"affine_forward": squashed_forward, "affine_backward": squashed_backward}
+
+
+def mistakes(call: dict) -> tuple[Mistake, ...]:
+    return (
+        Mistake(
+            "the <NULL> targets count towards the loss: pass mask = (captions_out != NULL) "
+            "to temporal_softmax_loss",
+            with_softmax(
+                call, lambda f, c: lambda x, y, mask, verbose=False: f(x, y, np.ones_like(mask))
+            ),
+        ),
+        Mistake(
+            "the loss is divided by the number of words: temporal_softmax_loss already "
+            "divides by N, as the assignment asks",
+            with_softmax(
+                call, lambda f, c: scaled(f, lambda x, mask: x.shape[0] / max(int(mask.sum()), 1))
+            ),
+        ),
+        Mistake(
+            "the loss is multiplied by N: temporal_softmax_loss already divides by N",
+            with_softmax(call, lambda f, c: scaled(f, lambda x, mask: x.shape[0])),
+        ),
+        Mistake(
+            "the targets are not shifted: captions_out = captions[:, 1:] (the word after "
+            "each input word)",
+            with_softmax(
+                call,
+                lambda f, c: lambda x, y, mask, verbose=False: f(x, c[:, :-1], c[:, :-1] != NULL),
+            ),
+        ),
+        Mistake(
+            "the mask is taken from the inputs: mask = (captions_out != NULL), the targets",
+            with_softmax(
+                call, lambda f, c: lambda x, y, mask, verbose=False: f(x, y, c[:, :-1] != NULL)
+            ),
+        ),
+        Mistake(
+            "the inputs are not shifted: captions_in = captions[:, :-1] (every word but the last)",
+            replacing(
+                "loss",
+                call,
+                "model",
+                lambda m, a: {
+                    "word_embedding_forward": (
+                        lambda x, W, f=m.model.word_embedding_forward: f(a["captions"][:, 1:], W)
+                    )
+                },
+            ),
+        ),
+        Mistake(
+            "h0 has a tanh: the initial hidden state is the plain affine projection of the "
+            "features",
+            replacing("loss", call, "model", tanh_on_h0),
+        ),
+    )
+
+
+def loss_item(cell_type: str) -> Item:
+    call = {"cell_type": cell_type}
+    return Item(
+        name=f"loss_{cell_type}",
+        function="loss",
+        probe="loss",
+        options=call,
+        cases=lambda data: loss_cases(f"loss_{cell_type}", gates=4 if cell_type == "lstm" else 1),
+        judge=judge_loss,
+        shapes={"loss": "a scalar"},
+        retries=(LAYERS[cell_type],),
+        hint="use captions[:, :-1] as inputs and captions[:, 1:] as targets, mask the <NULL> "
+        "targets, and let temporal_softmax_loss divide by N",
+        mistakes=mistakes(call),
+        shares_code_with=None if cell_type == "rnn" else "loss_rnn",
+    )
+
+
+LOSS_RNN = loss_item("rnn")
+LOSS_LSTM = loss_item("lstm")

@@ -1,0 +1,56 @@
+"""lstm_forward: an LSTM over T timesteps, looping over lstm_step_forward."""
+
+import numpy as np
+
+from autograder.checks.cases import sequence_cases
+from autograder.checks.item import Item, Mistake, layer_call
+from autograder.checks.judgements import judge_outputs
+from autograder.checks.mistakes import on_inputs
+
+CALL = layer_call(
+    "lstm_forward", ["x", "h0", "Wx", "Wh", "b"], ["h", "cache"], spy="lstm_step_forward"
+)
+
+
+def unrolled(c0_is_h0: bool = False, carry_c: bool = True):
+    """An LSTM loop whose first cell state is h0 (or zero), carried or restarted each step."""
+
+    def run(m, a):
+        h0 = a["h0"]
+        first_c = h0 if c0_is_h0 else np.zeros_like(h0)
+        h, c, states = h0, first_c, []
+        for t in range(a["x"].shape[1]):
+            h, c, _ = m.layers.lstm_step_forward(a["x"][:, t], h, c, a["Wx"], a["Wh"], a["b"])
+            states.append(h)
+            c = c if carry_c else first_c
+        return {"h": np.stack(states, axis=1)}
+
+    return run
+
+
+ITEM = Item(
+    name="lstm_forward",
+    function="lstm_forward",
+    probe="layer",
+    options=CALL,
+    cases=lambda data: sequence_cases("lstm_forward", gates=4),
+    judge=judge_outputs,
+    shapes={"h": "(N, T, H)"},
+    retries=(("lstm_step_forward",),),
+    hint="start from h0 and a zero cell state, and hand each step both states the previous "
+    "step returned",
+    mistakes=(
+        Mistake(
+            "the first cell state is h0: the initial cell state is zero (np.zeros_like(h0))",
+            unrolled(c0_is_h0=True),
+        ),
+        Mistake(
+            "the cell state is not carried: hand each step the next_c of the step before",
+            unrolled(carry_c=False),
+        ),
+        Mistake(
+            "h0 is not used: the first step starts from h0",
+            on_inputs("layer", CALL, lambda m, a: {**a, "h0": np.zeros_like(a["h0"])}),
+        ),
+    ),
+)

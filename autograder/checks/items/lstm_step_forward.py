@@ -1,0 +1,86 @@
+"""lstm_step_forward: one LSTM step, gate blocks in the order i, f, o, g."""
+
+from itertools import permutations
+
+import numpy as np
+
+from autograder.checks.cases import step_cases
+from autograder.checks.item import Item, Mistake, layer_call
+from autograder.checks.judgements import judge_outputs
+from autograder.checks.mistakes import on_inputs
+
+CALL = layer_call(
+    "lstm_step_forward",
+    ["x", "prev_h", "prev_c", "Wx", "Wh", "b"],
+    ["next_h", "next_c", "cache"],
+)
+ORDER = "ifog"
+
+
+def read_in_order(order: str):
+    """The reference on weights rearranged so that it reads the gate blocks as `order` does."""
+
+    def change(m, a):
+        H = a["prev_h"].shape[1]
+        blocks = [order.index(gate) for gate in ORDER]
+        index = np.concatenate([np.arange(k * H, (k + 1) * H) for k in blocks])
+        return {**a, "Wx": a["Wx"][:, index], "Wh": a["Wh"][:, index], "b": a["b"][index]}
+
+    return on_inputs("layer", CALL, change)
+
+
+def gate_order(order: str) -> Mistake:
+    return Mistake(
+        f"the gate blocks are read in the order {', '.join(order)}: the assignment's order is "
+        "i, f, o, g (a[:, :H] is i, then f, o, and a[:, 3H:] is g)",
+        read_in_order(order),
+    )
+
+
+def step(g_of, h_of):
+    """An LSTM step with g = g_of(m, its pre-activation), next_h = h_of(i, f, o, next_c)."""
+
+    def run(m, a):
+        H = a["prev_h"].shape[1]
+        z = a["x"] @ a["Wx"] + a["prev_h"] @ a["Wh"] + a["b"]
+        i, f, o = (m.layers.sigmoid(z[:, k * H : (k + 1) * H]) for k in range(3))
+        next_c = f * a["prev_c"] + i * g_of(m, z[:, 3 * H :])
+        return {"next_h": h_of(i, f, o, next_c), "next_c": next_c}
+
+    return run
+
+
+def tanh(m, z):
+    return np.tanh(z)
+
+
+ITEM = Item(
+    name="lstm_step_forward",
+    function="lstm_step_forward",
+    probe="layer",
+    options=CALL,
+    cases=lambda data: step_cases("lstm_step_forward", gates=4),
+    judge=judge_outputs,
+    shapes={"next_h": "(N, H)", "next_c": "(N, H)"},
+    hint="check the order of the four gate blocks (i, f, o, g), that only g uses tanh, "
+    "next_c = f * prev_c + i * g and next_h = o * tanh(next_c)",
+    mistakes=(
+        *(gate_order("".join(order)) for order in permutations(ORDER) if order != tuple(ORDER)),
+        Mistake(
+            "g uses the sigmoid: only the i, f and o gates use the sigmoid, g uses tanh",
+            step(lambda m, z: m.layers.sigmoid(z), lambda i, f, o, c: o * np.tanh(c)),
+        ),
+        Mistake(
+            "next_h = o * next_c misses the tanh: next_h = o * tanh(next_c)",
+            step(tanh, lambda i, f, o, c: o * c),
+        ),
+        Mistake(
+            "next_h multiplies tanh(next_c) by the forget gate: it is the output gate o",
+            step(tanh, lambda i, f, o, c: f * np.tanh(c)),
+        ),
+        Mistake(
+            "next_h multiplies tanh(next_c) by the input gate: it is the output gate o",
+            step(tanh, lambda i, f, o, c: i * np.tanh(c)),
+        ),
+    ),
+)

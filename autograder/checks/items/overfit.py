@@ -1,0 +1,114 @@
+"""overfit_rnn and overfit_lstm: train the student's model on a few distinct images.
+
+The images are distinct (a repeated image with two different captions would put a
+floor under the loss). The student's code only produces the trained weights; the
+grader evaluates them with the reference loss and the reference greedy sampler, so a
+wrong loss function cannot report a flattering number. A failure caused by a layer or
+a loss charged at its own item is not charged again: the item is retried with the
+reference layers, then (if the student's loss is implemented) the reference loss.
+"""
+
+import numpy as np
+
+from autograder.checks import probes
+from autograder.checks.compare import array_problem, error_problem
+from autograder.checks.item import Case, Item
+from autograder.checks.items.loss import LAYERS
+from autograder.checks.judgements import CaseVerdict, equal_captions
+from autograder.reference import reference_modules
+
+NUM_IMAGES = 40
+SEED = 23_1126
+SETTINGS = {
+    "rnn": {"hidden_dim": 128, "wordvec_dim": 64, "learning_rate": 1e-2, "lr_decay": 0.99},
+    "lstm": {"hidden_dim": 128, "wordvec_dim": 64, "learning_rate": 1e-2, "lr_decay": 0.995},
+}
+BATCH_SIZE, NUM_EPOCHS = 20, 60
+# Correct code ends within a few times the reference's loss (float rounding takes
+# training on another path); wrong code stays far above it.
+LOSS_FACTOR, LOSS_SLACK = 3.0, 0.05
+
+
+def overfit_cases(item: str, data: dict) -> list[Case]:
+    """Inputs of an overfit item: one caption each of NUM_IMAGES distinct train images."""
+    rng = np.random.default_rng([SEED, len(item)])
+    image_idxs = data["train_image_idxs"]
+    images = rng.choice(np.unique(image_idxs), size=NUM_IMAGES, replace=False)
+    rows = np.array([np.flatnonzero(image_idxs == image)[0] for image in images])
+    settings = SETTINGS[item.removeprefix("overfit_")]
+    inputs = {
+        "features": data["train_features"][images].astype(np.float32),
+        "captions": data["train_captions"][rows].astype(np.int32),
+        "vocab": np.array(data["idx_to_word"]),
+        "seed": np.array(SEED),
+        "batch_size": np.array(BATCH_SIZE),
+        "num_epochs": np.array(NUM_EPOCHS),
+    }
+    inputs.update({name: np.array(value) for name, value in settings.items()})
+    return [Case(inputs, {})]
+
+
+def evaluate(cell_type: str, inputs: dict, params: dict) -> tuple[float, np.ndarray]:
+    """Reference loss of trained weights on the case, and their greedy captions.
+
+    Inputs:
+    - cell_type: 'rnn' or 'lstm'
+    - inputs: The case's inputs
+    - params: Trained weights, named param_<name>
+
+    Returns a tuple of:
+    - loss: Reference captioning loss on the case's captions
+    - captions: Reference greedy samples, of shape (N, T)
+    """
+    model = probes.build_model(reference_modules(), {**inputs, **params}, cell_type)
+    loss, _ = model.loss(inputs["features"], inputs["captions"])
+    return float(loss), model.sample(inputs["features"], max_length=inputs["captions"].shape[1] - 1)
+
+
+def judge_overfit(item, inputs, result, expected, mistaken, source) -> CaseVerdict:
+    """Half the points for the final loss, half for the fraction of exact captions."""
+    if result.error is not None:
+        return CaseVerdict(0.0, error_problem(result, source))
+    cell_type = item.options["cell_type"]
+    for name, want in expected.items():
+        problem = array_problem(name, "that of the parameter", result, want)
+        if problem:
+            label = f"model.params['{name.removeprefix('param_')}']"
+            return CaseVerdict(0.0, problem.replace(f"`{name}`", f"`{label}`"))
+    reference_loss, _ = evaluate(cell_type, inputs, expected)
+    loss, sampled = evaluate(cell_type, inputs, {n: result.arrays[n] for n in expected})
+    loss_ok = loss <= LOSS_FACTOR * reference_loss + LOSS_SLACK
+    matches = equal_captions(sampled, inputs["captions"][:, 1:])
+    fraction = float(np.mean(matches))
+    score = 0.5 * loss_ok + 0.5 * fraction
+    if score == 1.0:
+        return CaseVerdict(1.0)
+    problems = []
+    if not loss_ok:
+        problems.append(
+            f"after training, the loss on the training captions is {loss:.3f}: too high"
+        )
+    if fraction < 1.0:
+        problems.append(
+            f"{sum(matches)} of {len(matches)} greedy captions of the training images equal "
+            "their ground truth"
+        )
+    return CaseVerdict(score, "; ".join(problems) + " (overfitting a small training set)")
+
+
+def overfit_item(cell_type: str) -> Item:
+    return Item(
+        name=f"overfit_{cell_type}",
+        function="loss",
+        probe="train",
+        options={"cell_type": cell_type},
+        cases=lambda data: overfit_cases(f"overfit_{cell_type}", data),
+        judge=judge_overfit,
+        shapes={},
+        retries=(LAYERS[cell_type], (*LAYERS[cell_type], "CaptioningRNN.loss")),
+        seconds=40.0,
+    )
+
+
+OVERFIT_RNN = overfit_item("rnn")
+OVERFIT_LSTM = overfit_item("lstm")

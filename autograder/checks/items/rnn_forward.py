@@ -1,0 +1,43 @@
+"""rnn_forward: a vanilla RNN over T timesteps, looping over rnn_step_forward."""
+
+import numpy as np
+
+from autograder.checks.cases import sequence_cases
+from autograder.checks.item import Item, Mistake, layer_call
+from autograder.checks.judgements import judge_outputs
+from autograder.checks.mistakes import on_inputs
+
+CALL = layer_call(
+    "rnn_forward", ["x", "h0", "Wx", "Wh", "b"], ["h", "cache"], spy="rnn_step_forward"
+)
+
+
+def every_step_from_h0(m, a: dict) -> dict:
+    steps = [
+        m.layers.rnn_step_forward(a["x"][:, t], a["h0"], a["Wx"], a["Wh"], a["b"])[0]
+        for t in range(a["x"].shape[1])
+    ]
+    return {"h": np.stack(steps, axis=1)}
+
+
+ITEM = Item(
+    name="rnn_forward",
+    function="rnn_forward",
+    probe="layer",
+    options=CALL,
+    cases=lambda data: sequence_cases("rnn_forward", gates=1),
+    judge=judge_outputs,
+    shapes={"h": "(N, T, H)"},
+    retries=(("rnn_step_forward",),),
+    hint="start from h0, and hand each step the hidden state the previous step returned",
+    mistakes=(
+        Mistake(
+            "h0 is not used: the first step starts from h0",
+            on_inputs("layer", CALL, lambda m, a: {**a, "h0": np.zeros_like(a["h0"])}),
+        ),
+        Mistake(
+            "every step starts from h0: hand each step the hidden state of the step before",
+            every_step_from_h0,
+        ),
+    ),
+)

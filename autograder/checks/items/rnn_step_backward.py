@@ -1,0 +1,50 @@
+"""rnn_step_backward: the gradients of one RNN step."""
+
+from autograder.checks.cases import step_cases
+from autograder.checks.item import Derivative, Item, Mistake, backward_call
+from autograder.checks.items.rnn_step_forward import CALL as FORWARD
+from autograder.checks.judgements import judge_outputs
+from autograder.checks.mistakes import on_inputs
+
+CALL = backward_call(
+    FORWARD, "rnn_step_backward", ["dnext_h"], ["dx", "dprev_h", "dWx", "dWh", "db"]
+)
+
+
+def upstream_scaled(factor):
+    """The reference with dnext_h multiplied by factor(next_h)."""
+
+    def change(m, a):
+        next_h, _ = m.layers.rnn_step_forward(a["x"], a["prev_h"], a["Wx"], a["Wh"], a["b"])
+        return {**a, "dnext_h": a["dnext_h"] * factor(next_h)}
+
+    return on_inputs("backward", CALL, change)
+
+
+ITEM = Item(
+    name="rnn_step_backward",
+    function="rnn_step_backward",
+    probe="backward",
+    options=CALL,
+    cases=lambda data: step_cases("rnn_step_backward", gates=1),
+    judge=judge_outputs,
+    shapes={"dx": "(N, D)", "dprev_h": "(N, H)", "dWx": "(D, H)", "dWh": "(H, H)", "db": "(H,)"},
+    retries=(("rnn_step_forward",),),
+    hint="backpropagate through the tanh first (da = dnext_h * (1 - next_h**2)), then "
+    "through both matrix products",
+    mistakes=(
+        Mistake(
+            "the derivative of tanh is 1 - next_h**2, not 1 - next_h",
+            upstream_scaled(lambda h: 1 / (1 + h)),
+        ),
+        Mistake(
+            "the gradient is not backpropagated through the tanh: da = dnext_h * (1 - next_h**2)",
+            upstream_scaled(lambda h: 1 / (1 - h * h)),
+        ),
+    ),
+    derivative=Derivative(
+        forward="rnn_step_forward",
+        upstream={"dnext_h": "next_h"},
+        gradients={"dx": "x", "dprev_h": "prev_h", "dWx": "Wx", "dWh": "Wh", "db": "b"},
+    ),
+)

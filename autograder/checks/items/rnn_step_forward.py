@@ -1,0 +1,40 @@
+"""rnn_step_forward: one step of a vanilla RNN, next_h = tanh(x Wx + prev_h Wh + b)."""
+
+import numpy as np
+
+from autograder.checks.cases import step_cases
+from autograder.checks.item import Item, Mistake, layer_call
+from autograder.checks.judgements import judge_outputs
+from autograder.checks.mistakes import on_inputs
+
+CALL = layer_call("rnn_step_forward", ["x", "prev_h", "Wx", "Wh", "b"], ["next_h", "cache"])
+
+
+def pre_activation(a: dict) -> np.ndarray:
+    return a["x"] @ a["Wx"] + a["prev_h"] @ a["Wh"] + a["b"]
+
+
+ITEM = Item(
+    name="rnn_step_forward",
+    function="rnn_step_forward",
+    probe="layer",
+    options=CALL,
+    cases=lambda data: step_cases("rnn_step_forward", gates=1),
+    judge=judge_outputs,
+    shapes={"next_h": "(N, H)"},
+    hint="next_h = tanh(x @ Wx + prev_h @ Wh + b)",
+    mistakes=(
+        Mistake(
+            "the bias `b` is not added: next_h = tanh(x @ Wx + prev_h @ Wh + b)",
+            on_inputs("layer", CALL, lambda m, a: {**a, "b": np.zeros_like(a["b"])}),
+        ),
+        Mistake(
+            "the tanh is missing: next_h = tanh(x @ Wx + prev_h @ Wh + b)",
+            lambda m, a: {"next_h": pre_activation(a)},
+        ),
+        Mistake(
+            "next_h uses the sigmoid; the vanilla RNN uses tanh",
+            lambda m, a: {"next_h": m.layers.sigmoid(pre_activation(a))},
+        ),
+    ),
+)
