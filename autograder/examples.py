@@ -3,8 +3,9 @@
 - reference: every TODO region solved
 - stubs: the untouched student release
 - partial: the RNN part solved, every LSTM function left as a stub
-- buggy: LSTM gates in the order i, f, g, o (forward and backward consistently),
-  and a loss averaged over the words instead of divided by N
+- buggy: LSTM gates in the order i, f, g, o (forward and backward consistently: only
+  the forward is charged), and a loss averaged over the words instead of divided by N
+  (one mistake of the model code: charged at loss_rnn only)
 
 For the leaderboard, the reference example also hands in both trained captioners and
 the partial one the RNN captioner (its LSTM layers are stubs): small models trained by

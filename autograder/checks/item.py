@@ -62,8 +62,7 @@ class Item:
     - function: The student function that holds the answer ("loss", "sample" for the model)
     - probe, options: The procedure of checks/probes.py that calls it, and its options
     - cases: Function of the dataset (used by the overfit items only) -> the hidden cases
-    - judge: Name of the judgement in checks/judgements.py ("outputs", "loss", "sample",
-      "overfit")
+    - judge: The judgement of one case (checks/judgements.py, or the item's own)
     - shapes: Symbolic shape of every output that is compared, e.g. {"dx": "(N, D)"}
     - retries: Sets of reference functions to swap in, tried in order when it fails
     - seconds: Wall-clock seconds it may take in the sandbox
@@ -80,7 +79,7 @@ class Item:
     probe: str
     options: dict
     cases: Callable[[dict | None], list[Case]]
-    judge: str
+    judge: Callable
     shapes: dict[str, str]
     retries: tuple[tuple[str, ...], ...] = ()
     seconds: float = 10.0

@@ -191,6 +191,3 @@ def judge_sample(item, inputs, result, expected, mistaken, source) -> CaseVerdic
                 matched[0] / matched[1], mistake.message, mistake=mistake.message, matched=matched
             )
     return CaseVerdict(matched[0] / matched[1], item.hint, matched=matched)
-
-
-JUDGEMENTS = {"outputs": judge_outputs, "loss": judge_loss, "sample": judge_sample}

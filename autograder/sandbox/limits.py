@@ -1,8 +1,8 @@
 """Resource limits of a sandbox process, and how to apply them.
 
-Change a limit here (the defaults) or per item in autograder/checks/items.py
-(SECONDS, each item's wall-clock time; a job's time limits are scaled to the sum
-of its items'). The README's "Sandbox" section lists them all.
+Change a limit here (the defaults) or per item in its file under
+autograder/checks/items/ (`seconds`, the item's wall-clock time; a job's time limits
+are scaled to the sum of its items'). The README's "Sandbox" section lists them all.
 """
 
 import resource

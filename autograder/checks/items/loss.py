@@ -66,8 +66,8 @@ def mistakes(call: dict) -> tuple[Mistake, ...]:
             ),
         ),
         Mistake(
-            "the loss is divided by the number of words: temporal_softmax_loss already "
-            "divides by N, as the assignment asks",
+            "the loss is divided by the number of words: divide by N, the number of "
+            "captions (temporal_softmax_loss already does)",
             with_softmax(
                 call, lambda f, c: scaled(f, lambda x, mask: x.shape[0] / max(int(mask.sum()), 1))
             ),
