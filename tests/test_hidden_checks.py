@@ -118,7 +118,7 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
 def test_a_consistent_gate_order_is_charged_once_at_the_forward(checks, tmp_path):
     verdicts = grade(checks, tmp_path, layers_extra=GATES_IFGO)
     assert scores(verdicts) == full_marks_except("lstm_step_forward")
-    assert "read in the order i, f, g, o" in verdicts["lstm_step_forward"].message
+    assert "taken as i, f, g, o" in verdicts["lstm_step_forward"].message
     for backward, forward in (("lstm_step_backward", "lstm_step_forward"),
                               ("lstm_backward", "lstm_forward")):  # fmt: skip
         assert f"derivative of your own {forward}" in verdicts[backward].message

@@ -24,7 +24,8 @@ SEQUENCE_SHAPES = [
 ]
 EMBEDDING_SHAPES = [((3, 6, 5, 4), np.float64), ((1, 1, 7, 3), np.float32)]
 LOSS_SHAPES = [(5, 6, 5, 7, 6), (1, 3, 4, 2, 1)]  # N, D, W, H, T
-SAMPLE_SHAPES = [(6, 6, 5, 7, 9), (1, 4, 3, 5, 3)]  # N, D, W, H, max_length
+# N, D, W, H, max_length, how much less likely <END> is made (so that captions run long)
+SAMPLE_SHAPES = [(6, 6, 5, 7, 9, 0.0), (1, 4, 3, 5, 3, 0.0), (8, 5, 6, 6, 12, 4.0)]
 
 
 def rng_for(item: str) -> np.random.Generator:
@@ -138,8 +139,9 @@ def loss_cases(item: str, gates: int) -> list[Case]:
 def sample_cases(item: str, gates: int) -> list[Case]:
     rng = rng_for(item)
     cases = []
-    for N, D, W, H, max_length in SAMPLE_SHAPES:
+    for N, D, W, H, max_length, later_end in SAMPLE_SHAPES:
         inputs = model_inputs(rng, N, D, W, H, gates, scale=1.0)
+        inputs["param_b_vocab"][END] -= later_end
         inputs["max_length"] = np.array(max_length)
         cases.append(Case(inputs, {"N": N, "max_length": max_length}))
     return cases

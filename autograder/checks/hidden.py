@@ -26,7 +26,7 @@ from autograder.checks.item import Case, Item
 from autograder.checks.items import ITEMS
 from autograder.checks.judgements import CaseVerdict, judge_sample
 from autograder.checks.results import CaseResult
-from autograder.checks.summary import Outcome, summarise
+from autograder.checks.summary import Outcome, summarise, with_notes
 from autograder.paths import DATA_DIR, STUDENT_MODULES
 from autograder.points import IN_PLACE_DEDUCTION, POINTS
 from autograder.reference import prerequisites_source, reference_modules
@@ -93,6 +93,28 @@ def unwritten(source: dict[str, list[str]]) -> set[str]:
                 if name:
                     state[name] = False
     return {name for name, stub in state.items() if stub}
+
+
+def items_of(functions: tuple[str, ...], item: Item) -> list[str]:
+    """The items that judge the named reference functions of one of item's retries."""
+    return [
+        f"loss_{item.options['cell_type']}" if function == "CaptioningRNN.loss" else function
+        for function in functions
+    ]
+
+
+def charged_at(name: str, best: dict) -> str | None:
+    """The item that pays for item name's mistake: None if it has none, the item whose code
+    it shares if that one already found the same classic mistakes, else name itself."""
+    outcome = best[name].outcome
+    if outcome.score >= 1.0:
+        return None
+    shared = ITEMS[name].shares_code_with
+    if shared and outcome.mistakes:
+        other = best[shared].outcome
+        if other.score < 1.0 and outcome.mistakes <= other.mistakes:
+            return shared
+    return name
 
 
 def shown(function: str) -> str:
@@ -345,12 +367,20 @@ class HiddenChecks:
             if "CaptioningRNN.loss" in plan:  # never in place of a loss that is not written
                 if not_implemented_in("loss", first[f"loss_{item.options['cell_type']}"]):
                     continue
+            if all(attempts[name].outcome.score >= 1.0 for name in items_of(plan, item)):
+                continue  # every function it would swap is right: nothing to learn
             job = work_dir / f"retry_{item.name}_{number}"
             results, _ = self._run(
                 package_dir, job, [self._task(item.name, plan)], prerequisites_source(list(plan))
             )
             last = self._attempt(item.name, results[item.name], source, plan)
-            if last.outcome.score > best.outcome.score:
+            # The better score counts; at the same score, the attempt that names the mistake
+            # (the student's own callees may have hidden it).
+            if last.outcome.score > best.outcome.score or (
+                last.outcome.score == best.outcome.score
+                and last.outcome.mistakes
+                and not best.outcome.mistakes
+            ):
                 best = last
             if best.outcome.score >= 1.0:
                 return best
@@ -360,32 +390,31 @@ class HiddenChecks:
         """Steps 4 and 5, and the messages: one Verdict per item."""
         verdicts = {}
         for name, item in ITEMS.items():
-            counted = best[name]
+            own, counted = attempts[name], best[name]
             fraction, message = counted.outcome.score, counted.outcome.message
+            notes = tuple(dict.fromkeys(own.outcome.notes + counted.outcome.notes))
             if item.function in missing:
-                fraction = 0.0
+                fraction, notes = 0.0, ()
                 message = f"not implemented yet ({shown(item.function)} raises NotImplementedError)"
             elif counted.swapped:
                 swapped = ", ".join(counted.swapped)
                 if fraction >= 1.0:
-                    message = (
-                        f"right with the reference {swapped} in place of yours (a mistake "
-                        "there is charged at its own item)"
-                    )
+                    message = f"right with the reference {swapped} in place of yours"
+                    charged = self._charged(counted.swapped, item, best)
+                    if charged:
+                        message += f" (the mistake is charged at {', '.join(charged)})"
                 else:
                     message += f" (with the reference {swapped} in place of yours)"
-            elif counted.retried and counted.retried.outcome.message != message:
+            elif counted.retried and not self._says_nothing_new(counted.retried, counted):
                 retry = counted.retried
                 message += (
                     f"; tried again with the reference {', '.join(retry.swapped)} in place of "
                     f"yours: {retry.outcome.message}"
                 )
-            shared = item.shares_code_with
-            if shared and fraction < 1.0 and counted.outcome.mistakes:
-                other = best[shared].outcome
-                if other.score < 1.0 and counted.outcome.mistakes <= other.mistakes:
-                    fraction = 1.0
-                    message = f"the same mistake as {shared}, charged there: {message}"
+            where = charged_at(name, best)
+            if where not in (None, name):
+                fraction = 1.0
+                message = f"the same mistake as {where}, charged there: {message}"
             changed = modified_inputs(counted.results)
             if changed and item.function not in missing:
                 if fraction >= 1.0:
@@ -398,5 +427,20 @@ class HiddenChecks:
                 else:
                     message += f"; also, {in_place_message(item.function, changed)}"
             points = POINTS[name]
+            message = with_notes(message, notes)
             verdicts[name] = Verdict(name, round(fraction * points, 4), points, message)
         return verdicts
+
+    @staticmethod
+    def _says_nothing_new(retry: Attempt, own: Attempt) -> bool:
+        """Whether a failed retry found what the student's own run found already."""
+        found = retry.outcome
+        return found.message == own.outcome.message or bool(
+            found.mistakes and found.mistakes <= own.outcome.mistakes
+        )
+
+    @staticmethod
+    def _charged(swapped: tuple[str, ...], item: Item, best: dict) -> list[str]:
+        """Where the mistakes of the swapped functions are charged (the items that lost points)."""
+        places = [charged_at(name, best) for name in items_of(swapped, item)]
+        return list(dict.fromkeys(place for place in places if place is not None))

@@ -20,32 +20,52 @@ class Outcome:
     """An item's result over its cases (one attempt).
 
     - score: In [0, 1]
-    - message: What the student reads
+    - message: What went wrong, for the student (ALL_PASS when nothing did)
     - mistakes: The classic mistakes the failing cases matched (all of them, or empty)
     - verdicts: The verdict of every case
+    - notes: Remarks that cost nothing, over all cases
     """
 
     score: float
     message: str
     mistakes: frozenset[str]
     verdicts: tuple[CaseVerdict, ...]
+    notes: tuple[str, ...] = ()
+
+
+def telling_labels(case: dict, others: list[dict]) -> list[tuple[str, object]]:
+    """The (label, value) pairs of a case that no case of others shares, sizes of 1 first."""
+    pairs = [
+        (label, case[label])
+        for label in ("N", "T", "dtype", "max_length")
+        if label in case and all(other.get(label) != case[label] for other in others)
+    ]
+    return sorted(pairs, key=lambda pair: pair[1] != 1)
+
+
+def phrase(label: str, value) -> str:
+    return f"for {value} inputs" if label == "dtype" else f"when {label} = {value}"
 
 
 def which_cases(group: list[dict], others: list[dict]) -> str:
-    """Words for the cases of group that tell them apart from the others ("" for all)."""
+    """Words for the cases of group that tell them apart from the others ("" for all).
+
+    One label shared by the whole group is best ("fails when N = 1"); else each case of
+    the group by a label of its own ("fails when T = 1 or when N = 1").
+    """
     if not others:
         return ""
-    telling = []
-    for label in ("N", "T", "dtype", "max_length"):
-        values = {case.get(label) for case in group}
-        if len(values) == 1 and None not in values:
-            (value,) = values
-            if all(case.get(label) != value for case in others):
-                telling.append((label, value))
-    if not telling:
-        return f"fails in {len(group)} of {len(group) + len(others)} hidden cases"
-    label, value = min(telling, key=lambda pair: pair[1] != 1)  # a size of 1 says the most
-    return f"fails for {value} inputs" if label == "dtype" else f"fails when {label} = {value}"
+    shared = [
+        pair
+        for pair in telling_labels(group[0], others)
+        if all(case.get(pair[0]) == pair[1] for case in group)
+    ]
+    if shared:
+        return "fails " + phrase(*shared[0])
+    own = [telling_labels(case, others) for case in group]
+    if all(own):
+        return "fails " + " or ".join(dict.fromkeys(phrase(*pairs[0]) for pairs in own))
+    return f"fails in {len(group)} of {len(group) + len(others)} hidden cases"
 
 
 def summarise(cases: list[Case], verdicts: list[CaseVerdict], mean: bool = False) -> Outcome:
@@ -75,11 +95,14 @@ def summarise(cases: list[Case], verdicts: list[CaseVerdict], mean: bool = False
     if mean and counted and score < 1.0:
         right, total = map(sum, zip(*counted, strict=True))
         parts.insert(0, f"{right} of {total} captions match greedy decoding")
-    notes = list(dict.fromkeys(note for verdict in verdicts for note in verdict.notes))
-    message = "; ".join(parts) if parts else ALL_PASS
-    if notes:
-        message += ". Note: " + "; ".join(notes)
+    notes = tuple(dict.fromkeys(note for verdict in verdicts for note in verdict.notes))
     failing = [verdict for verdict in verdicts if verdict.score < 1.0]
     mistakes = frozenset(v.mistake for v in failing if v.mistake)
     named_all = bool(failing) and all(v.mistake for v in failing)
-    return Outcome(score, message, mistakes if named_all else frozenset(), tuple(verdicts))
+    message = "; ".join(parts) if parts else ALL_PASS
+    return Outcome(score, message, mistakes if named_all else frozenset(), tuple(verdicts), notes)
+
+
+def with_notes(message: str, notes: tuple[str, ...]) -> str:
+    """A message followed by its notes, if any."""
+    return f"{message}. Note: {'; '.join(notes)}" if notes else message

@@ -31,8 +31,8 @@ def read_in_order(order: str):
 
 def gate_order(order: str) -> Mistake:
     return Mistake(
-        f"the gate blocks are read in the order {', '.join(order)}: the assignment's order is "
-        "i, f, o, g (a[:, :H] is i, then f, o, and a[:, 3H:] is g)",
+        f"gate order: the four blocks of a are taken as {', '.join(order)}; the assignment's "
+        "order is i, f, o, g (a[:, :H] is i, then f, o, and a[:, 3H:] is g)",
         read_in_order(order),
     )
 

@@ -9,7 +9,7 @@ import numpy as np
 from autograder.checks.cases import START, sample_cases
 from autograder.checks.item import Item, Mistake
 from autograder.checks.judgements import judge_sample
-from autograder.checks.mistakes import on_inputs, on_outputs
+from autograder.checks.mistakes import on_inputs, on_outputs, replacing
 
 
 def start_in_column_0(outputs: dict, a: dict) -> dict:
@@ -22,6 +22,26 @@ def start_fed_every_step(m, a: dict) -> dict:
     """Every row of W_embed equal to that of <START>: each step is fed <START>."""
     W_embed = a["param_W_embed"]
     return {**a, "param_W_embed": np.repeat(W_embed[START : START + 1], len(W_embed), axis=0)}
+
+
+def tanh_on_h0(m, a: dict) -> dict:
+    """The first affine layer of sampling (the projection to h0) followed by a tanh."""
+    affine_forward, calls = m.model.affine_forward, []
+
+    def squashed_first(x, w, b):
+        out, cache = affine_forward(x, w, b)
+        calls.append(None)
+        return (np.tanh(out) if len(calls) == 1 else out), cache
+
+    return {"affine_forward": squashed_first}
+
+
+def cell_state_dropped(m, a: dict) -> dict:
+    """Every LSTM step starts from a zero cell state."""
+    step = m.model.lstm_step_forward
+    return {
+        "lstm_step_forward": lambda x, h, c, Wx, Wh, b: step(x, h, np.zeros_like(c), Wx, Wh, b)
+    }
 
 
 def sample_item(cell_type: str) -> Item:
@@ -47,6 +67,22 @@ def sample_item(cell_type: str) -> Item:
             Mistake(
                 "every step is fed <START>: feed back the word chosen at the step before",
                 on_inputs("sample", call, start_fed_every_step),
+            ),
+            Mistake(
+                "h0 has a tanh: the initial hidden state is the plain affine projection of the "
+                "features",
+                replacing("sample", call, "model", tanh_on_h0),
+            ),
+            *(
+                [
+                    Mistake(
+                        "the cell state is not carried: hand each step the next_c of the step "
+                        "before (it starts from zero)",
+                        replacing("sample", call, "model", cell_state_dropped),
+                    )
+                ]
+                if cell_type == "lstm"
+                else []
             ),
         ),
         shares_code_with=None if cell_type == "rnn" else "sample_rnn",
