@@ -6,6 +6,7 @@ described in tests/student_corpus/cases.toml; the test that grades it lives with
 """
 
 import ast
+import functools
 import shutil
 import tomllib
 from pathlib import Path
@@ -21,23 +22,78 @@ START = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 
 
-def marker_layout(text: str) -> list[tuple[str, str]]:
+@functools.cache
+def marker_layout(text: str) -> tuple[tuple[str, str], ...]:
     """Every START / END marker line of a module, with the function that holds it.
 
     Inputs:
     - text: Source of a student-edited module (it must parse)
 
     Returns:
-    - (innermost function name, marker line as written, indentation included), in order
+    - (name of the module-level function or method, marker line as written with its
+      indentation), in order
     """
-    functions = [node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.FunctionDef)]
+    tree = ast.parse(text)
+    classes = [node.body for node in tree.body if isinstance(node, ast.ClassDef)]
+    functions = [
+        node
+        for node in tree.body + [node for body in classes for node in body]
+        if isinstance(node, ast.FunctionDef)
+    ]
     layout = []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip() in (START, END):
-            owners = [f for f in functions if f.lineno <= number <= f.end_lineno]
-            owner = max(owners, key=lambda f: f.lineno).name if owners else "<module>"
-            layout.append((owner, line))
-    return layout
+            owners = [f.name for f in functions if f.lineno <= number <= f.end_lineno]
+            layout.append((owners[0] if owners else "<module>", line))
+    return tuple(layout)
+
+
+def regions(text: str) -> dict[str, str]:
+    """The code between each START and END line of a module, by the function holding it.
+
+    Inputs:
+    - text: Source of a student-edited module with intact marker lines
+
+    Returns:
+    - Map from function name to the text of its region
+    """
+    layout = marker_layout(text)
+    lines = text.splitlines()
+    starts = [n for n, line in enumerate(lines) if line.strip() == START]
+    ends = [n for n, line in enumerate(lines) if line.strip() == END]
+    owners = [owner for owner, line in layout if line.strip() == START]
+    return {
+        owner: "\n".join(lines[a + 1 : b]) for owner, a, b in zip(owners, starts, ends, strict=True)
+    }
+
+
+def items_of(function: str) -> list[str]:
+    """The autograded items that judge a student function."""
+    if function in ("loss", "sample"):
+        return [f"{function}_rnn", f"{function}_lstm"]
+    return [function]
+
+
+def base_problems(case: str, verdict: dict, corpus: Path) -> list[str]:
+    """Regions where a case differs from its base case without its verdict saying so."""
+    base = verdict.get("base")
+    if base is None:
+        return []
+    if not (corpus / base).is_dir() or base == case:
+        return [f"{case}: its base {base!r} is not another case of the corpus"]
+    named = set(verdict.get("messages", {}))
+    named |= {item for item, score in verdict.get("scores", {}).items() if score != POINTS[item]}
+    problems = []
+    for relative in MODULES:
+        mine = regions((corpus / case / relative).read_text())
+        theirs = regions((corpus / base / relative).read_text())
+        for function in sorted(f for f in mine if mine[f] != theirs.get(f)):
+            if not named & set(items_of(function)):
+                problems.append(
+                    f"{case}: {function} differs from {base}, but its verdict names none of "
+                    f"{items_of(function)}"
+                )
+    return problems
 
 
 def module_problems(path: Path, release: Path) -> list[str]:
@@ -89,12 +145,16 @@ def verdict_problems(case: str, verdict: dict) -> list[str]:
     for item, words in messages.items():
         if item not in POINTS:
             problems.append(f"{case}: messages name {item}, not an autograded item")
-        elif not words or not all(isinstance(w, str) and w.strip() for w in words):
+        elif (
+            not isinstance(words, list)
+            or not words
+            or not all(isinstance(w, str) and w.strip() for w in words)
+        ):
             problems.append(f"{case}: messages of {item} must be a list of words")
     for item, score in scores.items():
         if item in POINTS and score != POINTS[item] and item not in messages:
             problems.append(f"{case}: {item} loses points but names no words of its message")
-    unknown = set(verdict) - {"description", "scores", "messages"}
+    unknown = set(verdict) - {"description", "base", "scores", "messages"}
     if unknown:
         problems.append(f"{case}: unknown keys {sorted(unknown)}")
     return problems
@@ -110,14 +170,13 @@ def corpus_problems(corpus: Path, release: Path) -> list[str]:
     Returns:
     - One message per problem, empty if the corpus is well formed
     """
-    problems = []
+    problems, broken = [], set()
     folders = sorted(p.name for p in corpus.iterdir() if p.is_dir() and p.name != "__pycache__")
     for case in folders:
         for relative in MODULES:
-            problems += [
-                f"{case}: {p}"
-                for p in module_problems(corpus / case / relative, release / relative)
-            ]
+            found = module_problems(corpus / case / relative, release / relative)
+            problems += [f"{case}: {problem}" for problem in found]
+            broken |= {case} if found else set()
     try:
         verdicts = tomllib.loads((corpus / "cases.toml").read_text())
     except (OSError, tomllib.TOMLDecodeError) as error:
@@ -128,6 +187,8 @@ def corpus_problems(corpus: Path, release: Path) -> list[str]:
         problems.append(f"cases.toml: no case folder for {sorted(set(verdicts) - set(folders))}")
     for case, verdict in verdicts.items():
         problems += verdict_problems(case, verdict)
+        if not {case, verdict.get("base")} & broken:
+            problems += base_problems(case, verdict, corpus)
     return problems
 
 
@@ -152,8 +213,8 @@ def test_the_corpus_holds_the_cases_the_policy_needs():
 
 @pytest.fixture
 def small_corpus(tmp_path: Path) -> Path:
-    """A copy of two cases of the corpus and their verdicts, to break on purpose."""
-    kept = ["correct_tuples_split", "inplace_dnext_c"]
+    """A copy of three cases of the corpus and their verdicts, to break on purpose."""
+    kept = ["correct_lists_stack", "correct_tuples_split", "inplace_dnext_c"]
     for case in kept:
         shutil.copytree(CORPUS / case, tmp_path / case)
     text = (CORPUS / "cases.toml").read_text()
@@ -186,18 +247,21 @@ def test_a_missing_module_an_unparsable_one_and_a_moved_marker_are_found(small_c
 
 def test_a_verdict_that_misses_an_item_or_exceeds_its_points_is_found(small_corpus: Path):
     path = small_corpus / "cases.toml"
-    text = path.read_text()
-    text = text.replace("lstm_step_backward = 4.0\n", "lstm_step_backward = 6\n", 1)
-    text = text.replace("overfit_lstm = 2\n", "", 1)  # first table: correct_tuples_split
-    text = text.replace('lstm_step_backward = ["in place", "dnext_c"]\n', "", 1)
-    path.write_text(text + '\n[a_case_without_folder]\ndescription = "x"\n')
+    head, tail = path.read_text().split("[correct_lists_stack.scores]")
+    head = head.replace("overfit_lstm = 2\n", "", 1)  # in correct_tuples_split
+    tail = tail.replace("rnn_forward = 3\n", "rnn_forward = 1\n", 1)
+    tail = tail.replace("lstm_step_backward = 4.0\n", "lstm_step_backward = 6\n", 1)
+    tail = tail.replace('["in place", "dnext_c"]', '"in place"', 1)
+    tail += '\n[a_case_without_folder]\ndescription = "x"\n'
+    path.write_text(head + "[correct_lists_stack.scores]" + tail)
     shutil.copytree(small_corpus / "inplace_dnext_c", small_corpus / "a_folder_without_case")
     assert corpus_problems(small_corpus, REPO) == [
         "cases.toml has no verdict for ['a_folder_without_case']",
         "cases.toml: no case folder for ['a_case_without_folder']",
         "correct_tuples_split: no score for ['overfit_lstm']",
+        "correct_lists_stack: rnn_forward loses points but names no words of its message",
         "inplace_dnext_c: lstm_step_backward: 6 is not within [0, 5]",
-        "inplace_dnext_c: lstm_step_backward loses points but names no words of its message",
+        "inplace_dnext_c: messages of lstm_step_backward must be a list of words",
         f"a_case_without_folder: no score for {sorted(POINTS)}",
     ]
 
@@ -212,3 +276,20 @@ def test_score_ranges_are_only_for_sampling_and_stay_below_the_points():
     )
     assert score_problem("loss_rnn", "4") == "loss_rnn: the score '4' is not a number"
     assert score_problem("loss_rnn", -1) == "loss_rnn: -1 is not within [0, 4]"
+
+
+def test_a_case_that_differs_from_its_base_where_its_verdict_is_silent_is_found(
+    small_corpus: Path,
+):
+    layers = small_corpus / "inplace_dnext_c" / MODULES[0]
+    text = layers.read_text()
+    layers.write_text(text.replace("prev_h.dot(Wh) + b)", "prev_h.dot(Wh) + b + 0)", 1))
+    assert corpus_problems(small_corpus, REPO) == [
+        "inplace_dnext_c: rnn_step_forward differs from correct_lists_stack, but its verdict "
+        "names none of ['rnn_step_forward']"
+    ]
+    path = small_corpus / "cases.toml"
+    path.write_text(path.read_text().replace('base = "correct_lists_stack"', 'base = "gone"'))
+    assert corpus_problems(small_corpus, REPO) == [
+        "inplace_dnext_c: its base 'gone' is not another case of the corpus"
+    ]
