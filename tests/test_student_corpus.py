@@ -26,7 +26,8 @@ def checks() -> HiddenChecks:
 def submission(case: str, folder: Path) -> Path:
     """The package the grader sees: the release's provided files, the case's two modules."""
     package = folder / "package"
-    shutil.copytree(REPO / "cs231n", package / "cs231n", ignore=shutil.ignore_patterns("__pycache__"))
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(REPO / "cs231n", package / "cs231n", ignore=ignore)
     for relative in STUDENT_MODULES:
         shutil.copy(CORPUS / case / relative, package / relative)
     return package

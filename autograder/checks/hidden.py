@@ -32,6 +32,7 @@ from autograder.points import IN_PLACE_DEDUCTION, POINTS
 from autograder.reference import prerequisites_source, reference_modules
 from autograder.sandbox.run import Task, run_items
 
+STEP_FORWARDS = ("rnn_step_forward", "lstm_step_forward")
 # How to avoid changing each input in place, by name.
 IN_PLACE_FIXES = {
     "dnext_c": "write `dc = dnext_c + ...` instead of `dnext_c += ...`",
@@ -241,7 +242,7 @@ class HiddenChecks:
                     best[name] = self._retry(package_dir, work_dir, item, attempts, first, source)
         return self._verdicts(attempts, best, missing)
 
-    def _task(self, name: str, prerequisites: tuple[str, ...] = ()) -> Task:
+    def _task(self, name: str, prerequisites: tuple[str, ...] = (), own_caches=False) -> Task:
         item = ITEMS[name]
         return Task(
             name=name,
@@ -251,6 +252,7 @@ class HiddenChecks:
             outputs=[list(expected) for expected in self.expected[name]],
             seconds=item.seconds,
             prerequisites=list(prerequisites),
+            own_caches=own_caches,
         )
 
     def _run(self, package_dir, job_root, tasks, prerequisites=None):
@@ -369,10 +371,13 @@ class HiddenChecks:
                     continue
             if all(attempts[name].outcome.score >= 1.0 for name in items_of(plan, item)):
                 continue  # every function it would swap is right: nothing to learn
+            # The student's own step caches are handed on only from a step whose own item
+            # finished (one that segfaults or hangs would take the retry down with it).
+            steps = [name for name in plan if name in STEP_FORWARDS]
+            own_caches = all(isinstance(first[name], list) for name in steps)
             job = work_dir / f"retry_{item.name}_{number}"
-            results, _ = self._run(
-                package_dir, job, [self._task(item.name, plan)], prerequisites_source(list(plan))
-            )
+            task = self._task(item.name, plan, own_caches)
+            results, _ = self._run(package_dir, job, [task], prerequisites_source(list(plan)))
             last = self._attempt(item.name, results[item.name], source, plan)
             # The better score counts; at the same score, the attempt that names the mistake
             # (the student's own callees may have hidden it).

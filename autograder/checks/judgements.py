@@ -140,7 +140,8 @@ def judge_loss(item, inputs, result, expected, mistaken, source) -> CaseVerdict:
         label = f"grads['{name.removeprefix('grad_')}']"
         if name not in result.types:
             return CaseVerdict(0.0, f"grads has no entry '{name.removeprefix('grad_')}'")
-        problem = array_problem(name, "that of the parameter", result, expected[name])
+        shape = f"params['{name.removeprefix('grad_')}'].shape"
+        problem = array_problem(name, shape, result, expected[name])
         if problem:
             return CaseVerdict(0.0, problem.replace(f"`{name}`", f"`{label}`"))
     names = ["loss", *grads]

@@ -41,6 +41,9 @@ class Task:
     - outputs: The output names to read back, per case
     - seconds: Wall-clock seconds the item may take
     - prerequisites: Reference functions swapped into the student's modules first
+    - own_caches: Whether a swapped-in step forward hands back the cache the student's
+      own step forward makes (for a student's sequence backward that reads it); only
+      where that step forward runs without an error
     """
 
     name: str
@@ -50,6 +53,7 @@ class Task:
     outputs: list[list[str]]
     seconds: float
     prerequisites: list[str] = field(default_factory=list)
+    own_caches: bool = False
 
 
 def write_job(
@@ -87,6 +91,7 @@ def write_job(
                 "options": task.options,
                 "cases": names,
                 "prerequisites": list(task.prerequisites),
+                "own_caches": task.own_caches,
             }
         )
     (job_dir / "job.json").write_text(json.dumps({"items": entries}))

@@ -132,15 +132,15 @@ def step_backward_finding_reference_cache(reference, pairs: CachePairs):
     return step
 
 
-def install_prerequisites(modules: StudentModules, names: list[str]) -> None:
+def install_prerequisites(modules: StudentModules, names: list[str], own_caches: bool) -> None:
     """Swap the reference version of each named function into the student's modules.
 
     The reference functions call each other through the prerequisites module, which
     holds exactly the swapped ones (a plan lists each function's dependencies). When both step
     functions of a cell are swapped but its sequence backward is the student's (which
-    may read the step caches), the step forward hands back the student's own cache
-    format and the step backward finds the reference cache again. "CaptioningRNN.loss"
-    swaps the reference loss method into the student's model.
+    may read the step caches) and own_caches is set, the step forward hands back the
+    student's own cache format and the step backward finds the reference cache again.
+    "CaptioningRNN.loss" swaps the reference loss method into the student's model.
     """
     reference = importlib.import_module("prerequisites")
     layers = modules.layers if isinstance(modules.layers, types.ModuleType) else None
@@ -152,7 +152,7 @@ def install_prerequisites(modules: StudentModules, names: list[str]) -> None:
         function = getattr(reference, name)
         own = getattr(layers, name, None)
         cell = name.split("_")[0]
-        if f"{cell}_step_backward" in names and f"{cell}_backward" not in names:
+        if own_caches and f"{cell}_step_backward" in names and f"{cell}_backward" not in names:
             if name in STEP_FORWARDS and own is not None:
                 function = step_forward_keeping_own_cache(function, own, pairs)
             elif name in STEP_BACKWARDS:
@@ -224,7 +224,7 @@ def main(job_dir: Path) -> None:
         item = entry["item"]
         (job_dir / "progress").write_text(item)
         if entry["prerequisites"]:
-            install_prerequisites(modules, entry["prerequisites"])
+            install_prerequisites(modules, entry["prerequisites"], entry["own_caches"])
         for case in entry["cases"]:
             run_case(
                 getattr(probes, entry["probe"]),

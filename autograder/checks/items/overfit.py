@@ -71,9 +71,9 @@ def judge_overfit(item, inputs, result, expected, mistaken, source) -> CaseVerdi
         return CaseVerdict(0.0, error_problem(result, source))
     cell_type = item.options["cell_type"]
     for name, want in expected.items():
-        problem = array_problem(name, "that of the parameter", result, want)
+        label = f"model.params['{name.removeprefix('param_')}']"
+        problem = array_problem(name, f"the initial {label}.shape", result, want)
         if problem:
-            label = f"model.params['{name.removeprefix('param_')}']"
             return CaseVerdict(0.0, problem.replace(f"`{name}`", f"`{label}`"))
     reference_loss, _ = evaluate(cell_type, inputs, expected)
     loss, sampled = evaluate(cell_type, inputs, {n: result.arrays[n] for n in expected})
