@@ -7,15 +7,14 @@
 3. An item that still loses points is run again with the reference versions of the
    functions it calls swapped in (its retries, in order); it keeps the better score.
 4. A classic mistake of the model code found in both the RNN and the LSTM item (the
-   loss, sampling) is charged at the RNN item only.
-5. Right values from a function that changed an input in place lose a share of the item
-   (points.toml), not the item.
+   loss, sampling) is charged at the RNN item only; right values from a function that
+   changed an input in place lose a share of the item (points.toml), not the item
+   (both in checks/verdicts.py, which also writes the messages).
 """
 
-import ast
 import copy
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,101 +25,21 @@ from autograder.checks.item import Case, Item
 from autograder.checks.items import ITEMS
 from autograder.checks.judgements import CaseVerdict, judge_sample
 from autograder.checks.results import CaseResult
-from autograder.checks.summary import Outcome, summarise, with_notes
+from autograder.checks.summary import Outcome, summarise
+from autograder.checks.unwritten import unwritten
+from autograder.checks.verdicts import Attempt, Verdict, final_verdicts, items_of
 from autograder.paths import DATA_DIR, STUDENT_MODULES
-from autograder.points import IN_PLACE_DEDUCTION, POINTS
 from autograder.reference import prerequisites_source, reference_modules
 from autograder.sandbox.run import Task, run_items
 
 STEP_FORWARDS = ("rnn_step_forward", "lstm_step_forward")
-# How to avoid changing each input in place, by name.
-IN_PLACE_FIXES = {
-    "dnext_c": "write `dc = dnext_c + ...` instead of `dnext_c += ...`",
-    "dnext_h": "write `dh_total = dnext_h + ...` instead of `dnext_h += ...`",
-    "dh": "write `dnext_h = dh[:, t] + dprev_h` instead of `dh[:, t] += dprev_h`",
-}
 
 
-@dataclass
-class Verdict:
-    """The score of one item, and what the student should read about it."""
-
-    item: str
-    score: float
-    max_score: float
-    message: str
-
-
-@dataclass
-class Attempt:
-    """One run of an item: its outcome, the raw results, and the reference functions used."""
-
-    outcome: Outcome
-    results: list[CaseResult] | str
-    swapped: tuple[str, ...] = ()
-    retried: "Attempt | None" = None  # the last retry, when this attempt still counts
-
-
-def raises_not_implemented(function: ast.FunctionDef) -> bool:
-    """Whether a `raise NotImplementedError` is among the top-level statements of a body."""
-    return any(
-        isinstance(statement, ast.Raise)
-        and statement.exc is not None
-        and "NotImplementedError" in ast.unparse(statement.exc)
-        for statement in function.body
+def raised_not_implemented(results: list[CaseResult] | str) -> bool:
+    """Whether some case of a run raised NotImplementedError, wherever it was raised."""
+    return isinstance(results, list) and any(
+        r.error is not None and r.error.startswith("NotImplementedError") for r in results
     )
-
-
-def unwritten(source: dict[str, list[str]]) -> set[str]:
-    """Functions and methods of the student's files that are still release stubs.
-
-    A name counts when its last definition at module or class level raises
-    NotImplementedError unconditionally, as the stubs do, and nothing assigns to that
-    name afterwards (a later `def` or `CaptioningRNN.sample = ...` wins).
-    """
-    state: dict[str, bool] = {}
-    for lines in source.values():
-        try:
-            tree = ast.parse("\n".join(lines))
-        except (SyntaxError, ValueError):
-            continue
-        for node in tree.body:
-            defined = node.body if isinstance(node, ast.ClassDef) else [node]
-            for statement in defined:
-                if isinstance(statement, ast.FunctionDef):
-                    state[statement.name] = raises_not_implemented(statement)
-            for target in getattr(node, "targets", []):
-                name = getattr(target, "id", None) or getattr(target, "attr", None)
-                if name:
-                    state[name] = False
-    return {name for name, stub in state.items() if stub}
-
-
-def items_of(functions: tuple[str, ...], item: Item) -> list[str]:
-    """The items that judge the named reference functions of one of item's retries."""
-    return [
-        f"loss_{item.options['cell_type']}" if function == "CaptioningRNN.loss" else function
-        for function in functions
-    ]
-
-
-def charged_at(name: str, best: dict) -> str | None:
-    """The item that pays for item name's mistake: None if it has none, the item whose code
-    it shares if that one already found the same classic mistakes, else name itself."""
-    outcome = best[name].outcome
-    if outcome.score >= 1.0:
-        return None
-    shared = ITEMS[name].shares_code_with
-    if shared and outcome.mistakes:
-        other = best[shared].outcome
-        if other.score < 1.0 and outcome.mistakes <= other.mistakes:
-            return shared
-    return name
-
-
-def shown(function: str) -> str:
-    """A student function as feedback names it."""
-    return f"CaptioningRNN.{function}" if function in ("loss", "sample") else function
 
 
 def not_implemented_in(function: str, results: list[CaseResult] | str) -> bool:
@@ -132,22 +51,6 @@ def not_implemented_in(function: str, results: list[CaseResult] | str) -> bool:
         and r.where["function"] == function
         for r in results
     )
-
-
-def modified_inputs(results: list[CaseResult] | str) -> list[str]:
-    """The inputs that the item's own function changed in place, over all cases."""
-    if isinstance(results, str):
-        return []
-    return sorted({name for r in results for name in r.modified_by("function")})
-
-
-def in_place_message(function: str, names: list[str]) -> str:
-    fixes = [
-        IN_PLACE_FIXES.get(name, f"work on a copy of `{name}` or build a new array")
-        for name in names
-    ]
-    quoted = ", ".join(f"`{name}`" for name in names)
-    return f"{function} changes its input {quoted} in place: {'; '.join(fixes)}"
 
 
 class HiddenChecks:
@@ -231,16 +134,23 @@ class HiddenChecks:
             for relative in STUDENT_MODULES
             if (package_dir / relative).is_file()
         }
-        missing = unwritten(source)
         first, imported = self._run(package_dir, work_dir / "own", [self._task(n) for n in ITEMS])
+        # Items whose function is still the release stub: its text says so, and running the
+        # item raised NotImplementedError (so a function defined some other way is judged).
+        stubs = unwritten(source)
+        missing = {
+            name
+            for name, item in ITEMS.items()
+            if item.function in stubs and raised_not_implemented(first[name])
+        }
         attempts = {name: self._attempt(name, first[name], source) for name in ITEMS}
         best = dict(attempts)
         if imported:
             self._own_derivatives(package_dir, work_dir / "own_derivative", attempts, missing)
             for name, item in ITEMS.items():
-                if item.function not in missing:
+                if name not in missing:
                     best[name] = self._retry(package_dir, work_dir, item, attempts, first, source)
-        return self._verdicts(attempts, best, missing)
+        return final_verdicts(attempts, best, missing)
 
     def _task(self, name: str, prerequisites: tuple[str, ...] = (), own_caches=False) -> Task:
         item = ITEMS[name]
@@ -390,62 +300,3 @@ class HiddenChecks:
             if best.outcome.score >= 1.0:
                 return best
         return best if best.swapped else replace(best, retried=last)
-
-    def _verdicts(self, attempts: dict, best: dict, missing: set[str]) -> dict[str, Verdict]:
-        """Steps 4 and 5, and the messages: one Verdict per item."""
-        verdicts = {}
-        for name, item in ITEMS.items():
-            own, counted = attempts[name], best[name]
-            fraction, message = counted.outcome.score, counted.outcome.message
-            notes = tuple(dict.fromkeys(own.outcome.notes + counted.outcome.notes))
-            if item.function in missing:
-                fraction, notes = 0.0, ()
-                message = f"not implemented yet ({shown(item.function)} raises NotImplementedError)"
-            elif counted.swapped:
-                swapped = ", ".join(counted.swapped)
-                if fraction >= 1.0:
-                    message = f"right with the reference {swapped} in place of yours"
-                    charged = self._charged(counted.swapped, item, best)
-                    if charged:
-                        message += f" (the mistake is charged at {', '.join(charged)})"
-                else:
-                    message += f" (with the reference {swapped} in place of yours)"
-            elif counted.retried and not self._says_nothing_new(counted.retried, counted):
-                retry = counted.retried
-                message += (
-                    f"; tried again with the reference {', '.join(retry.swapped)} in place of "
-                    f"yours: {retry.outcome.message}"
-                )
-            where = charged_at(name, best)
-            if where not in (None, name):
-                fraction = 1.0
-                message = f"the same mistake as {where}, charged there: {message}"
-            changed = modified_inputs(counted.results)
-            if changed and item.function not in missing:
-                if fraction >= 1.0:
-                    share = IN_PLACE_DEDUCTION[name]
-                    fraction = 1.0 - share
-                    message = (
-                        f"the values are right, but {in_place_message(item.function, changed)} "
-                        f"(-{share:.0%} of the points)"
-                    )
-                else:
-                    message += f"; also, {in_place_message(item.function, changed)}"
-            points = POINTS[name]
-            message = with_notes(message, notes)
-            verdicts[name] = Verdict(name, round(fraction * points, 4), points, message)
-        return verdicts
-
-    @staticmethod
-    def _says_nothing_new(retry: Attempt, own: Attempt) -> bool:
-        """Whether a failed retry found what the student's own run found already."""
-        found = retry.outcome
-        return found.message == own.outcome.message or bool(
-            found.mistakes and found.mistakes <= own.outcome.mistakes
-        )
-
-    @staticmethod
-    def _charged(swapped: tuple[str, ...], item: Item, best: dict) -> list[str]:
-        """Where the mistakes of the swapped functions are charged (the items that lost points)."""
-        places = [charged_at(name, best) for name in items_of(swapped, item)]
-        return list(dict.fromkeys(place for place in places if place is not None))

@@ -39,9 +39,7 @@ def tanh_on_h0(m, a: dict) -> dict:
 def cell_state_dropped(m, a: dict) -> dict:
     """Every LSTM step starts from a zero cell state."""
     step = m.model.lstm_step_forward
-    return {
-        "lstm_step_forward": lambda x, h, c, Wx, Wh, b: step(x, h, np.zeros_like(c), Wx, Wh, b)
-    }
+    return {"lstm_step_forward": lambda x, h, c, Wx, Wh, b: step(x, h, np.zeros_like(c), Wx, Wh, b)}
 
 
 def sample_item(cell_type: str) -> Item:
