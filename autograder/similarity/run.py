@@ -1,0 +1,94 @@
+"""`python -m autograder similarity`: read, fingerprint, compare, write the report.
+
+It only reads the submissions and writes under OUT: it changes no grade.
+"""
+
+from pathlib import Path
+
+from autograder.similarity.fingerprints import boilerplate_hashes, fingerprint
+from autograder.similarity.pages import page_name, pair_page
+from autograder.similarity.regions import LABELS
+from autograder.similarity.report import (
+    pair_row,
+    plot_scores,
+    ranking,
+    summary_page,
+    summary_text,
+    write_csv,
+)
+from autograder.similarity.scores import compare
+from autograder.similarity.sources import read_references, read_students
+
+DEFAULT_THRESHOLD = 0.95
+
+
+class SimilarityError(Exception):
+    """The input cannot be compared; the message says what to do."""
+
+
+def similarity_report(
+    submissions: Path,
+    out: Path,
+    references: list[Path] = (),
+    threshold: float = DEFAULT_THRESHOLD,
+) -> str:
+    """Compare every pair of submissions (and each with the references) and report.
+
+    Inputs:
+    - submissions: Folder of `<student_id>.zip` or `<student_id>/` submissions
+    - out: Output folder (similarity.csv, summary.html, summary.png, pairs/)
+    - references: Folders of public solutions to compare every submission with
+    - threshold: Score at or above which a pair is flagged, in (0, 1)
+
+    Returns:
+    - The short summary the command prints
+    """
+    if not submissions.is_dir():
+        raise SimilarityError(f"{submissions} is not a folder of submissions")
+    for folder in references:
+        if not folder.is_dir():
+            raise SimilarityError(f"--reference {folder} is not a folder")
+    if out.resolve().is_relative_to(submissions.resolve()):
+        raise SimilarityError(f"--out {out} is inside {submissions}; choose a folder outside it")
+    if not 0 < threshold < 1:
+        raise SimilarityError(f"--threshold {threshold:g} must be between 0 and 1")
+    students, problems = read_students(submissions)
+    if len(students) < 2:
+        raise SimilarityError(
+            f"{submissions} holds {len(students)} submission(s); comparing needs two or more"
+        )
+    documents = list(students)
+    for folder in references:
+        found, skipped = read_references(folder)
+        documents += found
+        problems += skipped
+    boilerplate = boilerplate_hashes()
+    prints = [
+        [
+            fingerprint(document.regions[label], boilerplate) if label in document.regions else None
+            for document in documents
+        ]
+        for label in LABELS
+    ]
+    comparison = compare(
+        [[p.hashes if p is not None else None for p in row] for row in prints], len(students)
+    )
+    names = [document.name for document in documents]
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(out / "similarity.csv", comparison, names, threshold)
+    plot_scores(out / "summary.png", comparison, threshold)
+    pages = out / "pairs"
+    pages.mkdir(exist_ok=True)
+    for old in pages.glob("*.html"):  # the pages of an earlier run
+        old.unlink()
+    for p in ranking(comparison):
+        row = pair_row(comparison, p, threshold)
+        if not row["flagged"]:
+            break
+        name = page_name(names[row["index_a"]], names[row["index_b"]])
+        (pages / name).write_text(pair_page(row, documents, prints))
+    (out / "summary.html").write_text(
+        summary_page(comparison, names, threshold, len(students), problems)
+    )
+    return summary_text(comparison, threshold, len(students), len(documents) - len(students))
