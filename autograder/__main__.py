@@ -7,7 +7,7 @@ examples [--out DIR]     write the example submissions
 grade SUBMISSIONS --out OUT [--jobs N] [--force]
 verify OUT               check that a grading run's gradebook, results and CSV agree
 heldout                  build the leaderboard's held-out split (else built on first use)
-similarity SUBMISSIONS --out OUT [--reference DIR ...] [--threshold T]
+similarity SUBMISSIONS --out OUT [--reference DIR ...] [--threshold T] [--jobs N]
 """
 
 import argparse
@@ -99,7 +99,9 @@ def similarity(args) -> int:
     from autograder.similarity.run import SimilarityError, similarity_report
 
     try:
-        print(similarity_report(args.submissions, args.out, args.reference, args.threshold))
+        print(
+            similarity_report(args.submissions, args.out, args.reference, args.threshold, args.jobs)
+        )
     except SimilarityError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -176,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         help="folders of public solutions to compare every submission with",
     )
     p.add_argument("--threshold", type=float, default=0.95, help="flag at this score (0.95)")
+    p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     p.set_defaults(run=similarity)
     p = commands.add_parser("student-bundle", help="write the zip handed to students")
     p.add_argument("--out", type=Path, default=Path("dist") / "captioning-student.zip")

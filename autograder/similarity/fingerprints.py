@@ -14,6 +14,7 @@ import io
 
 import numpy as np
 from copydetect import CodeFingerprint
+from copydetect.utils import filter_code, get_document_fingerprints
 
 from autograder.paths import REPO, STUDENT_MODULES
 from autograder.similarity.regions import Region
@@ -24,35 +25,55 @@ from autograder.similarity.regions import Region
 # short, so every k-gram is kept (window 1), as copydetect advises when speed allows.
 NOISE = 15
 WINDOW = 1
+LANGUAGE = "python"
 
 
-def _fingerprint(text: str, window: int, boilerplate: np.ndarray) -> CodeFingerprint:
-    return CodeFingerprint(
-        "region.py", NOISE, window, boilerplate, language="python", fp=io.StringIO(text)
-    )
+def filtered_code(region: Region) -> str | None:
+    """copydetect's filtered text of a region (names as V, no comments or layout).
+
+    Returns:
+    - The filtered text, or None when the region is an unimplemented stub
+    """
+    if not region.implemented:
+        return None
+    code, _ = filter_code(region.text, "region.py", LANGUAGE)
+    return code
+
+
+def region_hashes(filtered: str | None, boilerplate: np.ndarray) -> set[int] | None:
+    """The fingerprint hashes of a filtered region, the boilerplate taken out.
+
+    Inputs:
+    - filtered: filtered_code() of a region, or None
+    - boilerplate: Hashes to leave out (boilerplate_hashes())
+
+    Returns:
+    - The set of hashes, or None when there is nothing (left) to compare
+    """
+    if filtered is None:
+        return None
+    hashes, _ = get_document_fingerprints(filtered, NOISE, WINDOW, boilerplate)
+    return hashes or None
 
 
 def boilerplate_hashes() -> np.ndarray:
     """Every k-gram hash of the release stubs of the student-edited modules, sorted."""
-    hashes = [
-        _fingerprint((REPO / module).read_text(), 1, np.array([])).hashes
-        for module in STUDENT_MODULES
-    ]
-    return np.unique(np.fromiter(set().union(*hashes), dtype=np.int64))
+    hashes = set()
+    for module in STUDENT_MODULES:
+        code, _ = filter_code((REPO / module).read_text(), module, LANGUAGE)
+        hashes |= get_document_fingerprints(code, NOISE, 1)[0]
+    return np.unique(np.fromiter(hashes, dtype=np.int64))
 
 
-def fingerprint(region: Region, boilerplate: np.ndarray) -> CodeFingerprint | None:
-    """copydetect's fingerprint of a region, or None if it has nothing to compare.
-
-    Inputs:
-    - region: A TODO region
-    - boilerplate: Hashes to leave out (boilerplate_hashes())
+def fingerprint(region: Region | None, boilerplate: np.ndarray) -> CodeFingerprint | None:
+    """copydetect's full fingerprint of a region, with what highlighting needs.
 
     Returns:
-    - The fingerprint, or None when the region is an unimplemented stub or nothing of
-      it is left once the boilerplate is taken out
+    - The fingerprint, or None when region_hashes() would be None
     """
-    if not region.implemented:
+    if region is None or not region.implemented:
         return None
-    prints = _fingerprint(region.text, WINDOW, boilerplate)
+    prints = CodeFingerprint(
+        "region.py", NOISE, WINDOW, boilerplate, language=LANGUAGE, fp=io.StringIO(region.text)
+    )
     return prints if prints.hashes else None

@@ -11,7 +11,9 @@ import numpy as np
 from copydetect import compare_files
 from copydetect.utils import highlight_overlap
 
+from autograder.similarity.fingerprints import fingerprint
 from autograder.similarity.regions import LABELS
+from autograder.similarity.sources import Document
 
 NOTICE = (
     "This report is evidence for a person to weigh, not a verdict: a high score says "
@@ -46,18 +48,19 @@ def _highlighted(code: str, slices: np.ndarray, css_class: str) -> str:
     return marked
 
 
-def _side_by_side(label: str, prints_a, prints_b, regions_a, regions_b) -> str:
-    """The two regions of one function, shared fragments highlighted."""
-    region_a, region_b = regions_a.get(label), regions_b.get(label)
+def _side_by_side(side_a: tuple, side_b: tuple) -> str:
+    """The two regions of one function, each a (Region or None, fingerprint or None)."""
+    (region_a, prints_a), (region_b, prints_b) = side_a, side_b
     if prints_a is not None and prints_b is not None:
         _, _, (slices_a, slices_b) = compare_files(prints_a, prints_b)
-        left = _highlighted(region_a.text, slices_a, "shared-a")
-        right = _highlighted(region_b.text, slices_b, "shared-b")
+        codes = (
+            _highlighted(region_a.text, slices_a, "shared-a"),
+            _highlighted(region_b.text, slices_b, "shared-b"),
+        )
     else:
-        left = html.escape(region_a.text) if region_a else ""
-        right = html.escape(region_b.text) if region_b else ""
+        codes = tuple(html.escape(region.text) if region else "" for region in (region_a, region_b))
     cells = []
-    for code, region, prints in ((left, region_a, prints_a), (right, region_b, prints_b)):
+    for code, region, prints in zip(codes, (region_a, region_b), (prints_a, prints_b), strict=True):
         if region is None:
             cells.append("<p><em>no such function</em></p>")
         elif prints is None:
@@ -67,19 +70,18 @@ def _side_by_side(label: str, prints_a, prints_b, regions_a, regions_b) -> str:
     return f"<div class='side'><div>{cells[0]}</div><div>{cells[1]}</div></div>"
 
 
-def pair_page(pair: dict, documents: list, prints: list[list]) -> str:
+def pair_page(pair: dict, document_a: Document, document_b: Document, boilerplate) -> str:
     """The HTML page of one pair.
 
     Inputs:
-    - pair: a row of the report (see report.pair_rows), with the document indices
-    - documents: every sources.Document, by index
-    - prints: per function label index, one fingerprint (or None) per document
+    - pair: The pair's row (report.pair_row)
+    - document_a, document_b: Its two documents
+    - boilerplate: The boilerplate hashes (fingerprints.boilerplate_hashes())
 
     Returns:
     - A standalone HTML page
     """
-    a, b = pair["index_a"], pair["index_b"]
-    name_a, name_b = documents[a].name, documents[b].name
+    name_a, name_b = document_a.name, document_b.name
     rows, sections = [], []
     for f, label in enumerate(LABELS):
         similarity, tail, match = pair["similarity"][f], pair["tail"][f], pair["matches"][f]
@@ -91,10 +93,12 @@ def pair_page(pair: dict, documents: list, prints: list[list]) -> str:
                 f"<td>{similarity:.2f}</td><td>{tail:.1%}</td>"
                 f"<td>{'yes' if match else ''}</td></tr>"
             )
+        region_a, region_b = document_a.regions.get(label), document_b.regions.get(label)
         sections.append(
             f"<h3 id='{label}'>{label}</h3>"
             + _side_by_side(
-                label, prints[f][a], prints[f][b], documents[a].regions, documents[b].regions
+                (region_a, fingerprint(region_a, boilerplate)),
+                (region_b, fingerprint(region_b, boilerplate)),
             )
         )
     title = f"{html.escape(name_a)} and {html.escape(name_b)}"

@@ -1,4 +1,4 @@
-"""similarity.csv, and the summary page with its score-distribution plot."""
+"""similarity.csv, and the summary page (similarity.html) with its plot (similarity.png)."""
 
 import csv
 import html
@@ -118,9 +118,10 @@ def summary_page(
         row = pair_row(comparison, p, threshold)
         a, b = names[row["index_a"]], names[row["index_b"]]
         matching = ", ".join(label for label, m in zip(LABELS, row["matches"], strict=True) if m)
+        link = f"similarity_pairs/{page_name(a, b)}"
         rows.append(
-            f"<tr><td><a href='pairs/{page_name(a, b)}'>{html.escape(a)} and {html.escape(b)}"
-            f"</a></td><td>{row['score']:.4f}</td><td>{html.escape(matching)}</td></tr>"
+            f"<tr><td><a href='{link}'>{html.escape(a)} and {html.escape(b)}</a></td>"
+            f"<td>{row['score']:.4f}</td><td>{html.escape(matching)}</td></tr>"
         )
     problem_list = "".join(f"<li>{html.escape(problem)}</li>" for problem in problems)
     body = io.StringIO()
@@ -141,7 +142,7 @@ def summary_page(
         "more in about one run in twenty. A function <i>matches</i> when the two share a "
         f"Jaccard index of {MATCH_SIMILARITY:g} or more and at most {MATCH_TAIL:.0%} of the "
         "class's pairs are as similar on it. Unimplemented stubs are never compared.</p>"
-        "<img src='summary.png' alt='distribution of the scores' width='900'>"
+        "<img src='similarity.png' alt='distribution of the scores' width='900'>"
         "<h2>Flagged pairs</h2>"
     )
     if rows:

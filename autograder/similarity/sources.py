@@ -30,31 +30,46 @@ class Document:
     is_reference: bool = False
 
 
-def read_students(folder: Path) -> tuple[list[Document], list[str]]:
+def read_student(entry: tuple[str, Path]) -> tuple[Document, list[str]]:
+    """The regions of one submission's student-edited modules.
+
+    Inputs:
+    - entry: (student_id, path) as find_submissions gives it
+
+    Returns a tuple of:
+    - the submission's Document
+    - "student: problem" for every student-edited module that could not be used
+    """
+    student_id, path = entry
+    submission = read_submission(student_id, path)
+    regions = {}
+    for module in STUDENT_MODULES:
+        data = submission.files.get(module)
+        if data is not None:
+            regions.update(extract_regions(data.decode("utf-8"), module_functions(module)))
+    problems = [
+        f"{student_id}: {problem}"
+        for problem in submission.problems
+        if problem.startswith(STUDENT_MODULES)
+    ]
+    return Document(student_id, regions), problems
+
+
+def read_students(folder: Path, map_function=map) -> tuple[list[Document], list[str]]:
     """Every submission of a folder, with the regions of its student-edited modules.
 
     Inputs:
     - folder: Folder of `<student_id>.zip` or `<student_id>/` entries
+    - map_function: map, or a process pool's map to read submissions in parallel
 
     Returns a tuple of:
     - documents: one per submission, sorted by student id
     - problems: "student: problem" for every module that could not be used
     """
     documents, problems = [], []
-    for student_id, path in find_submissions(folder):
-        submission = read_submission(student_id, path)
-        regions = {}
-        for module in STUDENT_MODULES:
-            data = submission.files.get(module)
-            if data is None:
-                continue
-            regions.update(extract_regions(data.decode("utf-8"), module_functions(module)))
-        problems += [
-            f"{student_id}: {problem}"
-            for problem in submission.problems
-            if problem.startswith(STUDENT_MODULES)
-        ]
-        documents.append(Document(student_id, regions))
+    for document, found in map_function(read_student, find_submissions(folder)):
+        documents.append(document)
+        problems += found
     return documents, problems
 
 
