@@ -332,16 +332,20 @@ def test_unusable_files_are_reported_and_skipped(tmp_path):
     for name in ("alice", "bob"):
         write_submission(submissions / name, parse_bodies((CORPUS / f"{name}.txt").read_text()))
     (submissions / "bob" / LAYERS).write_bytes(b"\xff\xfe not utf-8")
+    (submissions / "carol.zip").write_bytes(b"PK not a zip")
     public = tmp_path / "public"
     public.mkdir()
     (public / "latin1.py").write_bytes(b"def rnn_forward(x):\n    return '\xe9'\n")
     text = similarity_report(submissions, tmp_path / "out", [public], jobs=1)
-    assert "2 submissions, 0 reference files, 1 pairs compared" in text
+    assert "3 submissions, 0 reference files, 3 pairs compared" in text
     summary = (tmp_path / "out" / "similarity.html").read_text()
     assert f"bob: {LAYERS} is not UTF-8 text" in summary
     assert "public/latin1.py: not UTF-8 text, skipped" in summary
+    assert "carol: carol.zip is not a readable zip file" in summary
+    assert "notebooks/" not in summary  # notebooks are not compared, so not missed
     _, rows = read_csv(tmp_path / "out" / "similarity.csv")
-    assert rows[0]["functions_compared"] == "2"  # bob's model regions only
+    compared = {(row["student_a"], row["student_b"]): row["functions_compared"] for row in rows}
+    assert compared == {("alice", "bob"): "2", ("alice", "carol"): "0", ("bob", "carol"): "0"}
 
 
 def test_similarity_error_is_raised_for_a_file_as_submissions(tmp_path):

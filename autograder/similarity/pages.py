@@ -70,7 +70,9 @@ def _side_by_side(side_a: tuple, side_b: tuple) -> str:
     return f"<div class='side'><div>{cells[0]}</div><div>{cells[1]}</div></div>"
 
 
-def pair_page(pair: dict, document_a: Document, document_b: Document, boilerplate) -> str:
+def pair_page(
+    pair: dict, document_a: Document, document_b: Document, boilerplate: np.ndarray
+) -> str:
     """The HTML page of one pair.
 
     Inputs:

@@ -4,11 +4,12 @@ It only reads the submissions and writes under OUT: it changes no grade.
 """
 
 import multiprocessing
+from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.similarity.fingerprints import boilerplate_hashes, filtered_code, region_hashes
 from autograder.similarity.pages import page_name, pair_page
-from autograder.similarity.regions import LABELS
+from autograder.similarity.regions import LABELS, Region
 from autograder.similarity.report import (
     pair_row,
     plot_scores,
@@ -24,7 +25,8 @@ DEFAULT_THRESHOLD = 0.95
 DEFAULT_JOBS = 2
 
 
-def _filtered(region):
+def _filtered(region: Region | None) -> str | None:
+    """filtered_code() of a region, None for a function the document lacks (a worker's job)."""
     return None if region is None else filtered_code(region)
 
 
@@ -35,7 +37,7 @@ class SimilarityError(Exception):
 def similarity_report(
     submissions: Path,
     out: Path,
-    references: list[Path] = (),
+    references: Sequence[Path] = (),
     threshold: float = DEFAULT_THRESHOLD,
     jobs: int = DEFAULT_JOBS,
 ) -> str:

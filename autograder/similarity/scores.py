@@ -10,9 +10,9 @@
    two independent solutions agree at least this much on all their functions at once
    (chi-square with 2m degrees of freedom for m functions).
 4. Score: the chance-corrected confidence (1 - p) ** M over the M comparisons of the
-   run (Sidak): the score exceeds 0.95 for only one pair in twenty runs on a class
-   without copies, whatever its size, if the functions of independent pairs agree
-   independently of each other.
+   run (Sidak): a class without copies, whatever its size, has a pair at 0.95 or more
+   in about one run in twenty, if independent pairs agree on each function regardless
+   of the others.
 """
 
 from dataclasses import dataclass
@@ -129,7 +129,8 @@ def fisher_combined(tail: np.ndarray) -> np.ndarray:
     log_factorial = 0.0
     for i in range(terms.shape[1]):
         log_factorial += np.log(i) if i else 0.0
-        term = (i * log_half if i else np.zeros(len(tail))) - log_factorial
+        # The i = 0 term is 1, also where X = 0 (where 0 * log 0 would be NaN).
+        term = (i * log_half if i else 0.0) - log_factorial
         terms[:, i] = np.where(i < m, term, -np.inf)
     top = np.where(m > 0, terms.max(axis=1), 0.0)[:, None]
     sums = np.exp(terms - top).sum(axis=1)
@@ -162,6 +163,7 @@ def compare(hash_sets: list[list[set[int] | None]], students: int) -> Comparison
         similarity[:, f] = jaccard_matrix(sets)[pairs[:, 0], pairs[:, 1]]
     tail = tail_values(similarity, is_class_pair)
     combined = fisher_combined(tail)
-    score = np.exp(len(pairs) * np.log1p(-np.minimum(combined, 1 - 1e-16)))
+    with np.errstate(divide="ignore"):  # combined == 1 gives log 0 = -inf, score 0
+        score = np.exp(len(pairs) * np.log1p(-combined))
     matches = (tail <= MATCH_TAIL) & (similarity >= MATCH_SIMILARITY)
     return Comparison(pairs, is_class_pair, similarity, tail, combined, score, matches)

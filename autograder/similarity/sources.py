@@ -6,6 +6,7 @@ cloned public repositories, from which every file defining a TODO function is ta
 """
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def read_student(entry: tuple[str, Path]) -> tuple[Document, list[str]]:
 
     Returns a tuple of:
     - the submission's Document
-    - "student: problem" for every student-edited module that could not be used
+    - "student: problem" for what could not be read (a module, or the whole zip)
     """
     student_id, path = entry
     submission = read_submission(student_id, path)
@@ -47,15 +48,15 @@ def read_student(entry: tuple[str, Path]) -> tuple[Document, list[str]]:
         data = submission.files.get(module)
         if data is not None:
             regions.update(extract_regions(data.decode("utf-8"), module_functions(module)))
-    problems = [
+    problems = [  # the notebooks are not compared
         f"{student_id}: {problem}"
         for problem in submission.problems
-        if problem.startswith(STUDENT_MODULES)
+        if not problem.startswith("notebooks/")
     ]
     return Document(student_id, regions), problems
 
 
-def read_students(folder: Path, map_function=map) -> tuple[list[Document], list[str]]:
+def read_students(folder: Path, map_function: Callable = map) -> tuple[list[Document], list[str]]:
     """Every submission of a folder, with the regions of its student-edited modules.
 
     Inputs:
@@ -64,7 +65,7 @@ def read_students(folder: Path, map_function=map) -> tuple[list[Document], list[
 
     Returns a tuple of:
     - documents: one per submission, sorted by student id
-    - problems: "student: problem" for every module that could not be used
+    - problems: "student: problem" for every module (or zip) that could not be used
     """
     documents, problems = [], []
     for document, found in map_function(read_student, find_submissions(folder)):
