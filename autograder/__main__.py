@@ -7,6 +7,7 @@ examples [--out DIR]     write the example submissions
 grade SUBMISSIONS --out OUT [--jobs N] [--force]
 verify OUT               check that a grading run's gradebook, results and CSV agree
 heldout                  build the leaderboard's held-out split (else built on first use)
+similarity SUBMISSIONS --out OUT [--reference DIR ...] [--threshold T] [--jobs N]
 """
 
 import argparse
@@ -94,6 +95,19 @@ def heldout(args) -> int:
     return 0
 
 
+def similarity(args) -> int:
+    from autograder.similarity.run import SimilarityError, similarity_report
+
+    try:
+        print(
+            similarity_report(args.submissions, args.out, args.reference, args.threshold, args.jobs)
+        )
+    except SimilarityError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def student_bundle(args) -> int:
     from autograder.student_bundle import build_student_bundle
 
@@ -151,6 +165,21 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=verify)
     p = commands.add_parser("heldout", help="build the leaderboard's held-out split")
     p.set_defaults(run=heldout)
+    p = commands.add_parser("similarity", help="similarity report of a folder of submissions")
+    p.add_argument("submissions", type=Path, help="folder of <student_id>.zip or <student_id>/")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument(
+        "--reference",
+        type=Path,
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="DIR",
+        help="folders of public solutions to compare every submission with",
+    )
+    p.add_argument("--threshold", type=float, default=0.95, help="flag at this score (0.95)")
+    p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    p.set_defaults(run=similarity)
     p = commands.add_parser("student-bundle", help="write the zip handed to students")
     p.add_argument("--out", type=Path, default=Path("dist") / "captioning-student.zip")
     p.set_defaults(run=student_bundle)
