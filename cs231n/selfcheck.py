@@ -752,8 +752,8 @@ def main(argv: list[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(
         prog="python -m cs231n.selfcheck",
-        description="Public checks of cs231n/rnn_layers.py and cs231n/classifiers/rnn.py "
-        "(`make check`, or `python -m cs231n.selfcheck` in the kit's environment).",
+        description="The public checks that `make check` runs on cs231n/rnn_layers.py and "
+        "cs231n/classifiers/rnn.py.",
     )
     parser.add_argument(
         "--only", metavar="NAME", choices=CHECKS, help=f"run one check: {', '.join(CHECKS)}"
