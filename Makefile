@@ -45,8 +45,8 @@ lint: $(SETUP_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m autograder release --check
 
-test: lint data  ## lint, check the release is fresh, run every test
-	$(PY) -m pytest
+test: lint data  ## lint, check the release is fresh, run every test (two workers, a file per worker)
+	$(PY) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 demo: data solution  ## run both notebooks with the reference solution, then grade the examples
 	$(PY) -m autograder demo --out build/demo
@@ -81,8 +81,9 @@ check: $(SETUP_STAMP)  ## the students' public checks, on cs231n/
 submit: $(SETUP_STAMP)  ## the students' submit command, on this folder
 	$(PY) -m cs231n.submit
 
-bench: data solution  ## LSTM and training-step timings against baselines
-	$(PY) bench/bench_lstm.py
+bench: data solution  ## LSTM and training-step timings against baselines, at 1 BLAS thread (the targets) and at 2
+	OPENBLAS_NUM_THREADS=1 $(PY) bench/bench_lstm.py
+	OPENBLAS_NUM_THREADS=2 $(PY) bench/bench_lstm.py
 
 bench-grade: data solution  ## grading CPU seconds per submission, --jobs 1 vs 2
 	$(PY) bench/bench_grade.py
