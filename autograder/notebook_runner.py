@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbformat import NotebookNode
+from traitlets.config import Config
 
 from autograder.paths import DATA_DIR
 
@@ -48,15 +48,15 @@ def execute_notebook(
     env.setdefault("CS231N_DATA_DIR", str(DATA_DIR))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(package), env.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory(prefix="kernel-") as sockets:
-        manager = AsyncKernelManager(
-            kernel_name="python3",
-            transport="ipc",
-            ip=os.path.join(sockets, "ipc"),
-            connection_file=os.path.join(sockets, "connection.json"),
-        )
+        # The client makes (and so also shuts down) its kernel manager from this config.
+        ipc = {
+            "transport": "ipc",
+            "ip": os.path.join(sockets, "ipc"),
+            "connection_file": os.path.join(sockets, "connection.json"),
+        }
         client = NotebookClient(
             nb,
-            km=manager,
+            config=Config({"KernelManager": ipc}),
             timeout=timeout,
             kernel_name="python3",
             allow_errors=allow_errors,

@@ -4,6 +4,7 @@ state, and fail cleanly with the stubs. Each notebook runs once per session."""
 import re
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -102,8 +103,6 @@ def test_the_reference_reaches_the_numbers_the_notebook_states(name, tmp_path_fa
 
 
 def test_the_lstm_notebook_states_the_rnn_numbers_of_the_rnn_notebook():
-    import nbformat
-
     rnn, lstm = (nbformat.read(REPO / "notebooks" / name, as_version=4) for name in NOTEBOOKS)
     assert stated(markdown(rnn), STATED) == stated(markdown(lstm), STATED)
 
@@ -118,3 +117,10 @@ def test_notebook_with_stubs_fails_only_with_not_implemented_and_saves_nothing(
     assert {ename for _, ename, _ in errors} == {"NotImplementedError"}, errors
     assert "Nothing saved: run the training cell above to the end first." in printed_text(nb)
     assert list(Path(workdir).iterdir()) == []
+
+
+def test_the_lstm_notebook_says_it_beats_the_rnn_on_scene_accuracy_and_it_does():
+    rnn, lstm = (nbformat.read(REPO / "notebooks" / name, as_version=4) for name in NOTEBOOKS)
+    rnn_scene = stated(markdown(rnn), STATED)["scene"]
+    assert stated(markdown(lstm), BY_COUNT_LSTM)["scene"] > rnn_scene
+    assert "The LSTM is ahead on scene accuracy" in markdown(lstm)
