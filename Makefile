@@ -46,7 +46,7 @@ lint: $(SETUP_STAMP)
 	$(PY) -m autograder release --check
 
 test: lint data  ## lint, check the release is fresh, run every test (two workers, a file per worker)
-	$(PY) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
+	$(PY) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder --durations=15
 
 demo: data solution  ## run both notebooks with the reference solution, then grade the examples
 	$(PY) -m autograder demo --out build/demo
