@@ -1,4 +1,5 @@
-# The captioning kit. `make demo` and `make test` set everything up themselves.
+# The captioning kit, instructor side. `make demo` and `make test` set everything up themselves.
+# Students get their own Makefile in the student bundle (autograder/student_kit/Makefile).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -13,11 +14,10 @@ OUT ?= build/grading
 JOBS ?= 1
 FORCE ?=
 
-.PHONY: instructor notebook setup data heldout release solution test lint demo examples grade similarity gradescope student-bundle check submit bench bench-grade bench-similarity lock clean
+STUDENT_KIT := autograder/student_kit
+STUDENT_LOCK_VENV := build/student-lock
 
-# Targets that need the instructor side (autograder/): the student kit has none.
-instructor:
-	@test -d autograder || { echo "this target needs the instructor side (autograder/), which the student kit does not include"; exit 1; }
+.PHONY: notebook setup data heldout release solution test lint demo examples grade similarity gradescope student-bundle student-lock check submit bench bench-grade bench-similarity lock clean
 
 setup: $(SETUP_STAMP)  ## create .venv and install the pinned packages
 
@@ -32,63 +32,71 @@ $(DATA_STAMP): $(SETUP_STAMP) $(wildcard cs231n/shapes/*.py)
 	$(PY) -m cs231n.shapes.build --out $(DATA_DIR)
 	touch $@
 
-heldout: instructor data  ## build the leaderboard's held-out split into build/ (else built on first use)
+heldout: data  ## build the leaderboard's held-out split into build/ (else built on first use)
 	$(PY) -m autograder heldout
 
-release: instructor $(SETUP_STAMP)  ## regenerate the student files from autograder/source
+release: $(SETUP_STAMP)  ## regenerate the student files from autograder/source
 	$(PY) -m autograder release
 
-solution: instructor $(SETUP_STAMP)  ## write the solved package to build/solution/cs231n
+solution: $(SETUP_STAMP)  ## write the solved package to build/solution/cs231n
 	$(PY) -m autograder solution --out $(SOLUTION)
 
-lint: instructor $(SETUP_STAMP)
+lint: $(SETUP_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m autograder release --check
 
-test: lint data  ## lint, check the release is fresh, run every test
-	$(PY) -m pytest
+test: lint data  ## lint, check the release is fresh, run every test (two workers, a file per worker)
+	$(PY) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder --durations=15
 
-demo: instructor data solution  ## run both notebooks with the reference solution, then grade the examples
+demo: data solution  ## run both notebooks with the reference solution, then grade the examples
 	$(PY) -m autograder demo --out build/demo
 	$(PY) -m autograder examples --out build/examples
 	$(PY) -m autograder grade build/examples --out build/demo/grading --force
 
-examples: instructor $(SETUP_STAMP)  ## write the example submissions to build/examples
+examples: $(SETUP_STAMP)  ## write the example submissions to build/examples
 	$(PY) -m autograder examples --out build/examples
 
-grade: instructor data solution  ## grade SUBMISSIONS=folder into OUT=folder [JOBS=N] [FORCE=1]
+grade: data solution  ## grade SUBMISSIONS=folder into OUT=folder [JOBS=N] [FORCE=1]
 	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(if $(FORCE),--force)
 
 # Its own default OUT, so that `make similarity` never writes into a grading folder.
 similarity: OUT = build/similarity
-similarity: instructor $(SETUP_STAMP)  ## similarity report of SUBMISSIONS=folder into OUT=folder [REFERENCE="dir ..."]
+similarity: $(SETUP_STAMP)  ## similarity report of SUBMISSIONS=folder into OUT=folder [REFERENCE="dir ..."]
 	$(PY) -m autograder similarity $(SUBMISSIONS) --out $(OUT) $(if $(REFERENCE),--reference $(REFERENCE))
 
-student-bundle: instructor $(SETUP_STAMP)  ## write dist/captioning-student.zip (what students get)
-	$(PY) -m autograder student-bundle --out dist/captioning-student.zip
+student-bundle: $(SETUP_STAMP)  ## write dist/captioning-student.zip (what students get)
+	$(PY) -m autograder.student_bundle --out dist/captioning-student.zip
 
-gradescope: instructor $(SETUP_STAMP)  ## write dist/gradescope-autograder.zip
+student-lock:  ## re-pin the student kit's packages from a fresh install of its requirements
+	rm -rf $(STUDENT_LOCK_VENV)
+	$(PYTHON) -m venv $(STUDENT_LOCK_VENV)
+	$(STUDENT_LOCK_VENV)/bin/python -m pip install --quiet -r $(STUDENT_KIT)/requirements.txt -c constraints.txt
+	(echo "# Every package of the student kit's environment, pinned: a fresh install of requirements.txt, frozen."; \
+	 $(STUDENT_LOCK_VENV)/bin/python -m pip freeze) > $(STUDENT_KIT)/constraints.txt
+
+gradescope: $(SETUP_STAMP)  ## write dist/gradescope-autograder.zip
 	$(PY) -m autograder gradescope --out dist/gradescope-autograder.zip
 
-notebook: data  ## (students) open the notebooks in Jupyter
+notebook: data  ## open the student notebooks in Jupyter (on the stubs of cs231n/)
 	$(PY) -m jupyter notebook notebooks/
 
-check: $(SETUP_STAMP)  ## (students) run the public checks from the terminal
+check: $(SETUP_STAMP)  ## the students' public checks, on cs231n/
 	$(PY) -m cs231n.selfcheck
 
-submit: $(SETUP_STAMP)  ## (students) validate your work and write submission.zip
+submit: $(SETUP_STAMP)  ## the students' submit command, on this folder
 	$(PY) -m cs231n.submit
 
-bench: instructor data solution  ## LSTM and training-step timings against baselines
-	$(PY) bench/bench_lstm.py
+bench: data solution  ## LSTM and training-step timings against baselines, at 1 BLAS thread (the targets) and at 2
+	OPENBLAS_NUM_THREADS=1 $(PY) bench/bench_lstm.py
+	OPENBLAS_NUM_THREADS=2 $(PY) bench/bench_lstm.py
 
-bench-grade: instructor data solution  ## grading CPU seconds per submission, --jobs 1 vs 2
+bench-grade: data solution  ## grading CPU seconds per submission, --jobs 1 vs 2
 	$(PY) bench/bench_grade.py
 
-bench-similarity: instructor $(SETUP_STAMP)  ## similarity report time for 100, 250 and 500 synthetic submissions
+bench-similarity: $(SETUP_STAMP)  ## similarity report time for 100, 250 and 500 synthetic submissions
 	$(PY) bench/bench_similarity.py
 
-lock: instructor $(SETUP_STAMP)  ## re-pin every transitive package into constraints.txt
+lock: $(SETUP_STAMP)  ## re-pin every transitive package into constraints.txt
 	(echo "# Generated by \`make lock\`: every package of the kit's environment, pinned."; \
 	 $(PY) -m pip freeze --exclude-editable) > constraints.txt
 

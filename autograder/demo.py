@@ -1,7 +1,9 @@
 """`make demo`: run both student notebooks headless with the reference solution.
 
-Saves the executed notebooks and the last caption figure of each one, and prints
-what the notebooks report at the end (held-out BLEU-4 and scene accuracy).
+Everything lands under the output folder (the repository is left as it was): the
+executed notebooks, the last caption figure of each, and the captioners the notebooks
+save, in a working folder per notebook. Prints what the notebooks report at the end
+(held-out BLEU-4 and scene accuracy).
 """
 
 import base64
@@ -44,7 +46,8 @@ def run_demo(out_dir: Path, package_dir: Path = BUILD / "solution") -> list[Path
     written = []
     for name in NOTEBOOKS:
         print(f"running notebooks/{name} with the reference solution ...", flush=True)
-        nb, seconds = execute_notebook(REPO / "notebooks" / name, package_dir=package_dir)
+        workdir = out_dir / Path(name).stem
+        nb, seconds = execute_notebook(REPO / "notebooks" / name, workdir, package_dir)
         executed = out_dir / name
         nbformat.write(nb, executed)
         written.append(executed)
@@ -53,6 +56,7 @@ def run_demo(out_dir: Path, package_dir: Path = BUILD / "solution") -> list[Path
             png = out_dir / f"{Path(name).stem}_captions.png"
             png.write_bytes(figure)
             written.append(png)
+        written += sorted(workdir.glob("*.npz"))
         print(f"  done in {seconds:.0f} s; it reports:")
         print("    " + last_printed_text(nb).replace("\n", "\n    "))
     for path in written:

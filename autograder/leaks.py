@@ -45,12 +45,14 @@ def secret_lines() -> set[str]:
     return {line for line in secrets if len(line) >= MIN_SECRET_LENGTH}
 
 
-def student_lines(path: Path) -> list[str]:
-    """The lines of a student file (for a notebook: of its cell sources), stripped."""
-    if path.suffix == ".ipynb":
-        text = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
-    else:
-        text = path.read_text(errors="replace")
+def text_lines(name: str, data: bytes) -> list[str]:
+    """The lines of a student file's bytes (for a notebook: of its cell sources), stripped."""
+    text = data.decode(errors="replace")
+    if name.endswith(".ipynb"):
+        try:
+            text = "\n".join(cell.source for cell in nbformat.reads(text, as_version=4).cells)
+        except Exception:  # not a notebook after all: its raw text is what a student gets
+            pass
     return [line.strip() for line in text.splitlines()]
 
 
@@ -72,9 +74,23 @@ def find_leaks(files: Iterable[Path], secrets: set[str] | None = None) -> list[s
     - One "path: line" message per leak, empty if the files are clean
     """
     secrets = secret_lines() if secrets is None else secrets
-    leaks = []
-    for path in files:
-        for line in student_lines(path):
-            if line in secrets or any(marker in line for marker in MARKERS):
-                leaks.append(f"{path}: {line}")
-    return leaks
+    return [leak for path in files for leak in leaks_in(str(path), path.read_bytes(), secrets)]
+
+
+def leaks_in(name: str, data: bytes, secrets: set[str] | None = None) -> list[str]:
+    """Describe every secret line or solution marker in the bytes of one student file.
+
+    Inputs:
+    - name: The file's name (a notebook's ends with .ipynb), used in the messages
+    - data: Its exact content, e.g. what goes into a zip
+    - secrets: Secret lines to look for; the instructor sources' by default
+
+    Returns:
+    - One "name: line" message per leak, empty if the file is clean
+    """
+    secrets = secret_lines() if secrets is None else secrets
+    return [
+        f"{name}: {line}"
+        for line in text_lines(name, data)
+        if line in secrets or any(marker in line for marker in MARKERS)
+    ]

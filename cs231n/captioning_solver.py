@@ -1,7 +1,6 @@
 """Minibatch training loop for captioning models."""
 
 import copy
-import time
 
 import numpy as np
 
@@ -33,7 +32,8 @@ class CaptioningSolver:
 
     After train(), model.params holds the trained weights, loss_history the loss
     of every iteration, epoch the number of completed epochs and iterations_run
-    the number of iterations of the last call to train().
+    the number of iterations of the last call to train(). A budget in iterations
+    (num_iterations) gives the same training on every machine, fast or busy.
     """
 
     def __init__(self, model, data: dict, **kwargs) -> None:
@@ -56,8 +56,9 @@ class CaptioningSolver:
         - seed: If not None, minibatches are drawn from np.random.default_rng(seed),
           so that training with the same model initialisation is reproducible;
           None uses the global np.random state (default None)
-        - time_budget: If not None, a number of seconds after which train() stops,
-          at the end of the iteration that uses up the budget (default None)
+        - num_iterations: If not None, train() runs exactly this many iterations
+          instead of num_epochs epochs; learning rates still decay at the end of
+          every epoch (default None)
 
         Raises ValueError for an unknown keyword argument or update rule.
         """
@@ -72,7 +73,7 @@ class CaptioningSolver:
         self.print_every = kwargs.pop("print_every", 10)
         self.verbose = kwargs.pop("verbose", True)
         self.seed = kwargs.pop("seed", None)
-        self.time_budget = kwargs.pop("time_budget", None)
+        self.num_iterations = kwargs.pop("num_iterations", None)
 
         if kwargs:
             raise ValueError(f"Unrecognized arguments: {', '.join(sorted(kwargs))}")
@@ -102,7 +103,7 @@ class CaptioningSolver:
             self.model.params[name] = next_w
 
     def train(self) -> None:
-        """Train for num_epochs epochs (or until the time budget runs out).
+        """Train for num_iterations iterations if set, else for num_epochs epochs.
 
         An epoch is max(1, num_train // batch_size) iterations. The loss is printed
         on the first iteration and every print_every iterations after it, and the
@@ -110,8 +111,9 @@ class CaptioningSolver:
         """
         num_train = self.data["train_captions"].shape[0]
         iterations_per_epoch = max(num_train // self.batch_size, 1)
-        num_iterations = self.num_epochs * iterations_per_epoch
-        start = time.perf_counter()
+        num_iterations = self.num_iterations
+        if num_iterations is None:
+            num_iterations = self.num_epochs * iterations_per_epoch
         self.iterations_run = 0
 
         for t in range(num_iterations):
@@ -125,10 +127,3 @@ class CaptioningSolver:
                 self.epoch += 1
                 for config in self.optim_configs.values():
                     config["learning_rate"] *= self.lr_decay
-
-            elapsed = time.perf_counter() - start
-            if self.time_budget is not None and elapsed >= self.time_budget:
-                if self.verbose and t + 1 < num_iterations:
-                    print(f"Time budget of {self.time_budget:g} s used up after iteration "
-                          f"{t + 1} / {num_iterations} ({elapsed:.1f} s); stopping.")
-                break

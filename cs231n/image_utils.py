@@ -87,22 +87,32 @@ def get_image(data: dict, url: str) -> np.ndarray | None:
     return None if images is None else images[int(match.group(2))]
 
 
+VERDICT_COLOURS = {True: "tab:green", False: "tab:red"}
+
+
 def show_captioned_images(
     images: Sequence[np.ndarray | None],
     captions: Sequence[str],
     titles: Sequence[str] | None = None,
     ncols: int = 4,
     figsize: tuple[float, float] | None = None,
+    verdicts: Sequence[bool] | None = None,
 ) -> Figure:
     """Draw images in a grid, each with its caption (wrapped) underneath.
+
+    Every row is tall enough for the longest caption in the grid, so a caption never
+    touches the title of the image below it.
 
     Inputs:
     - images: Sequence of N images, each an array (H, W, 3) or None; a None image
       is drawn as a grey panel reading "image unavailable"
-    - captions: Sequence of N caption strings
+    - captions: Sequence of N caption strings; a newline starts a new line (e.g.
+      "generated: ...\ntrue: ...")
     - titles: Optional sequence of N titles drawn above the images
     - ncols: Maximum number of images per row
     - figsize: (width, height) in inches; None picks a size from the grid shape
+    - verdicts: Optional sequence of N booleans: each image gets a green frame and the
+      word "right" (True) or a red frame and "wrong" (False) in its top-left corner
 
     Returns:
     - fig: A matplotlib Figure with one Axes per image (the caption is the Axes'
@@ -110,20 +120,33 @@ def show_captioned_images(
       display it; in a script, pass it to save_figure.
     """
     n = len(images)
-    if len(captions) != n or (titles is not None and len(titles) != n):
-        raise ValueError(f"Got {n} images but {len(captions)} captions"
-                         + ("" if titles is None else f" and {len(titles)} titles"))
+    if len(captions) != n or any(
+        extra is not None and len(extra) != n for extra in (titles, verdicts)
+    ):
+        raise ValueError(
+            f"Got {n} images but {len(captions)} captions"
+            + ("" if titles is None else f", {len(titles)} titles")
+            + ("" if verdicts is None else f", {len(verdicts)} verdicts")
+        )
     if n == 0:
         raise ValueError("show_captioned_images needs at least one image")
 
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
+    width = figsize[0] if figsize is not None else 3.0 * ncols
+    wrap_width = max(10, int(width / ncols * 12))
+    wrapped = [
+        "\n".join(textwrap.fill(line, wrap_width) for line in caption.split("\n"))
+        for caption in captions
+    ]
     if figsize is None:
-        figsize = (3.0 * ncols, 3.6 * nrows)
+        lines = max(text.count("\n") + 1 for text in wrapped)
+        row_height = 2.8 + 0.17 * lines + (0.3 if titles is not None else 0.0)
+        figsize = (width, row_height * nrows)
     fig = Figure(figsize=figsize, layout="constrained")
-    wrap_width = max(10, int(figsize[0] / ncols * 12))
+    fig.get_layout_engine().set(h_pad=0.12)
 
-    for i, (image, caption) in enumerate(zip(images, captions, strict=True)):
+    for i, (image, caption) in enumerate(zip(images, wrapped, strict=True)):
         ax = fig.add_subplot(nrows, ncols, i + 1)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -134,9 +157,17 @@ def show_captioned_images(
                     ha="center", va="center", color="0.3")
         else:
             ax.imshow(image)
-        ax.set_xlabel(textwrap.fill(caption, wrap_width), fontsize=9)
+        ax.set_xlabel(caption, fontsize=9, loc="left")
         if titles is not None:
             ax.set_title(titles[i], fontsize=10)
+        if verdicts is not None:
+            colour = VERDICT_COLOURS[bool(verdicts[i])]
+            for spine in ax.spines.values():
+                spine.set_edgecolor(colour)
+                spine.set_linewidth(3)
+            ax.text(0.03, 0.97, "right" if verdicts[i] else "wrong", transform=ax.transAxes,
+                    ha="left", va="top", fontsize=9, color="white", fontweight="bold",
+                    bbox={"facecolor": colour, "edgecolor": "none", "pad": 2})
     return fig
 
 

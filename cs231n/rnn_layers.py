@@ -4,7 +4,9 @@
 
 Every forward function returns its output and a cache; the matching backward
 function takes the upstream gradient and that cache. Backward functions must not
-modify their inputs. The provided layers of `cs231n.layers` are re-exported here so
+modify their inputs. Keep the input's dtype: create new arrays with it (np.zeros((N, H),
+dtype=x.dtype)), since an array made without a dtype is float64 and silently turns float32
+training into slower float64. The provided layers of `cs231n.layers` are re-exported here so
 that `from cs231n.rnn_layers import *` gives a notebook everything it needs.
 """
 
@@ -88,7 +90,8 @@ def rnn_forward(
     - cache: Whatever rnn_backward needs
     """
     h, cache = None, None
-    # TODO: loop over the timesteps, calling rnn_step_forward at each one.
+    # TODO: loop over the timesteps, calling rnn_step_forward at each one. Hand it x[:, t, :]
+    # of shape (N, D), also when N = 1 (no .squeeze()); create h with x's dtype.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -113,7 +116,8 @@ def rnn_backward(dh: np.ndarray, cache: list) -> tuple[np.ndarray, ...]:
     - db: Gradient with respect to b, of shape (H,)
     """
     dx, dh0, dWx, dWh, db = None, None, None, None, None
-    # TODO: walk the timesteps backwards, calling rnn_step_backward at each one.
+    # TODO: walk the timesteps backwards, calling rnn_step_backward at each one. Create the
+    # gradient arrays with dh's dtype; dh[:, t] + dprev_h is a new array, dh[:, t] += ... is not.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -155,6 +159,7 @@ def word_embedding_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """
     dW = None
     # TODO: accumulate dout into the rows of dW; np.add.at handles repeated indices.
+    # Create dW with dout's dtype.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -244,7 +249,8 @@ def lstm_forward(
     - cache: Whatever lstm_backward needs
     """
     h, cache = None, None
-    # TODO: loop over the timesteps, calling lstm_step_forward at each one.
+    # TODO: loop over the timesteps, calling lstm_step_forward at each one, with x[:, t, :]
+    # of shape (N, D) also when N = 1; the zero cell state and h take h0's and x's dtype.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -269,7 +275,8 @@ def lstm_backward(dh: np.ndarray, cache: list) -> tuple[np.ndarray, ...]:
     """
     dx, dh0, dWx, dWh, db = None, None, None, None, None
     # TODO: walk the timesteps backwards, calling lstm_step_backward at each one.
-    # Both the hidden and the cell state carry a gradient from t+1 back to t.
+    # Both the hidden and the cell state carry a gradient from t+1 back to t. Create the
+    # gradient arrays with dh's dtype.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     # YOUR CODE HERE
     raise NotImplementedError()

@@ -1,6 +1,6 @@
-"""Check your work and zip it for upload.
+"""Check your work and zip it for upload (`make submit`).
 
-    python -m cs231n.submit                     # writes submission.zip next to cs231n/
+    make submit                                 # writes submission.zip next to cs231n/
     python -m cs231n.submit --out ~/hw.zip      # somewhere else
     python -m cs231n.submit --force             # write the zip even if there are errors
 
@@ -16,9 +16,9 @@ The zip holds exactly the files the grader reads, at these paths, and nothing el
 Before zipping, every problem found is printed on a line of its own. Errors stop the zip
 (unless --force): a file is missing or too large, a module does not import, a notebook is not
 valid JSON or not a notebook. Warnings do not: a notebook was never run, an inline question
-still says YOUR ANSWER HERE, a public self-check (`python -m cs231n.selfcheck`) is not
-implemented or fails, a trained captioner file is missing or cannot be read. The exit
-status is 1 if there was an error (even with --force), else 0.
+still says YOUR ANSWER HERE, a public check of `make check` is not implemented or fails, a
+trained captioner file is missing, cannot be read or was never trained (then it is left
+out). The exit status is 1 if there was an error (even with --force), else 0.
 
 Your code runs in separate Python processes with time limits, so a module that crashes or
 never finishes importing cannot stop this tool.
@@ -186,13 +186,13 @@ def raised_in(check: str, status: str) -> str:
 
 
 def check_self_check(root: Path, findings: Findings) -> None:
-    """Run `python -m cs231n.selfcheck` and warn about every check that does not pass."""
+    """Run the public checks (`make check`) and warn about every check that does not pass."""
     try:
         run = run_python(root, "-m", "cs231n.selfcheck", timeout=SELF_CHECK_TIMEOUT)
     except subprocess.TimeoutExpired:
         findings.warn(
-            f"the self-check did not finish within {SELF_CHECK_TIMEOUT} s; run "
-            "`python -m cs231n.selfcheck` to see which check never ends"
+            f"the public checks did not finish within {SELF_CHECK_TIMEOUT} s; run "
+            "`make check` to see which check never ends"
         )
         return
     statuses = {}
@@ -201,7 +201,7 @@ def check_self_check(root: Path, findings: Findings) -> None:
         if status.strip().startswith(CHECK_STATUSES):
             statuses[name] = status.strip()
     if not statuses:
-        findings.warn(f"the self-check could not run: {import_failure(run.stderr, root)}")
+        findings.warn(f"the public checks could not run: {import_failure(run.stderr, root)}")
         return
     missing = dict.fromkeys(  # an ordered set
         raised_in(name, status)
@@ -213,8 +213,7 @@ def check_self_check(root: Path, findings: Findings) -> None:
         findings.warn(f"still raise NotImplementedError: {', '.join(missing)}")
     if failing:
         findings.warn(
-            f"public self-checks that fail: {', '.join(failing)} "
-            "(run `python -m cs231n.selfcheck` for details)"
+            f"public checks that fail: {', '.join(failing)} (run `make check` for details)"
         )
 
 
@@ -233,16 +232,32 @@ def check_model(root: Path, relative: str, findings: Findings) -> bool:
         return False
     try:
         with np.load(path, allow_pickle=False) as saved:
-            names = saved.files
+            arrays = {name: saved[name] for name in saved.files}
     except Exception as error:  # numpy raises several types for "not an npz" (.npy included)
-        names, reason = [], type(error).__name__
+        arrays, reason = {}, type(error).__name__
     else:
         reason = "no arrays"
-    if not names:
+    if not arrays:
         findings.warn(f"{relative} is not an .npz file of arrays ({reason}): save it again with "
                       f"the cell in {notebook}; it was left out")
         return False
+    if untrained(arrays):
+        findings.warn(
+            f"{relative} holds an untrained captioner (its biases are all exactly zero, as a "
+            f'new CaptioningRNN\'s are): run the "Train a good captioner" section of {notebook} '
+            "and save it again; it was left out"
+        )
+        return False
     return True
+
+
+def untrained(arrays: dict[str, np.ndarray]) -> bool:
+    """Whether saved parameters look freshly initialised: CaptioningRNN starts every bias
+    (b_proj, b, b_vocab) at zero, and a single training step moves them."""
+    biases = [value for name, value in arrays.items() if name.startswith("b")]
+    return bool(biases) and all(
+        np.issubdtype(value.dtype, np.number) and not value.any() for value in biases
+    )
 
 
 def write_zip(root: Path, files: list[str], out: Path) -> None:

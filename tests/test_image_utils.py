@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.image  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from cs231n.image_utils import (  # noqa: E402
@@ -122,3 +123,21 @@ def test_save_figure(tmp_path):
     assert path == tmp_path / "out" / "grid.png"
     saved = matplotlib.image.imread(path)
     assert saved.ndim == 3 and saved.shape[0] > 50
+
+
+def test_verdicts_frame_their_own_image_and_rows_never_touch():
+    generated = "generated: a large red circle to the left of a small blue star on a grey floor"
+    captions = [f"{generated}\ntrue: there is a large red circle and a small blue star"] * 8
+    verdicts = [True, False] * 4
+    fig = show_captioned_images([_pattern()] * 8, captions, titles=["val"] * 8, verdicts=verdicts)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    axes = fig.get_axes()
+    assert [ax.texts[0].get_text() for ax in axes] == ["right", "wrong"] * 4
+    green, red = (matplotlib.colors.to_rgba(c) for c in ("tab:green", "tab:red"))
+    assert [ax.spines["left"].get_edgecolor() for ax in axes[:2]] == [green, red]
+    assert axes[0].get_xlabel().startswith("generated: ") and "\ntrue: " in axes[0].get_xlabel()
+    for above, below in zip(axes[:4], axes[4:], strict=True):
+        caption = above.xaxis.label.get_window_extent(renderer)
+        title = below.title.get_window_extent(renderer)
+        assert caption.y0 - title.y1 >= 5, "a caption touches the title of the image below it"

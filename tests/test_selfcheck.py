@@ -53,11 +53,11 @@ def solved_package() -> Path:
     return SOLUTION
 
 
-def run_selfcheck(folder: Path) -> tuple[int, dict[str, str]]:
+def run_selfcheck(folder: Path) -> tuple[int, dict[str, str], dict[str, str]]:
     """Run the self-check of folder/cs231n in a new interpreter.
 
     Returns:
-    - The exit status and {check name: status} of the lines it printed
+    - The exit status, {check name: status} and {check name: note} of the lines it printed
     """
     env = {**os.environ, "PYTHONPATH": str(folder)}
     run = subprocess.run(
@@ -66,29 +66,46 @@ def run_selfcheck(folder: Path) -> tuple[int, dict[str, str]]:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
     assert run.stdout.startswith(f"Checking {folder.resolve() / 'cs231n'}\n"), run.stdout
-    statuses = {}
+    statuses, notes = {}, {}
     for line in run.stdout.splitlines()[1:-1]:
         name, status = line.split(maxsplit=1)
-        statuses[name] = status
-    return run.returncode, statuses
+        if status.startswith("NOTE"):
+            notes[name] = status
+        else:
+            statuses[name] = status
+    return run.returncode, statuses, notes
+
+
+def broken_copy(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
+    """A copy of the solved package whose rnn_layers.py has each (old, new) text replaced."""
+    shutil.copytree(solved_package() / "cs231n", tmp_path / "cs231n")
+    module = tmp_path / "cs231n" / "rnn_layers.py"
+    text = module.read_text()
+    for old, new in replacements:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    module.write_text(text)
+    return tmp_path
 
 
 def test_every_check_passes_with_the_solution():
-    status, statuses = run_selfcheck(solved_package())
+    status, statuses, notes = run_selfcheck(solved_package())
     assert statuses == dict.fromkeys(selfcheck.CHECKS, "PASS")
+    assert notes == {}, "the reference keeps float32 inputs float32"
     assert status == 0
 
 
 def test_every_check_is_not_implemented_with_the_stubs():
-    status, statuses = run_selfcheck(REPO)
+    status, statuses, notes = run_selfcheck(REPO)
     assert list(statuses) == list(selfcheck.CHECKS)
     assert all(line.startswith("NOT IMPLEMENTED") for line in statuses.values()), statuses
     assert statuses["rnn_step_forward"] == "NOT IMPLEMENTED"
     assert statuses["rnn_backward"] == "NOT IMPLEMENTED (in rnn_forward)"
     assert statuses["sample_lstm"] == "NOT IMPLEMENTED (in CaptioningRNN.sample)"
+    assert notes == {}
     assert status == 1
 
 
@@ -97,7 +114,7 @@ def test_broken_functions_fail_and_the_other_checks_still_run(tmp_path: Path):
     with open(tmp_path / "cs231n" / "rnn_layers.py", "a") as module:
         module.write(BREAKAGES)
 
-    status, statuses = run_selfcheck(tmp_path)
+    status, statuses, _ = run_selfcheck(tmp_path)
 
     assert FAILED_WITH_ERROR.match(statuses["lstm_step_forward"]), statuses
     assert statuses["lstm_step_backward"].startswith(
@@ -135,3 +152,99 @@ def test_float_captions_fail(monkeypatch):
     assert selfcheck.outcome("sample_lstm") == (
         "FAIL (`captions` has dtype float64; expected an integer array)"
     )
+
+
+# The classic N = 1 bug: right for N > 1, but with one caption the step gets a 1-D x, which
+# the forward's cache keeps and the (correct) backward then trips over.
+SQUEEZED = (
+    "rnn_step_forward(x[:, t], prev_h, Wx, Wh, b)",
+    "rnn_step_forward(x[:, t, :].squeeze(), prev_h, Wx, Wh, b)",
+)
+# The reference rnn_backward reads D from the first cached x; a student's often from Wx.
+D_FROM_WX = ("np.empty((N, T, x_first.shape[1]), dtype=dh.dtype)\n    dWx, dWh, db = "
+             "np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H,",
+             "np.empty((N, T, Wx.shape[0]), dtype=dh.dtype)\n    dWx, dWh, db = "
+             "np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H,")
+
+
+def test_a_squeezed_step_input_is_charged_to_the_forward_in_plain_words(tmp_path: Path):
+    status, statuses, _ = run_selfcheck(broken_copy(tmp_path, SQUEEZED, D_FROM_WX))
+    handed = (
+        "rnn_forward handed rnn_step_forward `x` of shape (5,) and `prev_h` of shape (1, 6); "
+        "every step needs 2-D arrays with one row per caption"
+    )
+    assert statuses["rnn_forward"].startswith(f"FAIL ({handed}"), statuses["rnn_forward"]
+    assert "`.squeeze()` drops the axis of size 1" in statuses["rnn_forward"]
+    backward = statuses["rnn_backward"]
+    assert backward.startswith("ERROR (with N = 1: ValueError: matmul"), backward
+    assert "this comes from rnn_forward, which handed rnn_step_forward `x` of shape (5,)" in (
+        backward
+    )
+    assert statuses["loss_gradients_rnn"].startswith("ERROR (with N = 1: ValueError"), statuses
+    for name in ("rnn_step_forward", "rnn_step_backward", "loss_rnn", "lstm_backward"):
+        assert statuses[name] == "PASS", name
+    assert status == 1
+
+
+def test_a_sequence_output_squeezed_for_t_1_fails_with_t_1(tmp_path: Path):
+    folder = broken_copy(tmp_path, ("    return h, cache\n\n\ndef rnn_backward", (
+        "    return (h.squeeze() if T == 1 else h), cache\n\n\ndef rnn_backward")))
+    _, statuses, _ = run_selfcheck(folder)
+    assert statuses["rnn_forward"] == (
+        "FAIL (with T = 1: `h` has shape (3, 6); expected (3, 1, 6))"
+    )
+
+
+# Each backward changing one of its inputs in place: function -> (replacement, input named).
+IN_PLACE = {
+    "rnn_step_backward": (
+        ("da = dnext_h * (1 - next_h * next_h)", "da = dnext_h.__imul__(1 - next_h**2)"),
+        "dnext_h",
+    ),
+    "rnn_backward": (
+        ("rnn_step_backward(dh[:, t] + dprev_h, cache[t])",
+         "rnn_step_backward(dh[:, t].__iadd__(dprev_h), cache[t])"),
+        "dh",
+    ),
+    "word_embedding_backward": (
+        ("np.add.at(dW, x.reshape(-1), dout.reshape(-1, W_shape[1]))",
+         "np.add.at(dW, x.reshape(-1), dout.reshape(-1, W_shape[1]))\n    x[...] = 0"),
+        "cache[0]",
+    ),
+    "lstm_step_backward": (("dprev_c = dc * f", "dprev_c = dc * f\n    f -= f"), "cache[6]"),
+    "lstm_backward": (
+        ("dh[:, t] + dprev_h, dprev_c, cache[t]", "dh[:, t].__iadd__(dprev_h), dprev_c, cache[t]"),
+        "dh",
+    ),
+}
+
+
+def test_every_backward_that_changes_an_input_fails(tmp_path: Path):
+    folder = broken_copy(tmp_path, *(replacement for replacement, _ in IN_PLACE.values()))
+    _, statuses, _ = run_selfcheck(folder)
+    for function, (_, changed) in IN_PLACE.items():
+        assert statuses[function].startswith(
+            f"FAIL ({function} changed its input `{changed}`: compute new arrays"
+        ), statuses[function]
+
+
+def test_float64_results_for_float32_inputs_are_a_note_not_a_failure(tmp_path: Path):
+    folder = broken_copy(
+        tmp_path,
+        ("dW = np.zeros(W_shape, dtype=dout.dtype)", "dW = np.zeros(W_shape)"),
+        ("dprev_h = np.zeros((N, H), dtype=dh.dtype)\n    for t in reversed(range(T)):\n"
+         "        dx[:, t], dprev_h, dWx_t",
+         "dprev_h = np.zeros((N, H))\n    for t in reversed(range(T)):\n"
+         "        dx[:, t], dprev_h, dWx_t"),
+    )
+    status, statuses, notes = run_selfcheck(folder)
+    assert statuses == dict.fromkeys(selfcheck.CHECKS, "PASS")
+    assert status == 0
+    assert sorted(notes) == [
+        "loss_gradients_lstm", "loss_gradients_rnn", "rnn_backward", "word_embedding_backward"
+    ]
+    assert notes["word_embedding_backward"] == (
+        "NOTE (`dW` float64 for float32 inputs: give new arrays the input's dtype, e.g. "
+        "np.zeros((N, H), dtype=x.dtype), or float32 training runs in slower float64)"
+    )
+    assert notes["rnn_backward"].startswith("NOTE (`dh0` float64 for float32 inputs")

@@ -1,7 +1,6 @@
 """The student-facing files: generated, fresh, stubbed, and free of answers."""
 
 import importlib.util
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -33,29 +32,6 @@ def test_student_files_hold_no_answer_or_hidden_test():
     assert REPO / "cs231n" / "rnn_layers.py" in files
     assert any(path.suffix == ".ipynb" for path in files)
     assert find_leaks(files) == []
-
-
-def test_student_bundle_holds_no_answer_and_no_instructor_file(tmp_path: Path):
-    import zipfile
-
-    from autograder.student_bundle import build_student_bundle
-
-    bundle = build_student_bundle(tmp_path / "student.zip")
-    with zipfile.ZipFile(bundle) as archive:
-        names = archive.namelist()
-        archive.extractall(tmp_path / "unpacked")
-    assert "captioning/cs231n/rnn_layers.py" in names
-    assert "captioning/notebooks/LSTM_Captioning.ipynb" in names
-    assert not any(name.startswith(("captioning/autograder", "captioning/tests")) for name in names)
-    unpacked = [p for p in (tmp_path / "unpacked").rglob("*") if p.is_file()]
-    assert find_leaks(unpacked) == []
-    kit = tmp_path / "unpacked" / "captioning"
-    assert "make notebook" in (kit / "README.md").read_text()
-    # Instructor targets say why they cannot run, before doing anything.
-    done = subprocess.run(["make", "-C", str(kit), "demo"], capture_output=True, text=True)
-    assert done.returncode != 0
-    assert "needs the instructor side (autograder/)" in done.stdout
-    assert not (kit / ".venv").exists()
 
 
 def test_leak_check_catches_a_leaked_answer(tmp_path: Path):

@@ -13,6 +13,7 @@ import pytest
 from autograder.paths import BUILD, REPO
 from autograder.submissions import MODEL_FILES, STUDENT_FILES, read_submission
 from cs231n import submit
+from cs231n.classifiers import rnn
 
 SOLUTION = BUILD / "solution"
 ZIPPED = sorted(STUDENT_FILES + MODEL_FILES)
@@ -173,9 +174,9 @@ def test_failing_self_checks_are_a_warning(kit: Path, capsys):
     status, lines = run_submit(kit, capsys)
     assert status == 0
     assert (
-        "WARNING  public self-checks that fail: word_embedding_forward, word_embedding_backward, "
+        "WARNING  public checks that fail: word_embedding_forward, word_embedding_backward, "
         "loss_rnn, loss_lstm, loss_gradients_rnn, loss_gradients_lstm "
-        "(run `python -m cs231n.selfcheck` for details)"
+        "(run `make check` for details)"
     ) in lines
 
 
@@ -200,3 +201,26 @@ def test_an_unreadable_trained_captioner_is_a_warning_and_left_out(kit: Path, ca
     assert len(warnings) == 1
     assert warnings[0].startswith("WARNING  notebooks/captioner_rnn.npz is not an .npz file")
     assert "notebooks/captioner_rnn.npz" not in zipped(kit)
+
+
+def test_an_untrained_captioner_is_a_warning_and_left_out(kit: Path, capsys):
+    fresh = rnn.CaptioningRNN({"<NULL>": 0, "<START>": 1, "<END>": 2}, input_dim=4, hidden_dim=3)
+    np.savez(kit / "notebooks" / "captioner_lstm.npz", **fresh.params)
+    status, lines = run_submit(kit, capsys)
+    assert status == 0
+    assert [line for line in lines if line.startswith("WARNING")] == [
+        "WARNING  notebooks/captioner_lstm.npz holds an untrained captioner (its biases are all "
+        "exactly zero, as a new CaptioningRNN's are): run the \"Train a good captioner\" section "
+        "of notebooks/LSTM_Captioning.ipynb and save it again; it was left out"
+    ]
+    assert "notebooks/captioner_lstm.npz" not in zipped(kit)
+
+
+def test_a_trained_captioner_goes_in(kit: Path, capsys):
+    trained = rnn.CaptioningRNN({"<NULL>": 0, "<START>": 1, "<END>": 2}, input_dim=4, hidden_dim=3)
+    trained.params["b_vocab"] = trained.params["b_vocab"] + 0.01  # one step of training moves it
+    np.savez(kit / "notebooks" / "captioner_rnn.npz", **trained.params)
+    status, lines = run_submit(kit, capsys)
+    assert status == 0
+    assert not [line for line in lines if line.startswith("WARNING")], lines
+    assert "notebooks/captioner_rnn.npz" in zipped(kit)

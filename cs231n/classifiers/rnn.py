@@ -139,9 +139,9 @@ class CaptioningRNN:
         Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
         W_vocab, b_vocab = self.params["W_vocab"], self.params["b_vocab"]
 
-        # TODO: start from h0 (and a zero cell state for the LSTM) and the <START>
-        # word; at every step embed the previous word, take one RNN or LSTM step,
-        # score the vocabulary and write the best word into captions[:, t].
+        # TODO: start from h0 (and a zero cell state for the LSTM, with h0's dtype) and
+        # the <START> word; at every step embed the previous word, take one RNN or LSTM
+        # step, score the vocabulary and write the best word into captions[:, t].
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         # YOUR CODE HERE
         raise NotImplementedError()
