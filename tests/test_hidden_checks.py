@@ -443,3 +443,26 @@ def word_embedding_forward(x, W):
 """
     verdicts = grade(checks, tmp_path, layers_extra=probe)
     assert "no network" in verdicts["word_embedding_forward"].message
+
+
+def test_a_retry_leaves_no_reference_source_for_the_student_to_read(checks, tmp_path):
+    probe = """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    return prev_h, None  # wrong: rnn_forward is retried with the reference step
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    import inspect
+    import os
+
+    step = globals()["rnn_step_forward"]
+    try:
+        text = inspect.getsource(step)
+    except (OSError, TypeError):
+        text = ""
+    on_disk = os.path.exists("prerequisites.py")
+    raise ValueError(f"{step.__module__} source {'tanh' in text} disk {on_disk}")
+"""
+    verdicts = grade(checks, tmp_path, layers_extra=probe)
+    message = verdicts["rnn_forward"].message
+    assert "source False disk False" in message

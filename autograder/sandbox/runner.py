@@ -142,7 +142,7 @@ def install_prerequisites(modules: StudentModules, names: list[str], own_caches:
     student's own cache format and the step backward finds the reference cache again.
     "CaptioningRNN.loss" swaps the reference loss method into the student's model.
     """
-    reference = importlib.import_module("prerequisites")
+    reference = sys.modules["prerequisites"]
     layers = modules.layers if isinstance(modules.layers, types.ModuleType) else None
     pairs = CachePairs()
     chosen = {}
@@ -207,11 +207,28 @@ def run_case(
     (out_dir / "status.json").write_text(text)
 
 
+def load_reference(job_dir: Path) -> None:
+    """Load prerequisites.py (the reference functions a retry swaps in), then delete it.
+
+    It is loaded before any student code runs, so the student's code never finds the
+    reference's source on disk (nor through inspect or linecache).
+    """
+    path = job_dir / "prerequisites.py"
+    if not path.is_file():
+        return
+    source = path.read_text()
+    path.unlink()
+    module = types.ModuleType("prerequisites")
+    sys.modules["prerequisites"] = module
+    exec(compile(source, "<reference>", "exec"), module.__dict__)
+
+
 def main(job_dir: Path) -> None:
     job = json.loads((job_dir / "job.json").read_text())
     package = (job_dir / "package").resolve()
     sys.path[:0] = [str(package), str(job_dir)]
     probes = importlib.import_module("probes")
+    load_reference(job_dir)
     (job_dir / "progress").write_text("importing")
     modules = StudentModules(
         {
