@@ -77,15 +77,12 @@ class Member:
     - size: Its size in bytes as the archive or folder states it
     - link: Whether it is a symbolic (or hard) link
     - open: Returns a binary file object of its content
-    - order: Which upload it came from; when several uploads of one student hold
-      the same file, only those of the highest order (the latest resubmission) count
     """
 
     name: str
     size: int
     link: bool
     open: Callable[[], IO[bytes]]
-    order: tuple = ()
 
 
 def is_archive(name: str) -> bool:
@@ -108,7 +105,7 @@ def safe_name(name: str) -> str | None:
     return path.as_posix()
 
 
-def zip_members(handle: IO[bytes], stack: ExitStack, prefix: str, order: tuple) -> list[Member]:
+def zip_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member]:
     """The files of a zip (its directory is read, nothing is inflated).
 
     Raises zipfile.BadZipFile or OSError when it is not a readable zip.
@@ -120,11 +117,11 @@ def zip_members(handle: IO[bytes], stack: ExitStack, prefix: str, order: tuple) 
         if name is not None:
             link = stat.S_ISLNK(info.external_attr >> 16)
             opener = partial(archive.open, info)
-            members.append(Member(prefix + name, info.file_size, link, opener, order))
+            members.append(Member(prefix + name, info.file_size, link, opener))
     return members
 
 
-def tar_members(handle: IO[bytes], stack: ExitStack, prefix: str, order: tuple) -> list[Member]:
+def tar_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member]:
     """The files and links of a tarball (gzip or plain), reading at most MAX_TAR_BYTES.
 
     Raises tarfile.TarError or OSError when it is not a readable tarball.
@@ -137,19 +134,19 @@ def tar_members(handle: IO[bytes], stack: ExitStack, prefix: str, order: tuple) 
         name = safe_name(info.name) if info.isfile() or info.issym() or info.islnk() else None
         if name is not None:
             opener = partial(archive.extractfile, info)
-            members.append(Member(prefix + name, info.size, not info.isfile(), opener, order))
+            members.append(Member(prefix + name, info.size, not info.isfile(), opener))
     return members
 
 
 def archive_members(
-    handle: IO[bytes], name: str, stack: ExitStack, prefix: str = "", order: tuple = ()
+    handle: IO[bytes], name: str, stack: ExitStack, prefix: str = ""
 ) -> list[Member]:
     """The members of a zip or tarball, chosen by the name's suffix (any letter case)."""
     read = zip_members if name.lower().endswith(ZIP_SUFFIXES) else tar_members
-    return read(handle, stack, prefix, order)
+    return read(handle, stack, prefix)
 
 
-def folder_members(folder: Path) -> list[Member]:
+def folder_members(folder: Path, prefix: str = "") -> list[Member]:
     """The files under a folder; symbolic links are reported, never followed."""
     members = []
     for top, _, files in os.walk(folder):  # os.walk does not follow linked folders
@@ -159,22 +156,21 @@ def folder_members(folder: Path) -> list[Member]:
             if name is not None:
                 link = path.is_symlink()
                 size = 0 if link else path.stat().st_size
-                members.append(Member(name, size, link, partial(open, path, "rb")))
+                members.append(Member(prefix + name, size, link, partial(open, path, "rb")))
     return members
 
 
 def file_members(files: Mapping[str, Path]) -> list[Member]:
-    """Loose uploaded files (an LMS download), each under the name the student gave it.
-
-    Inputs:
-    - files: Map from the file's name in the submission to the file on disk, in
-      upload order (a later upload of the same file wins)
-    """
+    """Uploaded files and folders (an LMS download), each under the name the student
+    gave it; a folder's files come under that name."""
     members = []
-    for position, (name, path) in enumerate(files.items()):
-        link = path.is_symlink()
-        size = 0 if link else path.stat().st_size
-        members.append(Member(name, size, link, partial(open, path, "rb"), (position,)))
+    for name, path in files.items():
+        if path.is_dir() and not path.is_symlink():
+            members += folder_members(path, name + "/")
+        else:
+            link = path.is_symlink()
+            size = 0 if link else path.stat().st_size
+            members.append(Member(name, size, link, partial(open, path, "rb")))
     return members
 
 
@@ -200,7 +196,7 @@ def expand_archives(
             continue
         try:
             handle = stack.enter_context(member.open())
-            expanded += archive_members(handle, member.name, stack, prefix, member.order)
+            expanded += archive_members(handle, member.name, stack, prefix)
         except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as error:
             submission.problems.append(f"{member.name} is not a readable archive ({error})")
     return expanded
@@ -231,8 +227,6 @@ def take_wanted(members: list[Member], submission: Submission) -> None:
         found = candidates(members, wanted)
         if not found:
             continue
-        latest = max(member.order for member in found)
-        found = [member for member in found if member.order == latest]
         links = [member for member in found if member.link]
         if links:
             submission.refuse(wanted, f"{wanted} is a symbolic link; it was ignored")
@@ -300,8 +294,8 @@ def read_submission(student_id: str, path: Path | Mapping[str, Path]) -> Submiss
 
     Inputs:
     - student_id: The student's id
-    - path: A zip or tarball, a folder, or loose files (map from the name the
-      student gave each file to the file on disk, in upload order)
+    - path: A zip or tarball, a folder, or uploaded files (map from the name the
+      student gave each file or folder to where it is on disk)
 
     Returns:
     - Submission with the usable files, a list of problems (empty if none) and the
