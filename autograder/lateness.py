@@ -66,9 +66,10 @@ def parse_time(text: str, zone_name: str | None) -> datetime:
     text = text.strip()
     for parse in (datetime.fromisoformat, lambda t: datetime.strptime(t, MOODLE_TIME)):
         try:
-            return to_utc(parse(text), zone_name)
+            moment = parse(text)
         except ValueError:
             continue
+        return to_utc(moment, zone_name)
     raise ValueError(
         f"cannot read the time {text!r}: write it like 2024-10-01 23:59 (or 2024-10-01T23:59+02:00)"
     )

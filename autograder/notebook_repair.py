@@ -12,8 +12,9 @@ Against the release copy of the notebook:
   metadata (points, flags, schema) and its cell type;
 - of several cells with one id (copies) the first one whose text differs from the
   release is graded, the others become ordinary cells (still shown to the TA);
-- a cell whose id names no release cell takes the id of the one missing answer
-  cell of its type if there is exactly one, else becomes an ordinary cell;
+- an answer cell whose id names no release cell takes the id of the one missing
+  answer cell of its type if there is exactly one; any other cell with nbgrader
+  metadata that names no release cell becomes an ordinary cell;
 - repeated cell ids (nbformat's own `id` field) are renewed.
 """
 
@@ -87,10 +88,13 @@ def repair_notebook(nb: NotebookNode, release: NotebookNode) -> tuple[NotebookNo
     missing = [grade_id for grade_id in reference if grade_id not in places]
     for index in strangers:
         cell = nb.cells[index]
+        meta = cell.metadata["nbgrader"]
+        answer = isinstance(meta, dict) and meta.get("solution")
         fits = [
             grade_id
             for grade_id in missing
-            if reference[grade_id].cell_type == cell.cell_type
+            if answer
+            and reference[grade_id].cell_type == cell.cell_type
             and reference[grade_id].metadata["nbgrader"].get("solution")
         ]
         if len(fits) == 1:
