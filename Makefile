@@ -12,8 +12,13 @@ SUBMISSIONS ?= build/examples
 OUT ?= build/grading
 JOBS ?= 1
 FORCE ?=
+STUDENT ?=
+ROSTER ?=
+DUE ?=
+LATE_PENALTY ?=
+TIMEZONE ?=
 
-.PHONY: instructor notebook setup data heldout release solution test lint demo examples grade gradescope student-bundle check submit bench bench-grade lock clean
+.PHONY: instructor notebook setup data heldout release solution test lint demo examples grade report verify gradescope student-bundle check submit bench bench-grade lock clean
 
 # Targets that need the instructor side (autograder/): the student kit has none.
 instructor:
@@ -56,8 +61,17 @@ demo: instructor data solution  ## run both notebooks with the reference solutio
 examples: instructor $(SETUP_STAMP)  ## write the example submissions to build/examples
 	$(PY) -m autograder examples --out build/examples
 
-grade: instructor data solution  ## grade SUBMISSIONS=folder into OUT=folder [JOBS=N] [FORCE=1]
-	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(if $(FORCE),--force)
+grade: instructor data solution  ## grade SUBMISSIONS=folder into the course OUT=folder [JOBS=N] [FORCE=1] [STUDENT=id] [ROSTER=csv] [DUE=time] [LATE_PENALTY=fraction] [TIMEZONE=zone]
+	$(PY) -m autograder grade "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS) $(if $(FORCE),--force) \
+		$(if $(STUDENT),--student "$(STUDENT)") $(if $(ROSTER),--roster "$(ROSTER)") \
+		$(if $(DUE),--due "$(DUE)") $(if $(LATE_PENALTY),--late-penalty $(LATE_PENALTY)) \
+		$(if $(TIMEZONE),--timezone "$(TIMEZONE)")
+
+report: instructor $(SETUP_STAMP)  ## rewrite OUT's CSVs and feedback from its gradebook (after grading in formgrader)
+	$(PY) -m autograder report "$(OUT)"
+
+verify: instructor $(SETUP_STAMP)  ## check that OUT's gradebook, CSVs and feedback agree
+	$(PY) -m autograder verify "$(OUT)"
 
 student-bundle: instructor $(SETUP_STAMP)  ## write dist/captioning-student.zip (what students get)
 	$(PY) -m autograder student-bundle --out dist/captioning-student.zip

@@ -282,9 +282,11 @@ def lms_info(
     entry: Entry, roster: Roster | None, zone_name: str | None
 ) -> tuple[dict, datetime | None]:
     """What the LMS said about a student (names, ids, lateness), and when they submitted."""
-    info = {"kind": entry.lms, "id": entry.lms_id, "name": entry.name, "late": entry.late,
-            "files": [path.name for path in entry.files]}  # fmt: skip
     timestamp = entry.timestamp
+    # When it was handed in: the LMS's time if it gives one, else the files' own.
+    moment = timestamp or datetime.fromtimestamp(max(path.stat().st_mtime for path in entry.files))
+    info = {"kind": entry.lms, "id": entry.lms_id, "name": entry.name, "late": entry.late,
+            "files": [str(path) for path in entry.files], "time": moment.isoformat()}  # fmt: skip
     row = roster.find(entry.lms, entry.lms_id, entry.student_id) if roster else None
     if row is not None:
         info["name"] = roster.name(row) or info["name"]
@@ -292,9 +294,11 @@ def lms_info(
         submitted = row.get(MOODLE_SUBMITTED, "")
         if timestamp is None and submitted and submitted != "-":
             try:
-                return info, parse_time(submitted, zone_name)
+                timestamp = parse_time(submitted, zone_name)
             except ValueError:
-                pass
+                return info, None
+            info["time"] = timestamp.isoformat()
+            return info, timestamp
     return info, None if timestamp is None else to_utc(timestamp, zone_name)
 
 
@@ -400,18 +404,27 @@ def grade_all(
     build_course(course, private_roots=[out])
     if duedate is not None:
         set_due_date(course, duedate)
-    tasks = []
+    tasks, not_graded, unchanged = [], list(intake.not_graded), 0
     for entry in entries:
         submission = read_submission(entry.student_id, entry.source)
         info, timestamp = lms_info(entry, loaded_roster, zone_name)
         task = Task(submission, submission_fingerprint(submission), info, timestamp)
         done = read_result(out, entry.student_id)
-        unchanged = done.get("fingerprint") == task.fingerprint and done.get("lms") == info
-        if force or students or not unchanged or done.get("status", FAILED).startswith(FAILED):
+        if force or students or not done or done.get("status", FAILED).startswith(FAILED):
             tasks.append(task)
-    skipped = len(entries) - len(tasks)
-    if skipped:
-        print(f"{skipped} student(s) already graded as they are now (use --force to regrade)")
+        elif done.get("fingerprint") == task.fingerprint and done.get("lms") == info:
+            unchanged += 1
+        elif info["time"] >= done.get("lms", {}).get("time", ""):
+            tasks.append(task)
+        else:
+            graded_from = ", ".join(done.get("lms", {}).get("files", []))
+            reason = (
+                f"older than the submission of {entry.student_id} graded before ({graded_from}); "
+                f"--student {entry.student_id} grades it anyway"
+            )
+            not_graded += [NotGraded(path, reason) for path in entry.files]
+    if unchanged:
+        print(f"{unchanged} student(s) already graded as they are now (use --force to regrade)")
     if tasks:
         checks = hidden_checks([out])
         progress = tqdm(total=len(tasks), unit="student", desc="grading")
@@ -426,9 +439,10 @@ def grade_all(
         progress.close()
     if (out / "work").is_dir() and not any((out / "work").iterdir()):
         (out / "work").rmdir()
-    write_atomically(out / "not_graded.csv", not_graded_csv(intake.not_graded))
+    not_graded.sort(key=lambda item: item.path.name)
+    write_atomically(out / "not_graded.csv", not_graded_csv(not_graded))
     records = write_reports(out)
-    return Run(records, [t.submission.student_id for t in tasks], intake.not_graded, verify(out))
+    return Run(records, [t.submission.student_id for t in tasks], not_graded, verify(out))
 
 
 def _run_tasks(tasks: list[Task], out: Path, checks, jobs: int):
