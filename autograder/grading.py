@@ -34,12 +34,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from nbgrader.api import Gradebook
 from tqdm import tqdm
 
 from autograder.course import (
     ASSIGNMENT,
     autograde,
     build_course,
+    db_url,
     read_settings,
     record_student,
     set_due_date,
@@ -51,7 +53,7 @@ from autograder.hidden_cache import checks_key, hidden_checks
 from autograder.intake import Entry, NotGraded, UsageError, read_intake
 from autograder.integrity import verify
 from autograder.lateness import parse_time, timestamp_text, to_utc, zone
-from autograder.notebook_repair import repair_notes
+from autograder.notebook_repair import check_notebook
 from autograder.paths import NOTEBOOKS, REPO, STUDENT_MODULES
 from autograder.points import ITEMS, POINTS
 from autograder.records import FAILED, course_records
@@ -77,6 +79,7 @@ class Task:
     fingerprint: str
     lms: dict
     timestamp: datetime | None = None
+    policy: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -120,12 +123,12 @@ class Worker:
         self.checks = checks
         self.leaderboard = Leaderboard(private_roots=[out])
 
-    def lay_out(self, task: Task, release_notebooks: bool = False) -> None:
+    def lay_out(self, task: Task, release_notebooks: set[str] | frozenset = frozenset()) -> None:
         """Put the submission where nbgrader expects it (submitted/<id>/captioning/).
 
         Missing or unusable files are replaced by their release copies, so a broken
-        file costs only the points that depend on it; with release_notebooks the
-        student's notebooks are replaced too (for notebooks nbgrader cannot take).
+        file costs only the points that depend on it; so are the notebooks named in
+        release_notebooks (notebooks nbgrader cannot take).
         """
         submission = task.submission
         submitted = self.course / "submitted" / submission.student_id / ASSIGNMENT
@@ -133,41 +136,43 @@ class Worker:
             shutil.rmtree(submitted.parent)
         for name in NOTEBOOKS:
             relative = f"notebooks/{name}"
-            data = (REPO / relative).read_bytes() if release_notebooks else None
+            data = (REPO / relative).read_bytes() if name in release_notebooks else None
             write_file(submitted / name, data or student_file(submission, relative))
         for relative in STUDENT_MODULES:
             write_file(submitted / relative, student_file(submission, relative))
         if task.timestamp is not None:
             write_file(submitted / "timestamp.txt", timestamp_text(task.timestamp).encode())
 
-    def notebook_notes(self, submission: Submission) -> dict[str, list[str]]:
-        """What the notebook repair changes in each of the student's notebooks."""
-        notes = {}
-        for name in NOTEBOOKS:
-            data = submission.files.get(f"notebooks/{name}")
-            if data is not None:
-                found = repair_notes(data, self.course / "release" / ASSIGNMENT / name)
-                if found:
-                    notes[name] = found
-        return notes
-
     def autograde_notebooks(self, task: Task, result: dict) -> None:
-        """nbgrader's autograde; if it refuses the notebooks, again with the release copies.
+        """nbgrader's autograde, with the release copy standing in for a notebook nbgrader
+        cannot take (found beforehand, or by nbgrader refusing the lot).
 
         The autograded items are judged from the modules either way; only the inline
-        answers depend on the notebooks.
+        answers depend on the notebooks. Every repair and replacement goes into the
+        result's notebook_notes.
         """
-        student_id = task.submission.student_id
+        submission, notes = task.submission, result["notebook_notes"]
+        refused = set()
+        for name in NOTEBOOKS:
+            data = submission.files.get(f"notebooks/{name}")
+            if data is None:
+                continue
+            found, trouble = check_notebook(data, self.course / "release" / ASSIGNMENT / name)
+            if trouble is not None:
+                refused.add(name)
+                notes[name] = [stood_in(trouble)]
+            elif found:
+                notes[name] = found
+        if refused:
+            self.lay_out(task, refused)
         try:
-            autograde(self.course, student_id, [self.out])
+            autograde(self.course, submission.student_id, [self.out])
         except RuntimeError as error:
-            reason = str(error).strip().splitlines()[-1][:200]
-            self.lay_out(task, release_notebooks=True)
-            autograde(self.course, student_id, [self.out])
-            result["notebook_notes"]["both notebooks"] = [
-                f"nbgrader could not take them ({reason}); the unanswered release copies "
-                "stood in, so your inline answers could not be graded: tell your TA"
-            ]
+            self.lay_out(task, set(NOTEBOOKS))
+            autograde(self.course, submission.student_id, [self.out])
+            reason = str(error).strip().splitlines()[-1]
+            for name in NOTEBOOKS:
+                notes[name] = [stood_in(reason)]
 
     def grade(self, task: Task) -> dict:
         """Grade one submission; always returns a result (errors go into its status)."""
@@ -180,6 +185,7 @@ class Worker:
             "student_id": student_id,
             "fingerprint": task.fingerprint,
             "lms": task.lms,
+            "policy": task.policy,
             "problems": list(submission.problems),
             "notebook_notes": {},
             "leaderboard": {},
@@ -194,7 +200,6 @@ class Worker:
             )
             entries = self.leaderboard.evaluate(submission, package, work / "leaderboard")
             result["leaderboard"] = {cell: vars(entry) for cell, entry in entries.items()}
-            result["notebook_notes"] = self.notebook_notes(submission)
             record_student(self.course, student_id, **student_fields(task.lms))
             self.autograde_notebooks(task, result)
             result["status"] = "; ".join(submission.problems) or "ok"
@@ -231,6 +236,14 @@ class Worker:
         return result
 
 
+def stood_in(reason: str) -> str:
+    """The feedback's note on a notebook nbgrader could not take."""
+    return (
+        f"nbgrader could not take it ({reason[:200]}); the unanswered release copy stood in, "
+        "so its inline answers could not be graded: tell your TA"
+    )
+
+
 def write_file(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
@@ -247,6 +260,8 @@ def student_fields(lms: dict) -> dict:
 
 
 _worker: Worker | None = None
+# What an LMS says about a student that the gradebook and the reports use.
+STUDENT_KEYS = ("kind", "id", "name", "email", "late")
 
 
 def _start_worker(out: Path, checks) -> None:
@@ -276,6 +291,20 @@ def check_inputs(submissions: Path, out: Path, jobs: int) -> None:
         raise UsageError(f"--out {out} is inside {submissions}; put the outputs elsewhere")
     if submissions.is_relative_to(out):
         raise UsageError(f"{submissions} is inside --out {out}; put the outputs elsewhere")
+
+
+def same_student(before: dict | None, now: dict) -> bool:
+    """Whether the LMS says the same about a student as when they were graded (where the
+    files lie and their times aside)."""
+    return all((before or {}).get(key) == now.get(key) for key in STUDENT_KEYS)
+
+
+def late_policy(course: Path) -> dict:
+    """The due date and late penalty a student's grade depends on (as a results file keeps it)."""
+    with Gradebook(db_url(course)) as gradebook:
+        duedate = gradebook.find_assignment(ASSIGNMENT).duedate
+    penalty = float(read_settings(course).get("late_penalty", 0.0))
+    return {"due": duedate.isoformat() if duedate else None, "late_penalty": penalty}
 
 
 def lms_info(
@@ -404,15 +433,18 @@ def grade_all(
     build_course(course, private_roots=[out])
     if duedate is not None:
         set_due_date(course, duedate)
+    policy = late_policy(course)
     tasks, not_graded, unchanged = [], list(intake.not_graded), 0
     for entry in entries:
         submission = read_submission(entry.student_id, entry.source)
         info, timestamp = lms_info(entry, loaded_roster, zone_name)
-        task = Task(submission, submission_fingerprint(submission), info, timestamp)
+        task = Task(submission, submission_fingerprint(submission), info, timestamp, policy)
         done = read_result(out, entry.student_id)
         if force or students or not done or done.get("status", FAILED).startswith(FAILED):
             tasks.append(task)
-        elif done.get("fingerprint") == task.fingerprint and done.get("lms") == info:
+        elif done.get("policy") != policy:
+            tasks.append(task)  # a new due date or penalty: nbgrader computes it at autograde
+        elif done.get("fingerprint") == task.fingerprint and same_student(done.get("lms"), info):
             unchanged += 1
         elif info["time"] >= done.get("lms", {}).get("time", ""):
             tasks.append(task)

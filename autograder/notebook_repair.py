@@ -24,6 +24,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
+from nbgrader.nbgraderformat import MetadataValidator
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
@@ -130,10 +131,16 @@ def repair_notebook(nb: NotebookNode, release: NotebookNode) -> tuple[NotebookNo
     return nb, notes
 
 
-def repair_notes(student_nb: bytes, release_path: Path) -> list[str]:
-    """What repair_notebook would change in a student's notebook (for the feedback)."""
-    nb = nbformat.reads(student_nb.decode("utf-8"), as_version=4)
-    return repair_notebook(nb, nbformat.read(release_path, as_version=4))[1]
+def check_notebook(student_nb: bytes, release_path: Path) -> tuple[list[str], str | None]:
+    """What repair_notebook changes in a student's notebook (for the feedback), and why
+    nbgrader would still refuse the repaired notebook (None if it would take it)."""
+    try:
+        nb = nbformat.reads(student_nb.decode("utf-8"), as_version=4)
+        nb, notes = repair_notebook(nb, nbformat.read(release_path, as_version=4))
+        MetadataValidator().validate_nb(nb)
+    except Exception as error:  # noqa: BLE001 - whatever breaks, nbgrader would break too
+        return [], f"{type(error).__name__}: {error}"[:200]
+    return notes, None
 
 
 class RepairCells(NbGraderPreprocessor):

@@ -4,14 +4,14 @@ the fixed start-up and the time to regrade one student.
 1. Start-up: computing the hidden checks' reference outputs (the cache in build/cache
    emptied first) against loading them from the cache, and building a new course
    against opening an existing one.
-2. Grades K copies of the four example submissions (reference, stubs, partial,
-   buggy) once with one worker and once with two, and prints CPU seconds per
+2. Grades N submissions (the four examples, reference, stubs, partial and buggy,
+   in turn) once with one worker and once with two, and prints CPU seconds per
    submission (the grader process, its workers and every sandbox), wall time and
    the speedup of --jobs 2 over --jobs 1 (start-up included, as a user sees it).
 3. Regrades one student (`--student`) in the course of step 2, as a user runs it:
    the command line in a fresh process, wall time from start to exit.
 
-Usage: python bench/bench_grade.py [--copies K]
+Usage: python bench/bench_grade.py [--count N]
 """
 
 import argparse
@@ -62,17 +62,18 @@ def startup(scratch: Path) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=5, help="copies of each example")
+    parser.add_argument("--count", type=int, default=20, help="submissions to grade")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         fixed = startup(scratch / "startup")
         examples, submissions = scratch / "examples", scratch / "submissions"
         submissions.mkdir()
-        for path in write_examples(examples):
-            for copy in range(args.copies):
-                shutil.copy(path, submissions / f"{path.stem}{copy}.zip")
-        count = 4 * args.copies
+        paths = write_examples(examples)
+        count = args.count
+        for number in range(count):
+            path = paths[number % len(paths)]
+            shutil.copy(path, submissions / f"{path.stem}{number}.zip")
         rows = {}
         for jobs in (1, 2):
             out = scratch / f"out{jobs}"
@@ -81,7 +82,7 @@ def main() -> None:
             scratch / "out2" / "grades.csv"
         ).read_text()
         command = [sys.executable, "-m", "autograder", "grade", str(submissions)]
-        command += ["--out", str(scratch / "out1"), "--student", "buggy0"]
+        command += ["--out", str(scratch / "out1"), "--student", f"{paths[0].stem}0"]
         regrade = time.perf_counter()
         subprocess.run(command, cwd=REPO, check=True, capture_output=True)
         regrade = time.perf_counter() - regrade

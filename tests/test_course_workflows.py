@@ -140,6 +140,29 @@ def test_one_student_regrades_alone_and_keeps_the_manual_grades(course):
     assert float(rows(out / "grades.csv")["alice"]["total"]) == 53
 
 
+def test_a_notebook_nbgrader_refuses_costs_only_its_inline_answers(course, monkeypatch):
+    out = course.out
+    calls = []
+    real = autograder.grading.autograde
+
+    def refuses_once(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("nbgrader autograde failed: ValidationError: grade_id is empty")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(autograder.grading, "autograde", refuses_once)
+    run = grade_all(course.first, out, students=["alice"])
+    assert len(calls) == 2 and run.problems == [] and run_status(run) == 0
+    row = rows(out / "grades.csv")["alice"]
+    assert float(row["autograded"]) == 52 and row["inline_question_1_rnn"] == "1"
+    page = (out / "feedback" / "alice.html").read_text()
+    assert (
+        "RNN_Captioning.ipynb: nbgrader could not take it (nbgrader autograde failed: "
+        "ValidationError: grade_id is empty); the unanswered release copy stood in"
+    ) in page
+
+
 def test_a_failed_grading_keeps_the_manual_grades(course, monkeypatch):
     out = course.out
 

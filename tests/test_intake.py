@@ -15,7 +15,7 @@ from autograder.__main__ import main
 from autograder.examples import example_files
 from autograder.intake import read_intake, slug
 from autograder.lateness import LatePenalty, parse_time, to_utc
-from autograder.notebook_repair import repair_notebook
+from autograder.notebook_repair import check_notebook, repair_notebook
 from autograder.report import rich_text
 from autograder.roster import RosterError, read_roster
 from autograder.submissions import MODEL_FILES, STUDENT_FILES, read_submission
@@ -364,3 +364,16 @@ def test_the_command_line_lists_every_command_and_explains_every_option(capsys):
         main(["--version"])
     assert stop.value.code == 0
     assert capsys.readouterr().out.startswith("captioning-kit 0.1.0 (nbgrader 0.9.6)")
+
+
+def test_a_notebook_that_cannot_be_repaired_is_named(tmp_path):
+    release = tmp_path / "RNN_Captioning.ipynb"
+    release.write_bytes(REFERENCE[RNN_NB])
+    copied = release_notebook()
+    copied.cells.append(copy.deepcopy(copied.cells[answer_index(copied)]))
+    notes, trouble = check_notebook(nbformat.writes(copied).encode(), release)
+    assert trouble is None and len(notes) == 1
+    broken = nbformat.writes(release_notebook()).replace('"metadata": {}', '"metadata": []', 1)
+    notes, trouble = check_notebook(broken.encode(), release)
+    assert notes == [] and trouble is not None
+    assert check_notebook(REFERENCE[RNN_NB], release) == ([], None)
