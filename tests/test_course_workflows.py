@@ -5,15 +5,15 @@ one student regrades alone, a copied notebook cell costs nothing, and an LMS dow
 import copy
 import csv
 import shutil
-import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
+from zips import read_zip, write_zip
 
-import autograder.grading
+import autograder.worker
 from autograder.__main__ import main, run_status
 from autograder.course import ASSIGNMENT, db_url
 from autograder.examples import write_examples
@@ -49,18 +49,6 @@ def manual_scores(out: Path, student: str) -> dict[str, float | None]:
     with Gradebook(db_url(out / "course")) as gradebook:
         submission = gradebook.find_submission(ASSIGNMENT, student)
         return {g.name: g.manual_score for nb in submission.notebooks for g in nb.grades}
-
-
-def read_zip(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
-def write_zip(path: Path, files: dict[str, bytes]) -> Path:
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return path
 
 
 def with_copied_answer_cell(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -143,7 +131,7 @@ def test_one_student_regrades_alone_and_keeps_the_manual_grades(course):
 def test_a_notebook_nbgrader_refuses_costs_only_its_inline_answers(course, monkeypatch):
     out = course.out
     calls = []
-    real = autograder.grading.autograde
+    real = autograder.worker.autograde
 
     def refuses_once(*args, **kwargs):
         calls.append(args)
@@ -151,7 +139,7 @@ def test_a_notebook_nbgrader_refuses_costs_only_its_inline_answers(course, monke
             raise RuntimeError("nbgrader autograde failed: ValidationError: grade_id is empty")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(autograder.grading, "autograde", refuses_once)
+    monkeypatch.setattr(autograder.worker, "autograde", refuses_once)
     run = grade_all(course.first, out, students=["alice"])
     assert len(calls) == 2 and run.problems == [] and run_status(run) == 0
     row = rows(out / "grades.csv")["alice"]
@@ -169,7 +157,7 @@ def test_a_failed_grading_keeps_the_manual_grades(course, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("nbgrader autograde failed: the gradebook is locked")
 
-    monkeypatch.setattr(autograder.grading, "autograde", broken)
+    monkeypatch.setattr(autograder.worker, "autograde", broken)
     run = grade_all(course.first, out, students=["alice"])
     assert run_status(run) == 1
     row = rows(out / "grades.csv")["alice"]

@@ -158,7 +158,13 @@ def test_rerun_grades_only_changed_submissions_and_force_regrades(graded, tmp_pa
     rows = {row["student_id"]: row for row in read_csv(out / "grades.csv")}
     assert float(rows["stubs"]["autograded"]) == MAX_TOTAL
     assert grade_all(work, out, jobs=1, force=True).graded == sorted(EXPECTED_LOST)
-    grade_all(submissions, out, jobs=1)  # back to the module's state (stubs changed back)
+    # The older stubs.zip is never graded over the newer one without being asked to.
+    run = grade_all(submissions, out, jobs=1)
+    assert run.graded == [] and [item.path for item in run.not_graded] == [
+        submissions / "stubs.zip"
+    ]
+    assert run.not_graded[0].reason.startswith("older than the submission of stubs graded before")
+    grade_all(submissions, out, jobs=1, students=["stubs"])  # back to the module's state
     assert (out / "grades.csv").read_text() == before
 
 

@@ -4,12 +4,12 @@ notebook repairs and the command line's refusals of bad input."""
 import copy
 import io
 import tarfile
-import zipfile
 from datetime import datetime
 from pathlib import Path
 
 import nbformat
 import pytest
+from zips import write_zip
 
 from autograder.__main__ import main
 from autograder.examples import example_files
@@ -27,13 +27,6 @@ REFERENCE = {
     for name, data in example_files()["reference"].items()
 }
 WANTED = sorted(STUDENT_FILES + MODEL_FILES)
-
-
-def write_zip(path: Path, files: dict[str, bytes]) -> Path:
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return path
 
 
 def flat(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -377,3 +370,51 @@ def test_a_notebook_that_cannot_be_repaired_is_named(tmp_path):
     notes, trouble = check_notebook(broken.encode(), release)
     assert notes == [] and trouble is not None
     assert check_notebook(REFERENCE[RNN_NB], release) == ([], None)
+
+
+def record(student_id: str, total: float, lms: dict) -> dict:
+    """The part of a course record the LMS exports read."""
+    return {"student_id": student_id, "total": total, "result": {"lms": lms}}
+
+
+def test_lms_import_files_take_their_ids_from_the_roster(tmp_path):
+    from autograder.export import canvas_csv, lms_grades_csv
+
+    records = [
+        record("mullerjurgen_34567", 52, {"kind": "canvas", "id": "34567", "name": "müllerjürgen"}),
+        record("smithjohn_12345", 40, {"kind": "canvas", "id": "12345", "name": "smithjohn"}),
+        record("alice", 36.5, {"kind": "", "id": ""}),
+    ]
+    canvas = tmp_path / "canvas.csv"
+    canvas.write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section\n"
+        '"Müller, Jürgen",34567,S3,jmuller,Lab B\n'
+        '"Liddell, Alice",555,S9,alice,Lab A\n'
+    )
+    assert canvas_csv(records, 55, read_roster(canvas)).splitlines() == [
+        "Student,ID,SIS User ID,SIS Login ID,Section,Captioning",
+        "Points Possible,,,,,55",
+        '"Müller, Jürgen",34567,S3,jmuller,Lab B,52',
+        "smithjohn,12345,,,,40",  # not in the roster: Canvas matches the user id
+        '"Liddell, Alice",555,S9,alice,Lab A,36.5',  # a plain id found as SIS login
+    ]
+    assert canvas_csv(records[2:], 55).splitlines()[2] == "alice,,alice,alice,,36.5"
+    moodle = tmp_path / "worksheet.csv"
+    moodle.write_text(
+        "Identifier,Full name,Email address,Grade,Maximum Grade\n"
+        "Participant 998877,Jane Roe,jroe@uni.example,,55\n"
+        "Participant 111111,Absent Student,absent@uni.example,,55\n"
+    )
+    jane = record("jane-roe_998877", 41.6, {"kind": "moodle", "id": "998877"})
+    assert lms_grades_csv([jane], 55, read_roster(moodle)).splitlines() == [
+        "Identifier,Full name,Email address,Grade,Maximum Grade",
+        "Participant 998877,Jane Roe,jroe@uni.example,41.6,55",
+        "Participant 111111,Absent Student,absent@uni.example,,55",  # untouched
+    ]
+    blackboard = tmp_path / "bb.csv"
+    blackboard.write_text("Last Name,First Name,Username,Student ID\nDoe,John,jdoe,123\n")
+    john = record("jdoe", 50, {"kind": "blackboard", "id": "jdoe"})
+    assert lms_grades_csv([john], 55, read_roster(blackboard)).splitlines() == [
+        "Last Name,First Name,Username,Student ID,Captioning [Total Pts: 55 Score]",
+        "Doe,John,jdoe,123,50",
+    ]
