@@ -144,7 +144,7 @@ def test_gradebook_holds_the_trusted_scores(graded):
         assert not any(grades[item].needs_manual_grade for item in ITEMS)
 
 
-def test_rerun_grades_only_changed_submissions_and_force_regrades(graded, tmp_path):
+def test_rerun_grades_only_changed_submissions_and_force_regrades(graded, tmp_path, capsys):
     submissions, out = graded
     before = (out / "grades.csv").read_text()
     assert grade_all(submissions, out, jobs=1).graded == []  # nothing changed
@@ -155,6 +155,7 @@ def test_rerun_grades_only_changed_submissions_and_force_regrades(graded, tmp_pa
     shutil.copy(submissions / "reference.zip", work / "stubs.zip")
     run = grade_all(work, out, jobs=1)
     assert run.graded == ["stubs"] and run.problems == []
+    assert "stubs: 52/52" in capsys.readouterr().err  # the progress bar shows the score
     rows = {row["student_id"]: row for row in read_csv(out / "grades.csv")}
     assert float(rows["stubs"]["autograded"]) == MAX_TOTAL
     assert grade_all(work, out, jobs=1, force=True).graded == sorted(EXPECTED_LOST)
