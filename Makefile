@@ -13,11 +13,16 @@ SUBMISSIONS ?= build/examples
 OUT ?= build/grading
 JOBS ?= 1
 FORCE ?=
+STUDENT ?=
+ROSTER ?=
+DUE ?=
+LATE_PENALTY ?=
+TIMEZONE ?=
 
 STUDENT_KIT := autograder/student_kit
 STUDENT_LOCK_VENV := build/student-lock
 
-.PHONY: notebook setup data heldout release solution test lint demo examples grade similarity gradescope student-bundle student-lock check submit bench bench-grade bench-similarity lock clean
+.PHONY: notebook setup data heldout release solution test lint demo examples grade report verify similarity gradescope student-bundle student-lock check submit bench bench-grade bench-similarity lock clean
 
 setup: $(SETUP_STAMP)  ## create .venv and install the pinned packages
 
@@ -56,8 +61,17 @@ demo: data solution  ## run both notebooks with the reference solution, then gra
 examples: $(SETUP_STAMP)  ## write the example submissions to build/examples
 	$(PY) -m autograder examples --out build/examples
 
-grade: data solution  ## grade SUBMISSIONS=folder into OUT=folder [JOBS=N] [FORCE=1]
-	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(if $(FORCE),--force)
+grade: data solution  ## grade SUBMISSIONS=folder into the course OUT=folder [JOBS=N] [FORCE=1] [STUDENT=id] [ROSTER=csv] [DUE=time] [LATE_PENALTY=fraction] [TIMEZONE=zone]
+	$(PY) -m autograder grade "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS) $(if $(FORCE),--force) \
+		$(if $(STUDENT),--student "$(STUDENT)") $(if $(ROSTER),--roster "$(ROSTER)") \
+		$(if $(DUE),--due "$(DUE)") $(if $(LATE_PENALTY),--late-penalty $(LATE_PENALTY)) \
+		$(if $(TIMEZONE),--timezone "$(TIMEZONE)")
+
+report: $(SETUP_STAMP)  ## rewrite OUT's CSVs and feedback from its gradebook (after grading in formgrader)
+	$(PY) -m autograder report "$(OUT)"
+
+verify: $(SETUP_STAMP)  ## check that OUT's gradebook, CSVs and feedback agree
+	$(PY) -m autograder verify "$(OUT)"
 
 # Its own default OUT, so that `make similarity` never writes into a grading folder.
 similarity: OUT = build/similarity

@@ -1,18 +1,12 @@
-"""Command line of the instructor tools: `python -m autograder COMMAND`.
+"""Command line of the instructor tools: `python -m autograder COMMAND [options]`.
 
-release [--check]        regenerate the student files (or prove they are fresh)
-solution [--out DIR]     write the solved package
-demo [--out DIR]         run both notebooks with the solved package
-examples [--out DIR]     write the example submissions
-grade SUBMISSIONS --out OUT [--jobs N] [--force]
-verify OUT               check that a grading run's gradebook, results and CSV agree
-heldout                  build the leaderboard's held-out split (else built on first use)
-similarity SUBMISSIONS --out OUT [--reference DIR ...] [--threshold T] [--jobs N]
+Run `python -m autograder COMMAND --help` for the options of a command.
 """
 
 import argparse
 import os
 import sys
+import tomllib
 from pathlib import Path
 
 # One BLAS thread per process: the grader's matrices are tiny, and a multithreaded
@@ -20,7 +14,46 @@ from pathlib import Path
 # anything imports numpy.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from autograder.paths import BUILD
+from autograder.paths import BUILD, REPO  # noqa: E402
+
+EXIT_CODES = """exit status of grade, report and verify:
+  0  every submission graded; gradebook, results, CSVs and feedback agree
+  1  verify found a problem, or grading failed for a student (both listed)
+  2  bad input: nothing was done (the message says why)
+  3  graded and consistent, but some files of the folder were not graded (listed,
+     and in OUT/not_graded.csv)"""
+
+
+class Formatter(argparse.RawDescriptionHelpFormatter):
+    """Help that shows every option's default (or that it is required or a switch) and
+    keeps the text's line breaks."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if not action.option_strings or action.default is argparse.SUPPRESS:
+            return text
+        if action.required:
+            return f"{text} (required)"
+        if isinstance(action.default, bool):
+            return f"{text} (a switch; off by default)"
+        if action.default is not None:
+            return f"{text} (default: %(default)s)"
+        return text
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (and exit status 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def version() -> str:
+    """The kit's version (pyproject.toml) and nbgrader's."""
+    from importlib.metadata import version as installed
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    return f"{project['name']} {project['version']} (nbgrader {installed('nbgrader')})"
 
 
 def release(args) -> int:
@@ -64,24 +97,68 @@ def examples(args) -> int:
     return 0
 
 
-def grade(args) -> int:
-    from autograder.grading import grade_all
+def run_status(run) -> int:
+    """The exit status of a grading run (see EXIT_CODES)."""
+    from autograder.records import FAILED, status
 
-    if not args.submissions.is_dir():
-        print(f"error: {args.submissions} is not a folder of submissions", file=sys.stderr)
-        return 2
-    grade_all(args.submissions, args.out, jobs=args.jobs, force=args.force)
-    return 0
+    graded = {record["student_id"]: record for record in run.records}
+    failed = [s for s in run.graded if status(graded[s]).startswith(FAILED)]
+    if run.problems or failed:
+        return 1
+    return 3 if any(not item.junk for item in run.not_graded) else 0
+
+
+def grade(args) -> int:
+    from autograder.grading import grade_all, print_run
+
+    run = grade_all(
+        args.submissions,
+        args.out,
+        jobs=args.jobs,
+        force=args.force,
+        students=args.student,
+        roster=args.roster,
+        due=args.due,
+        late_penalty=args.late_penalty,
+        timezone=args.timezone,
+    )
+    print_run(run)
+    print(f"wrote grades.csv, canvas.csv, feedback/ and summary.png in {args.out.resolve()}")
+    return run_status(run)
+
+
+def course_folder(out: Path) -> Path:
+    """OUT, if it holds a course (else UsageError)."""
+    from autograder.intake import UsageError
+
+    if not (out / "course" / "gradebook.db").is_file():
+        raise UsageError(f"{out} holds no course (no course/gradebook.db): grade into it first")
+    return out
+
+
+def report(args) -> int:
+    from autograder.grading import write_reports
+    from autograder.integrity import verify as find_problems
+    from autograder.report import leaderboard_summary, summary_text
+
+    records = write_reports(course_folder(args.out))
+    print(summary_text(records))
+    print(leaderboard_summary(records))
+    problems = find_problems(args.out)
+    for problem in problems:
+        print(f"problem: {problem}")
+    print(f"wrote grades.csv, canvas.csv, feedback/ and summary.png in {args.out.resolve()}")
+    return 1 if problems else 0
 
 
 def verify(args) -> int:
     from autograder.integrity import verify as find_problems
 
-    problems = find_problems(args.out)
+    problems = find_problems(course_folder(args.out))
     for problem in problems:
         print(f"problem: {problem}")
     if not problems:
-        print(f"{args.out}: gradebook, results and grades.csv agree")
+        print(f"{args.out}: gradebook, verdicts, results, CSVs and feedback agree")
     return 1 if problems else 0
 
 
@@ -96,22 +173,27 @@ def heldout(args) -> int:
 
 
 def similarity(args) -> int:
+    from autograder.intake import UsageError
     from autograder.similarity.run import SimilarityError, similarity_report
 
     try:
-        print(
-            similarity_report(args.submissions, args.out, args.reference, args.threshold, args.jobs)
+        report = similarity_report(
+            args.submissions, args.out, args.reference, args.threshold, args.jobs
         )
     except SimilarityError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        raise UsageError(str(error)) from error
+    print(report)
     return 0
 
 
 def student_bundle(args) -> int:
-    from autograder.student_bundle import build_student_bundle
+    from autograder.student_bundle import BundleRefused, build_student_bundle
 
-    print(f"wrote {build_student_bundle(args.out)}")
+    try:
+        print(f"wrote {build_student_bundle(args.out)}")
+    except BundleRefused as refused:
+        print(f"{refused}\nno bundle written", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -131,41 +213,103 @@ def gradescope_run(args) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+def positive(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def fraction(text: str) -> float:
+    """An argparse type: a number between 0 and 1."""
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {value:g})")
+    return value
+
+
+def add_grade_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "submissions",
+        type=Path,
+        help="folder of submissions: an unzipped Canvas, Moodle or Blackboard download, or "
+        "<student_id>.zip / .tar.gz files and <student_id>/ folders",
+    )
+    p.add_argument("--out", type=Path, required=True, help="the course folder (created, and kept)")
+    p.add_argument("--jobs", type=positive, default=1, help="worker processes")
+    p.add_argument(
+        "--force", action="store_true", help="regrade students already graded as they are now"
+    )
+    p.add_argument(
+        "--student",
+        action="append",
+        metavar="ID",
+        help="grade only this student (repeat for several), even if unchanged; all if unset",
+    )
+    p.add_argument(
+        "--roster",
+        type=Path,
+        help="the LMS's gradebook export (Canvas, Moodle or Blackboard), to fill the ID "
+        "columns of the LMS import; kept for later runs; none if unset",
+    )
+    p.add_argument(
+        "--due", metavar="TIME", help="due date, e.g. '2024-10-01 23:59'; kept; none if unset"
+    )
+    p.add_argument(
+        "--late-penalty",
+        type=fraction,
+        metavar="FRACTION",
+        help="fraction of the score lost per started day late (0.1 = 10%%); kept; none if unset",
+    )
+    p.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="time zone of times written without one (e.g. Europe/Zurich); kept; "
+        "the machine's own if unset",
+    )
+
+
+def parser() -> Parser:
+    """The command line: every command with one line of help, every option with its default."""
+    top = Parser(
         prog="python -m autograder",
         description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXIT_CODES,
+        formatter_class=Formatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    p = commands.add_parser("release", help="regenerate the student files")
+    top.add_argument("--version", action="version", version=version())
+    top.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+    commands = top.add_subparsers(
+        dest="command", required=True, title="commands", metavar="COMMAND"
+    )
+
+    def command(name: str, help: str, run) -> argparse.ArgumentParser:
+        p = commands.add_parser(name, help=help, description=help, formatter_class=Formatter)
+        p.set_defaults(run=run)
+        return p
+
+    p = command("release", "regenerate the student files from autograder/source", release)
     p.add_argument(
         "--check",
         action="store_true",
         help="only report stale student files and leaked answers; exit 1 if any",
     )
-    p.set_defaults(run=release)
-    p = commands.add_parser("solution", help="write the solved package")
-    p.add_argument("--out", type=Path, default=BUILD / "solution")
-    p.set_defaults(run=solution)
-    p = commands.add_parser("demo", help="run both notebooks with the solved package")
-    p.add_argument("--out", type=Path, default=BUILD / "demo")
-    p.set_defaults(run=demo)
-    p = commands.add_parser("examples", help="write the example submissions")
-    p.add_argument("--out", type=Path, default=BUILD / "examples")
-    p.set_defaults(run=examples)
-    p = commands.add_parser("grade", help="grade a folder of submissions")
-    p.add_argument("submissions", type=Path, help="folder of <student_id>.zip or <student_id>/")
-    p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-    p.add_argument("--force", action="store_true", help="regrade students graded before")
-    p.set_defaults(run=grade)
-    p = commands.add_parser("verify", help="check a grading run's outputs agree")
-    p.add_argument("out", type=Path, help="the OUT folder of a grading run")
-    p.set_defaults(run=verify)
-    p = commands.add_parser("heldout", help="build the leaderboard's held-out split")
-    p.set_defaults(run=heldout)
-    p = commands.add_parser("similarity", help="similarity report of a folder of submissions")
+    p = command("solution", "write the solved package (hand it out after the deadline)", solution)
+    p.add_argument("--out", type=Path, default=BUILD / "solution", help="output folder")
+    p = command("demo", "run both notebooks with the solved package", demo)
+    p.add_argument("--out", type=Path, default=BUILD / "demo", help="output folder")
+    p = command("examples", "write the example submissions (reference, stubs, ...)", examples)
+    p.add_argument("--out", type=Path, default=BUILD / "examples", help="output folder")
+    p = command("grade", "grade a folder of submissions into a course folder", grade)
+    p.epilog = EXIT_CODES
+    add_grade_options(p)
+    p = command("report", "rewrite a course's CSVs and feedback from its gradebook", report)
+    p.add_argument("out", type=Path, help="the course folder (OUT of grade)")
+    p = command("verify", "check that a course's gradebook, CSVs and feedback agree", verify)
+    p.add_argument("out", type=Path, help="the course folder (OUT of grade)")
+    command("heldout", "build the leaderboard's held-out split (else built on first use)", heldout)
+    p = command("similarity", "similarity report of a folder of submissions", similarity)
     p.add_argument("submissions", type=Path, help="folder of <student_id>.zip or <student_id>/")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument(
@@ -177,20 +321,43 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="folders of public solutions to compare every submission with",
     )
-    p.add_argument("--threshold", type=float, default=0.95, help="flag at this score (0.95)")
-    p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
-    p.set_defaults(run=similarity)
-    p = commands.add_parser("student-bundle", help="write the zip handed to students")
-    p.add_argument("--out", type=Path, default=Path("dist") / "captioning-student.zip")
-    p.set_defaults(run=student_bundle)
-    p = commands.add_parser("gradescope", help="write the Gradescope autograder bundle")
-    p.add_argument("--out", type=Path, default=Path("dist") / "gradescope-autograder.zip")
-    p.set_defaults(run=gradescope)
-    p = commands.add_parser("gradescope-run", help="(on Gradescope) grade one submission")
-    p.add_argument("--root", type=Path, default=Path("/autograder"))
-    p.set_defaults(run=gradescope_run)
-    args = parser.parse_args(argv)
-    return args.run(args)
+    p.add_argument("--threshold", type=float, default=0.95, help="flag at this score")
+    p.add_argument("--jobs", type=int, default=2, help="worker processes")
+    p = command("student-bundle", "write the zip handed to students", student_bundle)
+    p.add_argument(
+        "--out", type=Path, default=Path("dist") / "captioning-student.zip", help="zip to write"
+    )
+    p = command("gradescope", "write the Gradescope autograder bundle", gradescope)
+    p.add_argument(
+        "--out", type=Path, default=Path("dist") / "gradescope-autograder.zip", help="zip to write"
+    )
+    p = command("gradescope-run", "(on Gradescope) grade one submission", gradescope_run)
+    p.add_argument("--root", type=Path, default=Path("/autograder"), help="Gradescope's root")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; bad input and internal errors end in one line, never a traceback."""
+    from autograder.intake import UsageError
+
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to resume", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - one line for the user, the traceback on request
+        if args.debug:
+            raise
+        print(
+            f"error: {type(error).__name__}: {error} (an internal error; run again with "
+            "`python -m autograder --debug ...` for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,44 +1,88 @@
-"""Grades in the column layout Canvas imports, read from the nbgrader gradebook.
+"""Grades in the layout an LMS imports, made of the course records (the gradebook's totals).
 
-The gradebook is the one place where manual grades of the inline questions meet
-the trusted autograded scores, so this export includes both. Canvas matches rows by
-SIS login; the student id of the submission is used for it. The ungraded leaderboard
-is left out on purpose: Canvas imports every extra column as a graded assignment.
+canvas.csv is always written: Canvas matches rows by its user id (the ID column)
+or, when that is empty, by SIS User ID / SIS Login ID. The ID columns come from the
+roster (the LMS's own gradebook export) when one is given, else from the download's
+file names (Canvas user id) or the plain student id (taken as SIS login). With a
+Moodle or Blackboard roster, the roster itself is written back with the grade
+filled in (`lms_grades.csv`), which is what those LMSs import. The ungraded
+leaderboard is left out on purpose: an LMS imports every extra column as a grade.
 """
 
 import csv
 import io
-from pathlib import Path
 
-from nbgrader.api import Gradebook
+from autograder.roster import CANVAS_ID_COLUMNS, Roster
 
-from autograder.course import ASSIGNMENT, nbgrader_config
-
-CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+ASSIGNMENT_COLUMN = "Captioning"
 
 
-def canvas_csv(course: Path, student_ids: list[str], column: str = "Captioning") -> str:
+def _lms(record: dict) -> dict:
+    return record["result"].get("lms", {})
+
+
+def canvas_ids(record: dict, roster: Roster | None) -> list[str]:
+    """Student, ID, SIS User ID, SIS Login ID and Section of one student."""
+    lms = _lms(record)
+    row = (
+        roster.find(lms.get("kind", ""), lms.get("id", ""), record["student_id"])
+        if roster
+        else None
+    )
+    if row is not None and roster.kind == "canvas":
+        return [row.get(column, "") for column in CANVAS_ID_COLUMNS]
+    name = (roster.name(row) if row else "") or lms.get("name") or record["student_id"]
+    if lms.get("kind") == "canvas":
+        return [name, lms.get("id", ""), "", "", ""]
+    return [name, "", record["student_id"], record["student_id"], ""]
+
+
+def canvas_csv(records: list[dict], max_total: float, roster: Roster | None = None) -> str:
     """A Canvas gradebook import file: one row per student, one assignment column.
 
     Inputs:
-    - course: The nbgrader course directory
-    - student_ids: Students to export, in order
-    - column: Name of the assignment column in Canvas
+    - records: The course records (autograder/records.py)
+    - max_total: The assignment's maximum score
+    - roster: The LMS's gradebook export, if given
 
     Returns:
-    - The CSV text; a student without a submission scores 0
+    - The CSV text; the score is the gradebook's total less the late penalty
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    db_url = nbgrader_config(course).CourseDirectory.db_url
-    with Gradebook(db_url) as gradebook:
-        assignment = gradebook.find_assignment(ASSIGNMENT)
-        writer.writerow([*CANVAS_COLUMNS, column])
-        writer.writerow(["Points Possible", "", "", "", "", f"{assignment.max_score:g}"])
-        for student_id in student_ids:
-            try:
-                score = gradebook.find_submission(ASSIGNMENT, student_id).score
-            except Exception:  # noqa: BLE001 - MissingEntry: no submission, no points
-                score = 0.0
-            writer.writerow([student_id, "", student_id, student_id, "", f"{score:g}"])
+    writer.writerow([*CANVAS_ID_COLUMNS, ASSIGNMENT_COLUMN])
+    writer.writerow(["Points Possible", "", "", "", "", f"{max_total:g}"])
+    for record in records:
+        writer.writerow([*canvas_ids(record, roster), f"{record['total']:g}"])
+    return buffer.getvalue()
+
+
+def grade_column(roster: Roster, max_total: float) -> str:
+    """The roster's column that receives the grade (added for Blackboard if absent)."""
+    if roster.kind == "moodle":
+        return "Grade"
+    for column in roster.header:
+        if column.startswith(ASSIGNMENT_COLUMN):
+            return column
+    return f"{ASSIGNMENT_COLUMN} [Total Pts: {max_total:g} Score]"
+
+
+def lms_grades_csv(records: list[dict], max_total: float, roster: Roster) -> str:
+    """The roster written back with each graded student's total in its grade column.
+
+    Students of the roster without a submission keep their row unchanged.
+    """
+    column = grade_column(roster, max_total)
+    header = roster.header if column in roster.header else [*roster.header, column]
+    totals = {}
+    for record in records:
+        lms = _lms(record)
+        row = roster.find(lms.get("kind", ""), lms.get("id", ""), record["student_id"])
+        if row is not None:
+            totals[id(row)] = f"{record['total']:g}"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for row in roster.rows:
+        writer.writerow({**row, column: totals.get(id(row), row.get(column, ""))})
     return buffer.getvalue()

@@ -1,34 +1,54 @@
-"""`python -m autograder grade`: grade a folder of submissions into OUT.
+"""`python -m autograder grade`: grade a folder of submissions into the course in OUT.
 
-OUT/course      the nbgrader course (source, submitted, autograded, gradebook.db)
-OUT/results     one JSON per graded student (written last, atomically)
-OUT/feedback    one HTML page per student
-OUT/grades.csv  one row per student, one column per autograded item, then the
-                ungraded held-out leaderboard (BLEU-4 of each trained captioner)
-OUT/canvas.csv  the same students' gradebook totals (manual grades included) for Canvas
+OUT is a course, not a run: every batch adds students and updates the ones it holds
+again; nobody graded before is ever dropped.
+
+OUT/course          the nbgrader course (gradebook.db, submitted/, autograded/,
+                    verdicts/, and the nbgrader_config.py that makes nbgrader's own
+                    commands grade through the same trusted pipeline)
+OUT/results         one JSON per graded student (written last, atomically)
+OUT/feedback        one HTML page per student, the one to send
+OUT/grades.csv      one row per student: every item, the inline questions, totals
+OUT/canvas.csv      the same totals for a Canvas import (OUT/lms_grades.csv for a
+                    Moodle or Blackboard roster)
+OUT/not_graded.csv  every file of the last batch's folder that was not graded, and why
 OUT/summary.png
 
-A student whose results file exists is skipped unless force is set, so a run that
-was interrupted (even by kill -9) resumes where it stopped. Workers are long-lived
-processes, each holding the hidden cases and reference outputs; every student is
-handed to exactly one worker.
+A student whose submission was graded as it is now is skipped (unless forced), so a
+run that was interrupted (even by kill -9) resumes where it stopped, and a new
+download regrades exactly the students whose files changed. The hidden checks'
+start-up is paid once (cached on disk, autograder/hidden_cache.py) and handed to
+every worker; every student goes to exactly one worker. Each run ends by writing
+every report from the gradebook and checking them with verify.
 """
 
+import csv
+import io
 import json
-import resource
-import shutil
-import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
+from nbgrader.api import Gradebook
 from tqdm import tqdm
 
-from autograder.checks.hidden import HiddenChecks
-from autograder.course import ASSIGNMENT, autograde, build_course, read_scores, remove_submission
-from autograder.export import canvas_csv
-from autograder.leaderboard.evaluate import Leaderboard
-from autograder.points import ITEMS
+from autograder.course import (
+    ASSIGNMENT,
+    build_course,
+    db_url,
+    read_settings,
+    set_due_date,
+    update_settings,
+)
+from autograder.export import canvas_csv, lms_grades_csv
+from autograder.hidden_cache import hidden_checks
+from autograder.intake import Entry, NotGraded, UsageError, read_intake
+from autograder.integrity import verify
+from autograder.lateness import parse_time, to_utc, zone
+from autograder.records import FAILED, course_records
 from autograder.report import (
+    MAX_TOTAL,
     feedback_html,
     grades_csv,
     leaderboard_summary,
@@ -36,137 +56,266 @@ from autograder.report import (
     summary_text,
     write_atomically,
 )
-from autograder.submissions import (
-    STUDENT_FILES,
-    find_submissions,
-    read_submission,
-    student_file,
-    student_package,
-)
-
-_worker = None
+from autograder.roster import MOODLE_SUBMITTED, Roster, RosterError, course_roster, read_roster
+from autograder.submissions import read_submission
+from autograder.worker import Task, Worker, submission_fingerprint
 
 
-class Worker:
-    """Grades one student at a time into OUT (one per process)."""
+@dataclass
+class Run:
+    """What a grading run did: the course's records, what was not graded, verify's problems."""
 
-    def __init__(self, out: Path):
-        self.out = out
-        self.course = out / "course"
-        self.verdicts_dir = self.course / "verdicts"
-        self.checks = HiddenChecks(private_roots=[out])
-        self.leaderboard = Leaderboard(private_roots=[out])
-
-    def lay_out(self, submission, work: Path) -> Path:
-        """Put the submission where nbgrader and the sandbox expect it; returns the package dir.
-
-        Notebooks that are missing or invalid are replaced by the unanswered release
-        copies, and missing modules by the release stubs, so a broken file costs
-        only the points that depend on it.
-        """
-        submitted = self.course / "submitted" / submission.student_id / ASSIGNMENT
-        if submitted.parent.exists():
-            shutil.rmtree(submitted.parent)
-        for relative in STUDENT_FILES:
-            target = submitted / relative.removeprefix("notebooks/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(student_file(submission, relative))
-        return student_package(submission, work / "package")
-
-    def grade(self, student_id: str, path: Path) -> dict:
-        """Grade one submission; always returns a result (errors go into its status)."""
-        started = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
-        work = self.out / "work" / student_id
-        if work.exists():
-            shutil.rmtree(work)
-        submission = read_submission(student_id, path)
-        result = {"student_id": student_id, "scores": {}, "messages": {}}
-        result["problems"] = list(submission.problems)
-        try:
-            package = self.lay_out(submission, work)
-            verdicts = self.checks.grade(package, work / "checks")
-            result["messages"] = {item: v.message for item, v in verdicts.items()}
-            entries = self.leaderboard.evaluate(submission, package, work / "leaderboard")
-            result["leaderboard"] = {cell: vars(entry) for cell, entry in entries.items()}
-            write_atomically(
-                self.verdicts_dir / f"{student_id}.json",
-                json.dumps({item: vars(v) for item, v in verdicts.items()}),
-            )
-            autograde(self.course, self.verdicts_dir, student_id)
-            gradebook = read_scores(self.course, student_id)
-            result["scores"] = {item: float(gradebook.get(item) or 0.0) for item in ITEMS}
-            result["status"] = "; ".join(submission.problems) or "ok"
-        except Exception as error:  # noqa: BLE001 - one student's failure must not stop the batch
-            remove_submission(self.course, student_id)
-            result["scores"] = {item: 0.0 for item in ITEMS}
-            result["status"] = f"grading failed: {type(error).__name__}: {error}"[:300]
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        result["cpu_seconds"] = round(
-            time.process_time()
-            - started[0]
-            + children.ru_utime
-            + children.ru_stime
-            - started[1].ru_utime
-            - started[1].ru_stime,
-            2,
-        )
-        write_atomically(self.out / "feedback" / f"{student_id}.html", feedback_html(result))
-        write_atomically(self.out / "results" / f"{student_id}.json", json.dumps(result, indent=1))
-        return result
+    records: list[dict]
+    graded: list[str] = field(default_factory=list)
+    not_graded: list[NotGraded] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
-def _start_worker(out: Path) -> None:
+_worker: Worker | None = None
+# What an LMS says about a student that the gradebook and the reports use.
+STUDENT_KEYS = ("kind", "id", "name", "email", "late")
+
+
+def _start_worker(out: Path, checks) -> None:
     global _worker
-    _worker = Worker(out)
+    _worker = Worker(out, checks)
 
 
-def _grade_in_worker(task: tuple[str, Path]) -> dict:
-    return _worker.grade(*task)
+def _grade_in_worker(task: Task) -> dict:
+    return _worker.grade(task)
 
 
-def grade_all(submissions: Path, out: Path, jobs: int = 1, force: bool = False) -> list[dict]:
-    """Grade every submission in a folder; write grades.csv, feedback and the summary.
+def check_inputs(submissions: Path, out: Path, jobs: int) -> None:
+    """Refuse bad input before any work, in one line (UsageError)."""
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1 (got {jobs})")
+    if not submissions.exists():
+        raise UsageError(f"{submissions} does not exist")
+    if not submissions.is_dir():
+        raise UsageError(
+            f"{submissions} is not a folder: unzip the LMS download into a folder and grade that"
+        )
+    if not any(submissions.iterdir()):
+        raise UsageError(f"{submissions} is empty: there is nothing to grade")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file; give a folder (it is created if missing)")
+    if out == submissions or out.is_relative_to(submissions):
+        raise UsageError(f"--out {out} is inside {submissions}; put the outputs elsewhere")
+    if submissions.is_relative_to(out):
+        raise UsageError(f"{submissions} is inside --out {out}; put the outputs elsewhere")
+
+
+def same_student(before: dict | None, now: dict) -> bool:
+    """Whether the LMS says the same about a student as when they were graded (where the
+    files lie and their times aside)."""
+    return all((before or {}).get(key) == now.get(key) for key in STUDENT_KEYS)
+
+
+def late_policy(course: Path) -> dict:
+    """The due date and late penalty a student's grade depends on (as a results file keeps it)."""
+    with Gradebook(db_url(course)) as gradebook:
+        duedate = gradebook.find_assignment(ASSIGNMENT).duedate
+    penalty = float(read_settings(course).get("late_penalty", 0.0))
+    return {"due": duedate.isoformat() if duedate else None, "late_penalty": penalty}
+
+
+def lms_info(
+    entry: Entry, roster: Roster | None, zone_name: str | None
+) -> tuple[dict, datetime | None]:
+    """What the LMS said about a student (names, ids, lateness), and when they submitted."""
+    timestamp = entry.timestamp
+    # When it was handed in: the LMS's time if it gives one, else the files' own.
+    moment = timestamp or datetime.fromtimestamp(max(path.stat().st_mtime for path in entry.files))
+    info = {"kind": entry.lms, "id": entry.lms_id, "name": entry.name, "late": entry.late,
+            "files": [str(path) for path in entry.files], "time": moment.isoformat()}  # fmt: skip
+    row = roster.find(entry.lms, entry.lms_id, entry.student_id) if roster else None
+    if row is not None:
+        info["name"] = roster.name(row) or info["name"]
+        info["email"] = row.get("Email address", "")
+        submitted = row.get(MOODLE_SUBMITTED, "")
+        if timestamp is None and submitted and submitted != "-":
+            try:
+                timestamp = parse_time(submitted, zone_name)
+            except ValueError:
+                return info, None
+            info["time"] = timestamp.isoformat()
+            return info, timestamp
+    return info, None if timestamp is None else to_utc(timestamp, zone_name)
+
+
+def write_reports(out: Path) -> list[dict]:
+    """Write grades.csv, canvas.csv (and lms_grades.csv), every feedback page and the
+    summary plot from the course's records; returns the records."""
+    out = Path(out)
+    roster = course_roster(out / "course")
+    records, max_total = course_records(out)
+    write_atomically(out / "grades.csv", grades_csv(records, max_total))
+    write_atomically(out / "canvas.csv", canvas_csv(records, max_total, roster))
+    if roster is not None and roster.kind != "canvas":
+        write_atomically(out / "lms_grades.csv", lms_grades_csv(records, max_total, roster))
+    for record in records:
+        page = feedback_html(record, max_total)
+        write_atomically(out / "feedback" / f"{record['student_id']}.html", page)
+    summary_plot(records, out / "summary.png")
+    return records
+
+
+def not_graded_csv(not_graded: list[NotGraded]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["file", "reason"])
+    writer.writerows([item.path.name, item.reason] for item in not_graded)
+    return buffer.getvalue()
+
+
+def _settings(
+    course: Path, roster, due, late_penalty, zone_name
+) -> tuple[Roster | None, str | None]:
+    """Check and keep the run's course settings; returns the roster and the time zone."""
+    if late_penalty is not None and not 0 <= late_penalty <= 1:
+        raise UsageError(f"--late-penalty must be a fraction between 0 and 1 (got {late_penalty})")
+    zone_name = zone_name or read_settings(course).get("timezone")
+    try:
+        zone(zone_name)
+        duedate = parse_time(due, zone_name) if due else None
+        loaded = read_roster(Path(roster)) if roster else None
+    except (ValueError, RosterError) as error:
+        raise UsageError(str(error)) from error
+    changes = {"late_penalty": late_penalty, "timezone": zone_name}
+    if roster:
+        changes["roster"] = str(Path(roster).resolve())
+    course.mkdir(parents=True, exist_ok=True)
+    update_settings(course, **{k: v for k, v in changes.items() if v is not None})
+    if loaded is None:
+        try:
+            loaded = course_roster(course)
+        except RosterError as error:
+            raise UsageError(f"the course's roster: {error}") from error
+    return loaded, duedate
+
+
+def grade_all(
+    submissions: Path,
+    out: Path,
+    jobs: int = 1,
+    force: bool = False,
+    students: list[str] | None = None,
+    roster: Path | None = None,
+    due: str | None = None,
+    late_penalty: float | None = None,
+    timezone: str | None = None,
+) -> Run:
+    """Grade a folder of submissions into the course in OUT; write every report; verify.
 
     Inputs:
-    - submissions: Folder of `<student_id>.zip` files or `<student_id>/` folders
-    - out: Output folder (created; an earlier run's results are reused unless force)
+    - submissions: Folder of submissions (an LMS download or `<id>.zip`, `<id>/`)
+    - out: Output folder, a course that accumulates students over runs
     - jobs: Number of worker processes
-    - force: Regrade students that already have a result
+    - force: Regrade students whose submission was graded as it is now
+    - students: Only these students (regraded even if unchanged)
+    - roster: The LMS's gradebook export, to fill the LMS import's ID columns (kept
+      for later runs)
+    - due: The due date (kept in the gradebook); submissions after it are late
+    - late_penalty: Fraction of the score lost per started day late (kept)
+    - timezone: Zone of times given without one (kept; default the machine's)
 
     Returns:
-    - The results of every student in the folder
+    - Run: every record of the course, who was graded now, what was not graded and
+      the problems verify found (empty when all is consistent)
+
+    Raises UsageError, before any work, for input it cannot use.
     """
-    out = Path(out).resolve()
-    for partial in out.glob("*/.*.partial"):  # left by a run that was killed mid-write
+    submissions, out = Path(submissions).resolve(), Path(out).resolve()
+    check_inputs(submissions, out, jobs)
+    intake = read_intake(submissions)
+    entries = intake.entries
+    if students:
+        unknown = sorted(set(students) - {entry.student_id for entry in entries})
+        if unknown:
+            raise UsageError(f"no submission of {', '.join(unknown)} in {submissions}")
+        entries = [entry for entry in entries if entry.student_id in students]
+    if not entries:
+        reasons = "; ".join(f"{i.path.name}: {i.reason}" for i in intake.not_graded[:3])
+        raise UsageError(f"no submission found in {submissions} ({reasons})")
+    course = out / "course"
+    loaded_roster, duedate = _settings(course, roster, due, late_penalty, timezone)
+    zone_name = read_settings(course).get("timezone")
+    for partial in [*out.glob(".*.partial"), *out.glob("*/.*.partial")]:  # left by a kill
         partial.unlink()
-    entries = find_submissions(Path(submissions))
-    build_course(out / "course")
-    todo = [
-        (student_id, path.resolve())
-        for student_id, path in entries
-        if force or not (out / "results" / f"{student_id}.json").is_file()
-    ]
-    skipped = len(entries) - len(todo)
-    if skipped:
-        print(f"{skipped} student(s) already graded (use --force to regrade)")
-    if todo:
-        with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(out,)) as pool:
-            progress = tqdm(total=len(todo), unit="student", desc="grading")
-            for result in pool.map(_grade_in_worker, todo):
-                progress.set_postfix_str(f"{result['student_id']}: {result['status'][:30]}")
-                progress.update()
-            progress.close()
-    results = [
-        json.loads((out / "results" / f"{student_id}.json").read_text())
-        for student_id, _ in entries
-    ]
-    write_atomically(out / "grades.csv", grades_csv(results))
-    student_ids = [student_id for student_id, _ in entries]
-    write_atomically(out / "canvas.csv", canvas_csv(out / "course", student_ids))
-    summary_plot(results, out / "summary.png")
-    print(summary_text(results))
-    print(leaderboard_summary(results))
-    print(f"wrote grades.csv, canvas.csv, summary.png and feedback/ in {out}")
-    return results
+    build_course(course, private_roots=[out])
+    if duedate is not None:
+        set_due_date(course, duedate)
+    policy = late_policy(course)
+    tasks, not_graded, unchanged = [], list(intake.not_graded), 0
+    for entry in entries:
+        submission = read_submission(entry.student_id, entry.source)
+        info, timestamp = lms_info(entry, loaded_roster, zone_name)
+        task = Task(submission, submission_fingerprint(submission), info, timestamp, policy)
+        done = read_result(out, entry.student_id)
+        if force or students or not done or done.get("status", FAILED).startswith(FAILED):
+            tasks.append(task)
+        elif done.get("policy") != policy:
+            tasks.append(task)  # a new due date or penalty: nbgrader computes it at autograde
+        elif done.get("fingerprint") == task.fingerprint and same_student(done.get("lms"), info):
+            unchanged += 1
+        elif info["time"] >= done.get("lms", {}).get("time", ""):
+            tasks.append(task)
+        else:
+            graded_from = ", ".join(done.get("lms", {}).get("files", []))
+            reason = (
+                f"older than the submission of {entry.student_id} graded before ({graded_from}); "
+                f"--student {entry.student_id} grades it anyway"
+            )
+            not_graded += [NotGraded(path, reason) for path in entry.files]
+    if unchanged:
+        print(f"{unchanged} student(s) already graded as they are now (use --force to regrade)")
+    if tasks:
+        checks = hidden_checks([out])
+        progress = tqdm(total=len(tasks), unit="student", desc="grading")
+        for result in _run_tasks(tasks, out, checks, jobs):
+            shown = (
+                "failed"
+                if result["status"].startswith(FAILED)
+                else f"{result['score']:g}/{MAX_TOTAL:g}"
+            )
+            progress.set_postfix_str(f"{result['student_id']}: {shown}")
+            progress.update()
+        progress.close()
+    if (out / "work").is_dir() and not any((out / "work").iterdir()):
+        (out / "work").rmdir()
+    not_graded.sort(key=lambda item: item.path.name)
+    write_atomically(out / "not_graded.csv", not_graded_csv(not_graded))
+    records = write_reports(out)
+    return Run(records, [t.submission.student_id for t in tasks], not_graded, verify(out))
+
+
+def _run_tasks(tasks: list[Task], out: Path, checks, jobs: int):
+    """Results of grading every task, in order: in this process for one job, else a pool."""
+    if jobs == 1:
+        worker = Worker(out, checks)
+        for task in tasks:
+            yield worker.grade(task)
+        return
+    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(out, checks)) as pool:
+        yield from pool.map(_grade_in_worker, tasks)
+
+
+def read_result(out: Path, student_id: str) -> dict:
+    """A student's results file, {} if there is none."""
+    try:
+        return json.loads((out / "results" / f"{student_id}.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def print_run(run: Run) -> None:
+    """The summary of a run for the terminal: scores, leaderboard, what was not graded."""
+    print(summary_text(run.records))
+    print(leaderboard_summary(run.records))
+    listed = [item for item in run.not_graded if not item.junk]
+    if listed:
+        print(f"{len(listed)} file(s) not graded (also in not_graded.csv):")
+        for item in listed:
+            print(f"  {item.path.name}: {item.reason}")
+    for problem in run.problems:
+        print(f"problem: {problem}")

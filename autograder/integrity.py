@@ -1,67 +1,95 @@
-"""`python -m autograder verify OUT`: check that a grading run's outputs agree.
+"""`python -m autograder verify OUT`: check that a course's outputs agree.
 
-After a batch (or a crash and a resumed batch) an instructor can prove that no
-grade was lost or silently changed: the gradebook database is sound, every
-student's result file matches the gradebook's grade cells, grades.csv is exactly
-what the result files say, and no half-written file is left.
+After a batch (or a crash and a resumed batch, or grading in formgrader) an
+instructor can prove that no grade was lost or silently changed: the gradebook
+database is sound, every student's autograded scores in the gradebook are the
+trusted verdicts, a failed student holds no autograded points, grades.csv,
+canvas.csv (and lms_grades.csv) and every feedback page are exactly what the
+gradebook says now, and no half-written file is left.
 """
 
-import json
 import sqlite3
 from pathlib import Path
 
-from autograder.course import ASSIGNMENT, nbgrader_config
+from autograder.course import ASSIGNMENT
+from autograder.paths import NOTEBOOKS
 from autograder.points import ITEMS
-from autograder.report import grades_csv
+from autograder.records import FAILED, course_records, status
 
-FAILED = "grading failed"
+REFRESH = "run `python -m autograder report {out}` to rewrite them from the gradebook"
 
 
-def gradebook_scores(course: Path) -> dict[str, dict[str, float]]:
-    """Map from student id to the score of every autograded item in the gradebook."""
-    from nbgrader.api import Gradebook
-
-    scores = {}
-    with Gradebook(nbgrader_config(course).CourseDirectory.db_url) as gradebook:
-        for submission in gradebook.assignment_submissions(ASSIGNMENT):
-            scores[submission.student.id] = {
-                grade.name: float(grade.score or 0.0)
-                for notebook in submission.notebooks
-                for grade in notebook.grades
-                if grade.name in ITEMS
-            }
-    return scores
+def _agreement(record: dict, course: Path) -> list[str]:
+    """Problems between a student's verdicts, results file and gradebook scores."""
+    student = record["student_id"]
+    auto = record["auto_scores"]
+    if status(record).startswith(FAILED):
+        if any(auto.get(item) for item in ITEMS):
+            return [f"{student}: grading failed, but the gradebook holds autograded points"]
+        return []
+    if not record["verdicts"]:
+        return [f"{student}: no verdicts in course/verdicts/{student}.json"]
+    if not record["in_gradebook"]:
+        return [f"{student}: graded, but the gradebook holds no submission"]
+    missing = [
+        name
+        for name in NOTEBOOKS
+        if not (course / "autograded" / student / ASSIGNMENT / name).is_file()
+    ]
+    if missing:
+        return [f"{student}: no autograded {', '.join(missing)} (regrade with --student {student})"]
+    expected = {item: float(record["verdicts"][item]["score"]) for item in ITEMS}
+    found = {item: float(auto.get(item) or 0.0) for item in ITEMS}
+    if expected != found:
+        wrong = sorted(item for item in ITEMS if expected[item] != found[item])
+        return [f"{student}: gradebook and verdicts differ on {', '.join(wrong)}"]
+    return []
 
 
 def verify(out: Path) -> list[str]:
-    """Every disagreement found between the outputs of a grading run.
+    """Every disagreement found between the outputs of a course.
 
     Inputs:
     - out: The OUT folder of `python -m autograder grade`
 
     Returns:
-    - Problems in words (an empty list means the run is consistent)
+    - Problems in words (an empty list means the course is consistent)
     """
+    from autograder.export import canvas_csv, lms_grades_csv
+    from autograder.report import feedback_html, grades_csv
+    from autograder.roster import RosterError, course_roster
+
     out = Path(out)
     database = out / "course" / "gradebook.db"
     if not database.is_file():
         return [f"no gradebook at {database}"]
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
         (check,) = connection.execute("PRAGMA integrity_check").fetchone()
-    problems = [] if check == "ok" else [f"gradebook.db is damaged: {check}"]
-    gradebook = gradebook_scores(out / "course")
-    results = []
-    for path in sorted((out / "results").glob("*.json")):
-        result = json.loads(path.read_text())
-        results.append(result)
-        student = result["student_id"]
-        if result["status"].startswith(FAILED):
-            if student in gradebook:
-                problems.append(f"{student}: failed, but the gradebook holds a submission")
-        elif gradebook.get(student) != {item: result["scores"][item] for item in ITEMS}:
-            problems.append(f"{student}: results/{path.name} and the gradebook disagree")
-    csv_path = out / "grades.csv"
-    if not csv_path.is_file() or csv_path.read_text() != grades_csv(results):
-        problems.append("grades.csv is not what the result files say")
+    if check != "ok":
+        return [f"gradebook.db is damaged: {check}"]
+    records, max_total = course_records(out)
+    problems = [problem for record in records for problem in _agreement(record, out / "course")]
+    try:
+        roster = course_roster(out / "course")
+    except RosterError as error:
+        return [*problems, f"the course's roster: {error}"]
+    expected = {"grades.csv": grades_csv(records, max_total),
+                "canvas.csv": canvas_csv(records, max_total, roster)}  # fmt: skip
+    if roster is not None and roster.kind != "canvas":
+        expected["lms_grades.csv"] = lms_grades_csv(records, max_total, roster)
+    for record in records:
+        page = f"feedback/{record['student_id']}.html"
+        expected[page] = feedback_html(record, max_total)
+    stale = [name for name, text in expected.items() if _read(out / name) != text]
+    if stale:
+        shown = ", ".join(stale[:4]) + (f" and {len(stale) - 4} more" if len(stale) > 4 else "")
+        problems.append(f"{shown} differ from the gradebook: {REFRESH.format(out=out)}")
     problems += [f"half-written file left: {p}" for p in out.rglob(".*.partial")]
     return problems
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except OSError:
+        return None

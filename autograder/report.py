@@ -1,24 +1,57 @@
-"""What the grader writes for people: feedback pages, grades.csv, the summary."""
+"""What the grader writes for people: feedback pages, grades.csv, the summary.
+
+Everything here is made of the course's records (autograder/records.py): the
+gradebook's scores (manual overrides and inline-question grades included), the
+hidden checks' messages and what the grading run found.
+"""
 
 import csv
 import html
 import io
 import os
+import re
 from pathlib import Path
 
 import matplotlib
+import nbformat
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from autograder.paths import TRAINED_MODELS  # noqa: E402
+from autograder.paths import NOTEBOOKS, SOURCE, TRAINED_MODELS  # noqa: E402
 from autograder.points import ITEMS, POINTS  # noqa: E402
+from autograder.records import autograded_total, manual_total, status  # noqa: E402
 
 # Ungraded: held-out BLEU-4 of each trained captioner, empty when there is none.
 LEADERBOARD_COLUMNS = {cell: f"leaderboard_bleu4_{cell}" for cell in TRAINED_MODELS}
-CSV_COLUMNS = ["student_id", *ITEMS, "total", "max_total", "status", *LEADERBOARD_COLUMNS.values()]
 MAX_TOTAL = sum(POINTS.values())
 LEADERBOARD_TOP = 3
+
+
+def inline_questions() -> dict[str, float]:
+    """The manually graded answer cells of the notebooks, in order, with their points."""
+    questions = {}
+    for name in NOTEBOOKS:
+        for cell in nbformat.read(SOURCE / "notebooks" / name, as_version=4).cells:
+            grading = cell.metadata.get("nbgrader", {})
+            if grading.get("grade") and grading.get("grade_id") not in POINTS:
+                questions[grading["grade_id"]] = float(grading.get("points", 0))
+    return questions
+
+
+INLINE = inline_questions()
+CSV_COLUMNS = [
+    "student_id",
+    *ITEMS,
+    *INLINE,
+    "autograded",
+    "inline_questions",
+    "late_penalty",
+    "total",
+    "max_total",
+    "status",
+    *LEADERBOARD_COLUMNS.values(),
+]
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -29,24 +62,29 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
-def leaderboard_bleu(result: dict, cell_type: str) -> float | None:
+def rich_text(text: str) -> str:
+    """Text for an HTML page: escaped, with `code` in backticks shown as code."""
+    return re.sub(r"`([^`\n]+)`", r"<code>\1</code>", html.escape(text))
+
+
+def leaderboard_bleu(record: dict, cell_type: str) -> float | None:
     """The held-out BLEU-4 of one of a student's captioners (None if there is none)."""
-    return result.get("leaderboard", {}).get(cell_type, {}).get("bleu4")
+    return record["result"].get("leaderboard", {}).get(cell_type, {}).get("bleu4")
 
 
-def leaderboard_cell(result: dict, cell_type: str) -> str:
+def leaderboard_cell(record: dict, cell_type: str) -> str:
     """The grades.csv cell of one captioner: BLEU-4 to 4 decimals, or empty."""
-    bleu = leaderboard_bleu(result, cell_type)
+    bleu = leaderboard_bleu(record, cell_type)
     return "" if bleu is None else f"{bleu:.4f}"
 
 
-def leaderboard_html(result: dict) -> str:
+def leaderboard_html(record: dict) -> str:
     """The feedback section on the ungraded leaderboard: a score or what to fix, per model."""
-    entries = result.get("leaderboard", {})
+    entries = record["result"].get("leaderboard", {})
     rows = []
     for cell_type in TRAINED_MODELS:
         message = entries.get(cell_type, {}).get("message", "not evaluated (grading failed)")
-        rows.append(f"<li>{cell_type.upper()} captioner: {html.escape(message)}</li>")
+        rows.append(f"<li>{cell_type.upper()} captioner: {rich_text(message)}</li>")
     return (
         "<h2>Leaderboard (ungraded)</h2>\n<p>Your trained captioners, run with your own "
         "<code>CaptioningRNN.sample</code> on held-out images that nobody has seen, scored with "
@@ -55,95 +93,160 @@ def leaderboard_html(result: dict) -> str:
     )
 
 
-def feedback_html(result: dict) -> str:
-    """A self-contained page: every autograded item's score and what to do about it.
-
-    Inputs:
-    - result: A student's result (student_id, scores, messages, problems, status and,
-      when evaluated, leaderboard)
-
-    Returns:
-    - The HTML text; everything that comes from a submission is escaped
-    """
+def _item_rows(record: dict) -> str:
     rows = []
     for item in ITEMS:
-        score = result["scores"].get(item, 0.0)
-        message = result["messages"].get(item, "")
+        score = record["scores"][item]
+        message = record["verdicts"].get(item, {}).get("message", "not graded")
+        auto = record["auto_scores"].get(item)
+        if auto is not None and auto != score:
+            message += f" (your TA changed the score from {auto:g} to {score:g})"
+        if record["comments"].get(item):
+            message += f" TA: {record['comments'][item]}"
         mark = "pass" if score >= POINTS[item] else ("partial" if score > 0 else "fail")
         rows.append(
             f'<tr class="{mark}"><td><code>{item}</code></td>'
-            f"<td>{score:g} / {POINTS[item]:g}</td><td>{html.escape(message)}</td></tr>"
+            f"<td>{score:g} / {POINTS[item]:g}</td><td>{rich_text(message)}</td></tr>"
         )
-    problems = "".join(f"<li>{html.escape(p)}</li>" for p in result["problems"])
-    problems_block = f"<h2>Problems with the submission</h2><ul>{problems}</ul>" if problems else ""
-    total = sum(result["scores"].get(item, 0.0) for item in ITEMS)
-    student = html.escape(result["student_id"])
+    return "".join(rows)
+
+
+def _inline_rows(record: dict) -> str:
+    rows = []
+    for question, points in INLINE.items():
+        score = record["manual"].get(question)
+        shown = "not graded yet" if score is None else f"{score:g} / {points:g}"
+        comment = record["comments"].get(question, "")
+        rows.append(
+            f"<tr><td><code>{question}</code></td><td>{shown}</td>"
+            f"<td>{rich_text(comment)}</td></tr>"
+        )
+    return "".join(rows)
+
+
+def _list_block(title: str, lines: list[str]) -> str:
+    if not lines:
+        return ""
+    items = "".join(f"<li>{rich_text(line)}</li>" for line in lines)
+    return f"<h2>{title}</h2><ul>{items}</ul>\n"
+
+
+def lateness_line(record: dict) -> str:
+    """One sentence on lateness, or "" if the submission was on time (or times unknown)."""
+    late = record["result"].get("lms", {}).get("late", False)
+    if record["seconds_late"] > 0:
+        days = record["seconds_late"] / 86400
+        penalty = record["late_penalty"]
+        taken = f"; late penalty {penalty:g} points" if penalty else ""
+        return f"Submitted {days:.2f} days after the due date{taken}."
+    if late:
+        return "Your LMS marked the submission late; its own late policy applies there."
+    return ""
+
+
+def feedback_html(record: dict, max_total: float) -> str:
+    """The one feedback page of a student: autograded items, inline questions, leaderboard.
+
+    Inputs:
+    - record: A course record (autograder/records.py)
+    - max_total: The assignment's maximum score (autograded items and inline questions)
+
+    Returns:
+    - The HTML text; everything that comes from a submission or a TA is escaped
+    """
+    result = record["result"]
+    student = html.escape(record["student_id"])
+    notes = [
+        f"{name}: {note}"
+        for name, found in result.get("notebook_notes", {}).items()
+        for note in found
+    ]
+    failure = [status(record)] if status(record).startswith("grading failed") else []
+    penalty = f", late penalty {record['late_penalty']:g}" if record["late_penalty"] else ""
+    parts = (
+        f"autograded items {autograded_total(record):g} / {MAX_TOTAL:g}, inline questions "
+        f"{manual_total(record):g} / {sum(INLINE.values()):g}{penalty}"
+    )
+    late = rich_text(lateness_line(record))
+    blocks = (
+        _list_block("Grading failed", failure)
+        + _list_block("Problems with the submission", result.get("problems", []))
+        + _list_block("What happened to your notebooks", notes)
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Feedback for {student}</title>
 <style>
 body {{ font-family: sans-serif; max-width: 60em; margin: 2em auto; }}
-table {{ border-collapse: collapse; width: 100%; }}
+table {{ border-collapse: collapse; width: 100%; margin-bottom: 1em; }}
 td, th {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }}
 tr.pass td:nth-child(2) {{ background: #dfd; }}
 tr.partial td:nth-child(2) {{ background: #ffd; }}
 tr.fail td:nth-child(2) {{ background: #fdd; }}
 </style></head><body>
 <h1>Captioning assignment: feedback for {student}</h1>
-<p>Autograded score: <b>{total:g} / {MAX_TOTAL:g}</b>. Inline questions are graded by hand
-and are not included here.</p>
-{problems_block}
+<p>Total: <b>{record["total"]:g} / {max_total:g}</b> ({parts}). {late}</p>
+{blocks}<h2>Autograded items</h2>
 <table><tr><th>item</th><th>score</th><th>what the hidden checks found</th></tr>
-{"".join(rows)}
+{_item_rows(record)}
 </table>
-{leaderboard_html(result)}
+<h2>Inline questions (graded by hand)</h2>
+<table><tr><th>question</th><th>score</th><th>comment</th></tr>
+{_inline_rows(record)}
+</table>
+{leaderboard_html(record)}
 </body></html>
 """
 
 
-def csv_row(result: dict) -> dict:
-    scores = {item: result["scores"].get(item, 0.0) for item in ITEMS}
+def csv_row(record: dict, max_total: float) -> dict:
+    manual = record["manual"]
     return {
-        "student_id": result["student_id"],
-        **{item: f"{score:g}" for item, score in scores.items()},
-        "total": f"{sum(scores.values()):g}",
-        "max_total": f"{MAX_TOTAL:g}",
-        "status": result["status"],
+        "student_id": record["student_id"],
+        **{item: f"{record['scores'][item]:g}" for item in ITEMS},
+        **{q: "" if manual.get(q) is None else f"{manual[q]:g}" for q in INLINE},
+        "autograded": f"{autograded_total(record):g}",
+        "inline_questions": f"{manual_total(record):g}",
+        "late_penalty": f"{record['late_penalty']:g}",
+        "total": f"{record['total']:g}",
+        "max_total": f"{max_total:g}",
+        "status": status(record),
         **{
-            column: leaderboard_cell(result, cell_type)
+            column: leaderboard_cell(record, cell_type)
             for cell_type, column in LEADERBOARD_COLUMNS.items()
         },
     }
 
 
-def grades_csv(results: list[dict]) -> str:
-    """grades.csv: one row per student (sorted by id), one column per item, then totals,
+def grades_csv(records: list[dict], max_total: float) -> str:
+    """grades.csv: one row per student (sorted by id), one column per autograded item and
+    inline question, the totals (total is what the gradebook and canvas.csv say), the
     status and the ungraded leaderboard columns."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for result in sorted(results, key=lambda r: r["student_id"]):
-        writer.writerow(csv_row(result))
+    for record in sorted(records, key=lambda r: r["student_id"]):
+        writer.writerow(csv_row(record, max_total))
     return buffer.getvalue()
 
 
-def pass_rates(results: list[dict]) -> dict[str, float]:
+def pass_rates(records: list[dict]) -> dict[str, float]:
     """Fraction of students with full marks on each item."""
-    if not results:
+    if not records:
         return {item: 0.0 for item in ITEMS}
     return {
-        item: sum(r["scores"].get(item, 0.0) >= POINTS[item] for r in results) / len(results)
+        item: sum(r["scores"][item] >= POINTS[item] for r in records) / len(records)
         for item in ITEMS
     }
 
 
-def summary_text(results: list[dict], max_columns: int = 8) -> str:
+def summary_text(records: list[dict], max_columns: int = 8) -> str:
     """Score table and per-item pass rates, for the terminal.
 
     Up to max_columns students get one column each (every item's score); a larger
-    batch gets one line per student with the total.
+    batch gets one line per student with the autograded total.
     """
-    ordered = sorted(results, key=lambda r: r["student_id"])
-    totals = {r["student_id"]: sum(r["scores"].get(i, 0.0) for i in ITEMS) for r in ordered}
+    ordered = sorted(records, key=lambda r: r["student_id"])
+    totals = {r["student_id"]: autograded_total(r) for r in ordered}
     lines = []
     if len(ordered) <= max_columns:
         width = max([10, *(len(r["student_id"]) for r in ordered)])
@@ -151,48 +254,50 @@ def summary_text(results: list[dict], max_columns: int = 8) -> str:
             f"{'item':<24} {'max':>4}  " + "  ".join(f"{r['student_id']:>{width}}" for r in ordered)
         )
         for item in ITEMS:
-            cells = "  ".join(f"{r['scores'].get(item, 0.0):>{width}g}" for r in ordered)
+            cells = "  ".join(f"{r['scores'][item]:>{width}g}" for r in ordered)
             lines.append(f"{item:<24} {POINTS[item]:>4g}  {cells}")
         cells = "  ".join(f"{totals[r['student_id']]:>{width}g}" for r in ordered)
-        lines.append(f"{'total':<24} {MAX_TOTAL:>4g}  {cells}")
-        lines.extend(f"status of {r['student_id']}: {r['status']}" for r in ordered)
+        lines.append(f"{'autograded':<24} {MAX_TOTAL:>4g}  {cells}")
+        lines.extend(f"status of {r['student_id']}: {status(r)}" for r in ordered)
         return "\n".join(lines)
     width = max(len(r["student_id"]) for r in ordered)
-    lines.append(f"{'student':<{width}}  {'total':>11}  status")
+    lines.append(f"{'student':<{width}}  {'autograded':>11}  status")
     for r in ordered:
         total = totals[r["student_id"]]
-        lines.append(f"{r['student_id']:<{width}}  {total:>5g} / {MAX_TOTAL:<3g}  {r['status']}")
+        lines.append(f"{r['student_id']:<{width}}  {total:>5g} / {MAX_TOTAL:<3g}  {status(r)}")
     lines.append("")
     lines.append("pass rate per item (full marks):")
-    lines.extend(f"  {item:<24} {rate:6.0%}" for item, rate in pass_rates(results).items())
+    lines.extend(f"  {item:<24} {rate:6.0%}" for item, rate in pass_rates(records).items())
     return "\n".join(lines)
 
 
-def leaderboard_summary(results: list[dict]) -> str:
+def leaderboard_summary(records: list[dict]) -> str:
     """One line per captioner: the best LEADERBOARD_TOP held-out BLEU-4 scores and whose."""
     lines = ["leaderboard (ungraded, held-out BLEU-4):"]
     for cell_type in TRAINED_MODELS:
-        scored = [(leaderboard_bleu(r, cell_type), r["student_id"]) for r in results]
+        scored = [(leaderboard_bleu(r, cell_type), r["student_id"]) for r in records]
         scored = sorted(((-b, s) for b, s in scored if b is not None))
         best = ", ".join(f"{-b:.4f} {s}" for b, s in scored[:LEADERBOARD_TOP]) or "no model"
-        lines.append(f"  {cell_type:<5} {best} ({len(scored)} of {len(results)} evaluated)")
+        lines.append(f"  {cell_type:<5} {best} ({len(scored)} of {len(records)} evaluated)")
     return "\n".join(lines)
 
 
-def summary_plot(results: list[dict], path: Path) -> None:
-    """summary.png: the distribution of totals and the pass rate of every item."""
-    totals = [sum(r["scores"].get(item, 0.0) for item in ITEMS) for r in results]
-    rates = pass_rates(results)
+def summary_plot(records: list[dict], path: Path) -> None:
+    """summary.png: the distribution of autograded totals and the pass rate of every item."""
+    totals = [autograded_total(r) for r in records]
+    rates = pass_rates(records)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
     left.hist(totals, bins=min(20, max(5, len(totals))), range=(0, MAX_TOTAL), color="#4c72b0")
     left.set_xlabel(f"autograded total (out of {MAX_TOTAL:g})")
     left.set_ylabel("students")
-    left.set_title(f"Score distribution ({len(results)} submissions)")
+    left.set_title(f"Score distribution ({len(records)} submissions)")
     right.barh(list(rates)[::-1], [100 * v for v in rates.values()][::-1], color="#55a868")
     right.set_xlim(0, 100)
     right.set_xlabel("% of students with full marks")
     right.set_title("Pass rate per item")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
+    partial = path.with_name(f".{path.name}.partial")
+    fig.savefig(partial, dpi=100, format="png")
     plt.close(fig)
+    os.replace(partial, path)

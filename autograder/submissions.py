@@ -1,9 +1,16 @@
-"""Read student submissions (LMS zips or folders) without trusting them.
+"""Read student submissions (zips, tarballs, folders, loose files) without trusting them.
 
-Only the student-edited files are taken from a submission, by exact relative
-path (a single top-level folder around them, as LMS exports make, is allowed).
+Only the student-edited files are taken from a submission. Each is found by its
+name wherever the student put it: in the release layout (`cs231n/rnn_layers.py`,
+`notebooks/RNN_Captioning.ipynb`), flat (`rnn_layers.py`, `rnn.py` and the
+notebooks side by side, as a student drags them into an upload dialog), under one
+or more top folders, or with `cs231n/` alone. An archive inside a folder
+submission (a Moodle folder holding the student's zip) is read too. Two different
+files that could each be the same wanted file are a problem of the submission,
+never a silent pick; identical copies are no problem.
+
 Nothing is extracted: each wanted file is read, size-capped, straight from the
-zip or folder, so `../` paths, absolute paths, symlinks and zip bombs cannot
+archive or folder, so `../` paths, absolute paths, symlinks and zip bombs cannot
 write anything or exhaust memory.
 
 The trained parameters the notebooks save for the leaderboard are optional: one that
@@ -12,12 +19,16 @@ and the leaderboard says why its cell is empty.
 """
 
 import os
-import re
 import shutil
 import stat
+import tarfile
 import zipfile
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 import nbformat
 
@@ -26,7 +37,14 @@ from autograder.paths import NOTEBOOKS, REPO, STUDENT_MODULES, TRAINED_MODELS
 STUDENT_FILES = tuple(f"notebooks/{name}" for name in NOTEBOOKS) + STUDENT_MODULES
 MODEL_FILES = tuple(TRAINED_MODELS.values())
 MAX_FILE_BYTES = 20 << 20
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
+# An archive inside a folder submission is opened only up to this size.
+MAX_ARCHIVE_BYTES = 200 << 20
+# A tarball is read through at most this much content (a tar bomb stops there).
+MAX_TAR_BYTES = 1 << 30
+ZIP_SUFFIXES = (".zip",)
+TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar")
+# Operating-system clutter inside archives and folders, never a candidate.
+JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 
 
 @dataclass
@@ -51,81 +69,185 @@ class Submission:
             self.problems.append(problem)
 
 
-def find_submissions(folder: Path) -> list[tuple[str, Path]]:
-    """(student_id, path) of every `<id>.zip` or `<id>/` entry, sorted by id.
+@dataclass(frozen=True)
+class Member:
+    """One file of a submission, readable on demand.
 
-    Entries whose name is not a plausible student id are skipped with a warning.
+    - name: Its path inside the submission (POSIX, relative)
+    - size: Its size in bytes as the archive or folder states it
+    - link: Whether it is a symbolic (or hard) link
+    - open: Returns a binary file object of its content
     """
-    entries = []
-    for path in sorted(Path(folder).iterdir()):
-        student_id = path.stem if path.suffix == ".zip" else path.name
-        if path.is_symlink() or not (path.is_dir() or path.suffix == ".zip"):
-            continue
-        if not STUDENT_ID.match(student_id):
-            print(f"skipping {path.name}: not a student id")
-            continue
-        entries.append((student_id, path))
-    return entries
+
+    name: str
+    size: int
+    link: bool
+    open: Callable[[], IO[bytes]]
 
 
-def _match(names: list[str], wanted: str) -> str | None:
-    """The member whose path is `wanted`, or `<one folder>/wanted`."""
-    for name in names:
-        parts = PurePosixPath(name).parts
-        if ".." in parts or name.startswith("/"):
+def is_archive(name: str) -> bool:
+    """Whether a file name is a zip or tarball the reader opens (any letter case)."""
+    return name.lower().endswith(ZIP_SUFFIXES + TAR_SUFFIXES)
+
+
+def safe_name(name: str) -> str | None:
+    """The normalised relative path of an archive or folder entry, or None to skip it.
+
+    Backslashes (Windows zips) count as separators; absolute paths and `..` are
+    unsafe; operating-system clutter (`__MACOSX/`, `._x`, `.DS_Store`) is useless.
+    """
+    name = name.replace("\\", "/")
+    path = PurePosixPath(name)
+    if name.startswith("/") or ".." in path.parts or not path.parts:
+        return None
+    if "__MACOSX" in path.parts or path.name.startswith("._") or path.name.lower() in JUNK_NAMES:
+        return None
+    return path.as_posix()
+
+
+def zip_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member]:
+    """The files of a zip (its directory is read, nothing is inflated).
+
+    Raises zipfile.BadZipFile or OSError when it is not a readable zip.
+    """
+    archive = stack.enter_context(zipfile.ZipFile(handle))
+    members = []
+    for info in archive.infolist():
+        name = None if info.is_dir() else safe_name(info.filename)
+        if name is not None:
+            link = stat.S_ISLNK(info.external_attr >> 16)
+            opener = partial(archive.open, info)
+            members.append(Member(prefix + name, info.file_size, link, opener))
+    return members
+
+
+def tar_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member]:
+    """The files and links of a tarball (gzip or plain), reading at most MAX_TAR_BYTES.
+
+    Raises tarfile.TarError or OSError when it is not a readable tarball.
+    """
+    archive = stack.enter_context(tarfile.open(fileobj=handle, mode="r:*"))
+    members = []
+    while (info := archive.next()) is not None:
+        if info.offset_data > MAX_TAR_BYTES:
+            raise tarfile.TarError(f"more than {MAX_TAR_BYTES >> 20} MB of content")
+        name = safe_name(info.name) if info.isfile() or info.issym() or info.islnk() else None
+        if name is not None:
+            opener = partial(archive.extractfile, info)
+            members.append(Member(prefix + name, info.size, not info.isfile(), opener))
+    return members
+
+
+def archive_members(
+    handle: IO[bytes], name: str, stack: ExitStack, prefix: str = ""
+) -> list[Member]:
+    """The members of a zip or tarball, chosen by the name's suffix (any letter case)."""
+    read = zip_members if name.lower().endswith(ZIP_SUFFIXES) else tar_members
+    return read(handle, stack, prefix)
+
+
+def folder_members(folder: Path, prefix: str = "") -> list[Member]:
+    """The files under a folder; symbolic links are reported, never followed."""
+    members = []
+    for top, _, files in os.walk(folder):  # os.walk does not follow linked folders
+        for entry in files:
+            path = Path(top) / entry
+            name = safe_name(path.relative_to(folder).as_posix())
+            if name is not None:
+                link = path.is_symlink()
+                size = 0 if link else path.stat().st_size
+                members.append(Member(prefix + name, size, link, partial(open, path, "rb")))
+    return members
+
+
+def file_members(files: Mapping[str, Path]) -> list[Member]:
+    """Uploaded files and folders (an LMS download), each under the name the student
+    gave it; a folder's files come under that name."""
+    members = []
+    for name, path in files.items():
+        if path.is_dir() and not path.is_symlink():
+            members += folder_members(path, name + "/")
+        else:
+            link = path.is_symlink()
+            size = 0 if link else path.stat().st_size
+            members.append(Member(name, size, link, partial(open, path, "rb")))
+    return members
+
+
+def expand_archives(
+    members: list[Member], submission: Submission, stack: ExitStack
+) -> list[Member]:
+    """Members with every archive among them replaced by its own files (one level).
+
+    An archive that cannot be read is a problem of the submission.
+    """
+    expanded = []
+    for member in members:
+        if not is_archive(member.name):
+            expanded.append(member)
             continue
-        if name == wanted or (len(parts) >= 2 and "/".join(parts[1:]) == wanted):
-            return name
-    return None
+        where = PurePosixPath(member.name).parent.as_posix()
+        prefix = "" if where == "." else where + "/"
+        if member.link or member.size > MAX_ARCHIVE_BYTES:
+            submission.problems.append(
+                f"{member.name} is a link or larger than {MAX_ARCHIVE_BYTES >> 20} MB; "
+                "it was ignored"
+            )
+            continue
+        try:
+            handle = stack.enter_context(member.open())
+            expanded += archive_members(handle, member.name, stack, prefix)
+        except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as error:
+            submission.problems.append(f"{member.name} is not a readable archive ({error})")
+    return expanded
+
+
+def candidates(members: list[Member], wanted: str) -> list[Member]:
+    """Members named like the wanted file (any letter case), in whatever folder."""
+    name = PurePosixPath(wanted).name.lower()
+    return [member for member in members if PurePosixPath(member.name).name.lower() == name]
+
+
+def read_capped(member: Member) -> bytes | None:
+    """The member's content, or None if it is larger than MAX_FILE_BYTES."""
+    if member.size > MAX_FILE_BYTES:
+        return None
+    with member.open() as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    return None if len(data) > MAX_FILE_BYTES else data
 
 
 def _too_large(wanted: str) -> str:
     return f"{wanted} is larger than {MAX_FILE_BYTES >> 20} MB"
 
 
-def _read_zip(path: Path, submission: Submission) -> None:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
-        submission.problems.append(f"{path.name} is not a readable zip file ({error})")
-        return
-    with archive:
-        infos = {info.filename: info for info in archive.infolist()}
-        for wanted in STUDENT_FILES + MODEL_FILES:
-            name = _match(list(infos), wanted)
-            if name is None:
-                continue
-            info = infos[name]
-            if stat.S_ISLNK(info.external_attr >> 16):
-                submission.refuse(wanted, f"{wanted} is a symbolic link; it was ignored")
-            elif info.file_size > MAX_FILE_BYTES:
-                submission.refuse(wanted, _too_large(wanted))
-            else:
-                with archive.open(info) as member:
-                    data = member.read(MAX_FILE_BYTES + 1)
-                if len(data) > MAX_FILE_BYTES:
-                    submission.refuse(wanted, _too_large(wanted))
-                else:
-                    submission.files[wanted] = data
-
-
-def _read_folder(path: Path, submission: Submission) -> None:
-    names = [  # os.walk does not follow symbolic links to folders
-        (Path(top) / name).relative_to(path).as_posix()
-        for top, _, files in os.walk(path)
-        for name in files
-    ]
+def take_wanted(members: list[Member], submission: Submission) -> None:
+    """Put each wanted file into the submission, or say why it was not taken."""
     for wanted in STUDENT_FILES + MODEL_FILES:
-        name = _match(names, wanted)
-        if name is None:
+        found = candidates(members, wanted)
+        if not found:
             continue
-        file = path / name
-        if file.is_symlink():
+        links = [member for member in found if member.link]
+        if links:
             submission.refuse(wanted, f"{wanted} is a symbolic link; it was ignored")
-        elif file.stat().st_size > MAX_FILE_BYTES:
+            continue
+        contents = {}
+        for member in found:
+            data = read_capped(member)
+            if data is None:
+                break
+            contents[member.name] = data
+        if len(contents) < len(found):
             submission.refuse(wanted, _too_large(wanted))
+        elif len(set(contents.values())) > 1:
+            names = ", ".join(sorted(contents))
+            submission.refuse(
+                wanted,
+                f"{wanted}: {len(contents)} different candidates in the submission ({names}); "
+                "hand in exactly one",
+            )
         else:
-            submission.files[wanted] = file.read_bytes()
+            submission.files[wanted] = next(iter(contents.values()))
 
 
 def _validate(submission: Submission) -> None:
@@ -151,22 +273,37 @@ def _validate(submission: Submission) -> None:
             del submission.files[wanted]
 
 
-def read_submission(student_id: str, path: Path) -> Submission:
+def submission_members(
+    path: Path | Mapping[str, Path], submission: Submission, stack: ExitStack
+) -> list[Member]:
+    """Every file of a submission, archives inside it opened; problems noted."""
+    if isinstance(path, Mapping):
+        return expand_archives(file_members(path), submission, stack)
+    if path.is_dir():
+        return expand_archives(folder_members(path), submission, stack)
+    try:
+        return archive_members(stack.enter_context(open(path, "rb")), path.name, stack)
+    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as error:
+        kind = "zip file" if path.name.lower().endswith(ZIP_SUFFIXES) else "archive"
+        submission.problems.append(f"{path.name} is not a readable {kind} ({error})")
+        return []
+
+
+def read_submission(student_id: str, path: Path | Mapping[str, Path]) -> Submission:
     """Read and validate the student-edited files of one submission.
 
     Inputs:
     - student_id: The student's id
-    - path: `<id>.zip` or a folder `<id>/`
+    - path: A zip or tarball, a folder, or uploaded files (map from the name the
+      student gave each file or folder to where it is on disk)
 
     Returns:
     - Submission with the usable files, a list of problems (empty if none) and the
       reasons why trained-parameter files were not taken
     """
     submission = Submission(student_id)
-    if path.is_dir():
-        _read_folder(path, submission)
-    else:
-        _read_zip(path, submission)
+    with ExitStack() as stack:
+        take_wanted(submission_members(path, submission, stack), submission)
     _validate(submission)
     return submission
 

@@ -6,15 +6,26 @@ with the tests, so nothing judged there could be trusted). Instead each
 autograded grade cell gets outputs that nbgrader's own SaveAutoGrades turns into
 exactly the trusted score: an error output for 0, a numeric result for partial
 credit, plain text for full marks.
+
+The verdicts of a student are kept in `course/verdicts/<student>.json` with a
+fingerprint of the student's submitted modules and of the hidden checks. When
+they are missing or stale (nbgrader's own `autograde`, or formgrader's button, run
+on a submission the kit has not graded as it is), this step runs the hidden checks
+in the sandbox itself; if that cannot be done it fails, and nbgrader with it.
 """
 
+import hashlib
 import json
+import shutil
 from pathlib import Path
 
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Unicode
+from traitlets import List, Unicode
+
+from autograder.course import ASSIGNMENT
+from autograder.paths import REPO, STUDENT_MODULES
 
 FAILED = "HiddenCheckFailed"
 
@@ -32,15 +43,96 @@ def verdict_outputs(score: float, max_score: float, message: str) -> list[Notebo
     return outputs
 
 
-class TrustedVerdicts(NbGraderPreprocessor):
-    """Write the verdicts of verdicts_dir/<student>.json into the grade cells."""
+def submitted_modules(course: Path, student: str) -> dict[str, bytes | None]:
+    """The student-edited modules as the course holds them (None where there is none)."""
+    folder = Path(course) / "submitted" / student / ASSIGNMENT
+    return {
+        relative: (folder / relative).read_bytes() if (folder / relative).is_file() else None
+        for relative in STUDENT_MODULES
+    }
 
-    verdicts_dir = Unicode(help="Directory of <student_id>.json verdict files").tag(config=True)
+
+def fingerprint(modules: dict[str, bytes | None], checks_key: str) -> str:
+    """What a student's verdicts depend on: their modules and the hidden checks."""
+    digest = hashlib.sha256(checks_key.encode())
+    for relative, data in sorted(modules.items()):
+        digest.update(relative.encode() + b"\0")
+        digest.update(b"<none>" if data is None else hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def verdicts_path(course: Path, student: str) -> Path:
+    return Path(course) / "verdicts" / f"{student}.json"
+
+
+def write_verdicts(course: Path, student: str, verdicts: dict, stamp: str) -> None:
+    """Record a student's verdicts (item -> fields of a Verdict) under a fingerprint."""
+    from autograder.report import write_atomically
+
+    record = {"fingerprint": stamp, "verdicts": verdicts}
+    write_atomically(verdicts_path(course, student), json.dumps(record, indent=1))
+
+
+def read_verdicts(course: Path, student: str) -> dict | None:
+    """The recorded verdicts of a student, or None if there are none or they are stale."""
+    from autograder.hidden_cache import checks_key
+
+    try:
+        record = json.loads(verdicts_path(course, student).read_text())
+    except (OSError, ValueError):
+        return None
+    stamp = fingerprint(submitted_modules(course, student), checks_key())
+    if not isinstance(record, dict) or record.get("fingerprint") != stamp:
+        return None
+    return record.get("verdicts")
+
+
+def compute_verdicts(course: Path, student: str, private_roots: list[Path]) -> dict:
+    """Run the hidden checks in the sandbox on the course's copy of a submission.
+
+    Returns:
+    - Map from item to the fields of its Verdict (also recorded for the student)
+    """
+    from autograder.hidden_cache import checks_key, hidden_checks
+
+    modules = submitted_modules(course, student)
+    work = Path(course) / "work" / student
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        package = work / "package"
+        shutil.copytree(
+            REPO / "cs231n", package / "cs231n", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        for relative, data in modules.items():
+            (package / relative).write_bytes(
+                data if data is not None else (REPO / relative).read_bytes()
+            )
+        checks = hidden_checks([Path(course), *private_roots])
+        verdicts = {item: vars(v) for item, v in checks.grade(package, work / "checks").items()}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    write_verdicts(course, student, verdicts, fingerprint(modules, checks_key()))
+    return verdicts
+
+
+class TrustedVerdicts(NbGraderPreprocessor):
+    """Write the trusted verdicts of the student into the notebook's grade cells."""
+
+    course_root = Unicode(help="The course directory (absolute)").tag(config=True)
+    private_roots = List(
+        Unicode(), help="Directories student code must not see besides the course"
+    ).tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        if not self.course_root:
+            raise ValueError("TrustedVerdicts.course_root is not set; refusing to grade")
         student = resources["nbgrader"]["student"]
-        path = Path(self.verdicts_dir) / f"{student}.json"
-        self.verdicts = json.loads(path.read_text())
+        course = Path(self.course_root)
+        verdicts = read_verdicts(course, student)
+        if verdicts is None:
+            self.log.warning("Running the hidden checks in the sandbox for %s", student)
+            verdicts = compute_verdicts(course, student, [Path(p) for p in self.private_roots])
+        self.verdicts = verdicts
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):

@@ -1,17 +1,24 @@
-"""`make bench-grade`: grading cost per submission, and the speedup of parallel workers.
+"""`make bench-grade`: grading cost per submission, the speedup of parallel workers,
+the fixed start-up and the time to regrade one student.
 
-Grades K copies of the four example submissions (reference, stubs, partial, buggy)
-once with one worker and once with two, in one run, and prints CPU seconds per
-submission (the grader process, its workers and every sandbox), wall time and the
-speedup of --jobs 2 over --jobs 1.
+1. Start-up: computing the hidden checks' reference outputs (the cache in build/cache
+   emptied first) against loading them from the cache, and building a new course
+   against opening an existing one.
+2. Grades N submissions (the four examples, reference, stubs, partial and buggy,
+   in turn) once with one worker and once with two, and prints CPU seconds per
+   submission (the grader process, its workers and every sandbox), wall time and
+   the speedup of --jobs 2 over --jobs 1 (start-up included, as a user sees it).
+3. Regrades one student (`--student`) in the course of step 2, as a user runs it:
+   the command line in a fresh process, wall time from start to exit.
 
-Usage: python bench/bench_grade.py [--copies K]
+Usage: python bench/bench_grade.py [--count N]
 """
 
 import argparse
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,8 +27,11 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from autograder.course import build_course  # noqa: E402
 from autograder.examples import write_examples  # noqa: E402
 from autograder.grading import grade_all  # noqa: E402
+from autograder.hidden_cache import CACHE, hidden_checks  # noqa: E402
+from autograder.paths import REPO  # noqa: E402
 
 
 def cpu_seconds() -> float:
@@ -31,34 +41,60 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def measure(submissions: Path, out: Path, jobs: int) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one grading run."""
+def timed(work) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of calling work()."""
     cpu, wall = cpu_seconds(), time.perf_counter()
-    grade_all(submissions, out, jobs=jobs)
+    work()
     return time.perf_counter() - wall, cpu_seconds() - cpu
+
+
+def startup(scratch: Path) -> dict[str, float]:
+    """Wall seconds of each part of the fixed start-up, cold and warm."""
+    for cached in CACHE.glob("hidden-checks-*.pickle"):
+        cached.unlink()
+    return {
+        "hidden checks computed (empty cache)": timed(lambda: hidden_checks([scratch]))[0],
+        "hidden checks loaded from the cache": timed(lambda: hidden_checks([scratch]))[0],
+        "new course (nbgrader generate_assignment)": timed(lambda: build_course(scratch / "c"))[0],
+        "existing course": timed(lambda: build_course(scratch / "c"))[0],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=5, help="copies of each example")
+    parser.add_argument("--count", type=int, default=20, help="submissions to grade")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
+        fixed = startup(scratch / "startup")
         examples, submissions = scratch / "examples", scratch / "submissions"
         submissions.mkdir()
-        for path in write_examples(examples):
-            for copy in range(args.copies):
-                shutil.copy(path, submissions / f"{path.stem}{copy}.zip")
-        count = 4 * args.copies
-        rows = {jobs: measure(submissions, scratch / f"out{jobs}", jobs) for jobs in (1, 2)}
+        paths = write_examples(examples)
+        count = args.count
+        for number in range(count):
+            path = paths[number % len(paths)]
+            shutil.copy(path, submissions / f"{path.stem}{number}.zip")
+        rows = {}
+        for jobs in (1, 2):
+            out = scratch / f"out{jobs}"
+            rows[jobs] = timed(lambda out=out, jobs=jobs: grade_all(submissions, out, jobs=jobs))
         same = (scratch / "out1" / "grades.csv").read_text() == (
             scratch / "out2" / "grades.csv"
         ).read_text()
+        command = [sys.executable, "-m", "autograder", "grade", str(submissions)]
+        command += ["--out", str(scratch / "out1"), "--student", f"{paths[0].stem}0"]
+        regrade = time.perf_counter()
+        subprocess.run(command, cwd=REPO, check=True, capture_output=True)
+        regrade = time.perf_counter() - regrade
+    print("\nfixed start-up (wall s):")
+    for what, seconds in fixed.items():
+        print(f"  {what:<44} {seconds:6.2f}")
     print(f"\n{count} submissions (both notebooks and all 16 hidden checks each)")
     print(f"{'jobs':>4}  {'wall s':>8}  {'CPU s / submission':>18}")
     for jobs, (wall, cpu) in rows.items():
         print(f"{jobs:>4}  {wall:8.1f}  {cpu / count:18.2f}")
     print(f"speedup of --jobs 2: {rows[1][0] / rows[2][0]:.2f}x; same grades.csv: {same}")
+    print(f"regrading one student (`grade --student`, a fresh process): {regrade:.1f} s wall")
 
 
 if __name__ == "__main__":

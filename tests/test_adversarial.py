@@ -14,6 +14,7 @@ from autograder.grading import grade_all
 from autograder.integrity import verify
 from autograder.paths import REPO
 from autograder.points import ITEMS, POINTS
+from autograder.report import rich_text
 from autograder.sandbox.isolation import level
 
 GOOD = {"reference": [], "partial": ["lstm_step_forward", "lstm_step_backward", "lstm_forward",
@@ -77,7 +78,7 @@ def test_feedback_names_the_fault(batch):
         if case.message:
             item, text = case.message
             page = (out / "feedback" / f"{case.name}.html").read_text()
-            assert text in page, (case.name, item, text)
+            assert rich_text(text) in page, (case.name, item, text)  # `code` shown as code
 
 
 def test_good_submissions_score_as_they_do_alone(batch):

@@ -17,8 +17,12 @@ def test_identity_is_one():
 
 
 def test_disjoint_is_zero():
-    assert corpus_bleu([[toks("a red circle on a blue square")]],
-                       [toks("three green triangles near the top")]) == 0.0
+    assert (
+        corpus_bleu(
+            [[toks("a red circle on a blue square")]], [toks("three green triangles near the top")]
+        )
+        == 0.0
+    )
 
 
 def test_no_smoothing_zero_four_gram_precision_gives_zero():
@@ -77,7 +81,8 @@ def test_brevity_uses_closest_reference_length():
     # BLEU = (5/7 * 4/6 * 3/5 * 2/4) ** (1/4) = (1/7) ** (1/4)
     long_hyp = toks("a b c d e f g")
     assert corpus_bleu([[toks("a b c d e")]], [long_hyp]) == pytest.approx(
-        (1 / 7) ** 0.25, rel=1e-12)
+        (1 / 7) ** 0.25, rel=1e-12
+    )
 
 
 def test_clipping():
@@ -96,7 +101,8 @@ def test_clipping():
     assert corpus_bleu([[ref, ref2]], [hyp]) == 0.0
     # With max_n = 3: (3/7 * 2/6 * 1/5) ** (1/3) = (1/35) ** (1/3)
     assert corpus_bleu([[ref, ref2]], [hyp], max_n=3) == pytest.approx(
-        (1 / 35) ** (1 / 3), rel=1e-12)
+        (1 / 35) ** (1 / 3), rel=1e-12
+    )
 
 
 def test_empty_and_invalid_inputs():
@@ -111,13 +117,17 @@ def test_empty_and_invalid_inputs():
 
 
 def test_bleu_for_captions_strips_special_tokens():
-    generated = ["<START> a big red circle above a small blue square <END>",
-                 "x y z w v <END> <NULL> <NULL>"]
-    references = [["<START> a big red circle below a small blue square <END> <NULL>"],
-                  ["<START> x y z w v <END>", "<START> something else entirely <END>"]]
+    generated = [
+        "<START> a big red circle above a small blue square <END>",
+        "x y z w v <END> <NULL> <NULL>",
+    ]
+    references = [
+        ["<START> a big red circle below a small blue square <END> <NULL>"],
+        ["<START> x y z w v <END>", "<START> something else entirely <END>"],
+    ]
     # After stripping, this is the corpus of test_corpus_level_sums_counts_before_dividing
     # (the extra reference shares no words and its length 3 is not the closest to 5).
-    assert bleu_for_captions(generated, references) == pytest.approx((13 / 48) ** 0.25,
-                                                                     rel=1e-12)
-    assert bleu_for_captions(["<START> a red circle <END>"], [["a red circle"]],
-                             max_n=3) == pytest.approx(1.0)
+    assert bleu_for_captions(generated, references) == pytest.approx((13 / 48) ** 0.25, rel=1e-12)
+    assert bleu_for_captions(
+        ["<START> a red circle <END>"], [["a red circle"]], max_n=3
+    ) == pytest.approx(1.0)

@@ -26,17 +26,21 @@ def _caption(*words, length=17):
     return row + [W["<NULL>"]] * (length - len(row))
 
 
-TRAIN_CAPTIONS = np.array([
-    _caption("a", "red", "circle"),
-    _caption("a", "blue", "square"),
-    _caption("a", "red", "circle", "on", "a", "blue", "square"),
-    _caption("blue", "square"),
-    _caption("a", "<UNK>", "circle"),
-    _caption("red", "circle"),
-], dtype=np.int32)
+TRAIN_CAPTIONS = np.array(
+    [
+        _caption("a", "red", "circle"),
+        _caption("a", "blue", "square"),
+        _caption("a", "red", "circle", "on", "a", "blue", "square"),
+        _caption("blue", "square"),
+        _caption("a", "<UNK>", "circle"),
+        _caption("red", "circle"),
+    ],
+    dtype=np.int32,
+)
 TRAIN_IMAGE_IDXS = np.array([0, 1, 2, 1, 0, 2], dtype=np.int32)
-VAL_CAPTIONS = np.array([_caption("a", "circle"), _caption("a", "square"),
-                         _caption("square")], dtype=np.int32)
+VAL_CAPTIONS = np.array(
+    [_caption("a", "circle"), _caption("a", "square"), _caption("square")], dtype=np.int32
+)
 VAL_IMAGE_IDXS = np.array([0, 1, 1], dtype=np.int32)
 
 
@@ -51,11 +55,16 @@ def coco_dir(tmp_path):
     """A miniature copy of coco_captioning.zip: same file names, datasets and dtypes."""
     base = tmp_path / "coco_captioning"
     base.mkdir()
-    _write_h5(base / "coco2014_captions.h5", train_captions=TRAIN_CAPTIONS,
-              train_image_idxs=TRAIN_IMAGE_IDXS, val_captions=VAL_CAPTIONS,
-              val_image_idxs=VAL_IMAGE_IDXS)
+    _write_h5(
+        base / "coco2014_captions.h5",
+        train_captions=TRAIN_CAPTIONS,
+        train_image_idxs=TRAIN_IMAGE_IDXS,
+        val_captions=VAL_CAPTIONS,
+        val_image_idxs=VAL_IMAGE_IDXS,
+    )
     (base / "coco2014_vocab.json").write_text(
-        json.dumps({"idx_to_word": VOCAB, "word_to_idx": W}), encoding="utf-8")
+        json.dumps({"idx_to_word": VOCAB, "word_to_idx": W}), encoding="utf-8"
+    )
     rng = np.random.default_rng(0)
     for split, n in (("train", N_TRAIN_IMAGES), ("val", N_VAL_IMAGES)):
         pca = rng.standard_normal((n, 512)).astype(np.float32)
@@ -86,9 +95,18 @@ def shapes_dir(coco_dir):
     return coco_dir
 
 
-CORE_KEYS = {"train_captions", "train_image_idxs", "val_captions", "val_image_idxs",
-             "train_features", "val_features", "idx_to_word", "word_to_idx",
-             "train_urls", "val_urls"}
+CORE_KEYS = {
+    "train_captions",
+    "train_image_idxs",
+    "val_captions",
+    "val_image_idxs",
+    "train_features",
+    "val_features",
+    "idx_to_word",
+    "word_to_idx",
+    "train_urls",
+    "val_urls",
+}
 
 
 def test_load_real_layout(coco_dir):
@@ -106,7 +124,8 @@ def test_load_real_layout(coco_dir):
     assert data["word_to_idx"]["circle"] == 6
     assert data["train_urls"].dtype.kind == "U"
     assert data["train_urls"].tolist() == [
-        f"http://farm{i}.staticflickr.com/train_{i}.jpg" for i in range(N_TRAIN_IMAGES)]
+        f"http://farm{i}.staticflickr.com/train_{i}.jpg" for i in range(N_TRAIN_IMAGES)
+    ]
     assert data["val_urls"].shape == (N_VAL_IMAGES,)
 
 
@@ -120,8 +139,14 @@ def test_load_raw_features(coco_dir):
 def test_load_shapes_extras(shapes_dir):
     data = load_coco_data(base_dir=shapes_dir)
     assert set(data) == CORE_KEYS | {
-        "colors", "train_images", "val_images", "train_scenes", "val_scenes",
-        "train_backgrounds", "val_backgrounds"}
+        "colors",
+        "train_images",
+        "val_images",
+        "train_scenes",
+        "val_scenes",
+        "train_backgrounds",
+        "val_backgrounds",
+    }
     assert data["colors"] == ["red", "blue"]
     assert data["train_images"].dtype == np.uint8
     assert data["train_images"].shape == (N_TRAIN_IMAGES, 64, 64, 3)
@@ -144,8 +169,9 @@ def test_max_train_with_seed(coco_dir):
         return {(tuple(c), int(i)) for c, i in zip(captions.tolist(), image_idxs, strict=True)}
 
     # 20 draws from 6 rows: necessarily with replacement. Every drawn row keeps its image.
-    assert rows(data["train_captions"], data["train_image_idxs"]) <= rows(TRAIN_CAPTIONS,
-                                                                          TRAIN_IMAGE_IDXS)
+    assert rows(data["train_captions"], data["train_image_idxs"]) <= rows(
+        TRAIN_CAPTIONS, TRAIN_IMAGE_IDXS
+    )
     # Features, validation data and URLs are not subsampled.
     assert data["train_features"].shape == (N_TRAIN_IMAGES, 512)
     assert data["val_captions"].shape == (3, 17)
@@ -237,8 +263,9 @@ def test_decode_captions_exact_strings():
         "<START> a red circle on a blue square <END>",
     ]
     # 1-D input gives one string; decoding stops after the first <END>.
-    row = np.array([W["<START>"], W["blue"], W["<NULL>"], W["square"], W["<END>"],
-                    W["red"], W["<END>"]])
+    row = np.array(
+        [W["<START>"], W["blue"], W["<NULL>"], W["square"], W["<END>"], W["red"], W["<END>"]]
+    )
     assert decode_captions(row, VOCAB) == "<START> blue square <END>"
     # Without <START> or <END> (e.g. sampled captions), every non-NULL word is kept.
     sampled = np.array([[W["a"], W["circle"], W["<NULL>"], W["<NULL>"]]])

@@ -28,9 +28,7 @@ def kit(tmp_path_factory) -> Path:
     return root
 
 
-def run_autograder(
-    root: Path, files: dict[str, str | bytes], python: str = sys.executable
-) -> dict:
+def run_autograder(root: Path, files: dict[str, str | bytes], python: str = sys.executable) -> dict:
     submission = root / "submission"
     if submission.exists():
         subprocess.run(["rm", "-rf", str(submission)], check=True)

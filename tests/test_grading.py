@@ -1,19 +1,28 @@
-"""Batch grading end to end: nbgrader course, trusted verdicts, CSV, feedback, reruns."""
+"""Batch grading end to end: nbgrader course, trusted verdicts, CSV, feedback, reruns,
+and nbgrader's own commands in the course."""
 
 import csv
 import json
+import os
 import shutil
+import subprocess
+import sysconfig
 import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.api import Gradebook
+from nbgrader.apps import NbGraderAPI
+from traitlets.config.loader import PyFileConfigLoader
 
-from autograder.course import ASSIGNMENT, grading_config
+from autograder.course import ASSIGNMENT, CONFIG_FILE, build_course, db_url
 from autograder.examples import write_examples
 from autograder.grading import grade_all
+from autograder.integrity import verify
+from autograder.paths import STUDENT_MODULES
 from autograder.points import ITEMS, POINTS
-from autograder.report import LEADERBOARD_COLUMNS, MAX_TOTAL
+from autograder.report import INLINE, LEADERBOARD_COLUMNS, MAX_TOTAL
 
 LSTM_LAYERS = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]
 # What each example deserves (see autograder/examples.py):
@@ -45,7 +54,8 @@ def graded(tmp_path_factory) -> tuple[Path, Path]:
     submissions = tmp_path_factory.mktemp("submissions")
     write_examples(submissions)
     out = tmp_path_factory.mktemp("out")
-    grade_all(submissions, out, jobs=2)
+    run = grade_all(submissions, out, jobs=2)
+    assert run.problems == [] and sorted(run.graded) == sorted(EXPECTED_LOST)
     return submissions, out
 
 
@@ -55,8 +65,11 @@ def test_examples_score_exactly_what_they_deserve(graded):
     assert sorted(rows) == sorted(EXPECTED_LOST)
     for student, row in rows.items():
         assert {item: float(row[item]) for item in ITEMS} == expected_row(student), student
-        assert float(row["total"]) == sum(expected_row(student).values())
-        assert float(row["max_total"]) == MAX_TOTAL
+        assert float(row["autograded"]) == sum(expected_row(student).values())
+        # No inline question is graded yet: the total is the autograded points.
+        assert [row[question] for question in INLINE] == ["", "", ""]
+        assert float(row["total"]) == float(row["autograded"])
+        assert float(row["max_total"]) == MAX_TOTAL + sum(INLINE.values())
         assert row["status"] == "ok"
 
 
@@ -66,6 +79,12 @@ def test_csv_columns_and_outputs(graded):
     assert header == [
         "student_id",
         *ITEMS,
+        "inline_question_1_rnn",
+        "inline_question_1_lstm",
+        "inline_question_2_lstm",
+        "autograded",
+        "inline_questions",
+        "late_penalty",
         "total",
         "max_total",
         "status",
@@ -104,6 +123,12 @@ def test_feedback_is_actionable_and_leaks_nothing(graded):
     _, out = graded
     page = (out / "feedback" / "buggy.html").read_text()
     assert "loss_rnn" in page and "divide by N" in page
+    # Code in the checks' messages is shown as code, never as literal backticks.
+    assert "<code>next_h</code> and <code>next_c</code> do not match" in page and "`" not in page
+    # One page per student: the autograded items, the inline questions, the leaderboard.
+    assert "Total: <b>36 / 55</b> (autograded items 36 / 52, inline questions 0 / 3)" in page
+    for question in INLINE:
+        assert f"<tr><td><code>{question}</code></td><td>not graded yet</td>" in page
     for student in EXPECTED_LOST:
         page = (out / "feedback" / f"{student}.html").read_text()
         for secret in ("BEGIN HIDDEN", "BEGIN SOLUTION", "Traceback", "autograder/", str(out)):
@@ -111,11 +136,8 @@ def test_feedback_is_actionable_and_leaks_nothing(graded):
 
 
 def test_gradebook_holds_the_trusted_scores(graded):
-    from nbgrader.api import Gradebook
-
     _, out = graded
-    db_url = grading_config(out / "course", out / "course" / "verdicts").CourseDirectory.db_url
-    with Gradebook(db_url) as gradebook:
+    with Gradebook(db_url(out / "course")) as gradebook:
         submission = gradebook.find_submission(ASSIGNMENT, "partial")
         grades = {g.name: g for nb in submission.notebooks for g in nb.grades}
         assert grades["lstm_forward"].score == 0
@@ -123,22 +145,116 @@ def test_gradebook_holds_the_trusted_scores(graded):
         assert not any(grades[item].needs_manual_grade for item in ITEMS)
 
 
-def test_rerun_skips_graded_students_and_force_regrades(graded, tmp_path):
+def test_rerun_grades_only_changed_submissions_and_force_regrades(graded, tmp_path, capsys):
     submissions, out = graded
     before = (out / "grades.csv").read_text()
-    # The stub student hands in the reference modules; without --force nothing changes.
-    fixed = tmp_path / "stubs.zip"
-    shutil.copy(submissions / "reference.zip", fixed)
+    assert grade_all(submissions, out, jobs=1).graded == []  # nothing changed
+    assert (out / "grades.csv").read_text() == before
+    # The stub student hands in the reference modules: a changed submission is regraded.
     work = tmp_path / "subs"
     shutil.copytree(submissions, work)
-    shutil.copy(fixed, work / "stubs.zip")
-    grade_all(work, out, jobs=1)
-    assert (out / "grades.csv").read_text() == before
-    grade_all(work, out, jobs=1, force=True)
+    shutil.copy(submissions / "reference.zip", work / "stubs.zip")
+    run = grade_all(work, out, jobs=1)
+    assert run.graded == ["stubs"] and run.problems == []
+    assert "stubs: 52/52" in capsys.readouterr().err  # the progress bar shows the score
     rows = {row["student_id"]: row for row in read_csv(out / "grades.csv")}
-    assert float(rows["stubs"]["total"]) == MAX_TOTAL
-    grade_all(submissions, out, jobs=1, force=True)  # back to the module's state
+    assert float(rows["stubs"]["autograded"]) == MAX_TOTAL
+    assert grade_all(work, out, jobs=1, force=True).graded == sorted(EXPECTED_LOST)
+    # The older stubs.zip is never graded over the newer one without being asked to.
+    run = grade_all(submissions, out, jobs=1)
+    assert run.graded == [] and [item.path for item in run.not_graded] == [
+        submissions / "stubs.zip"
+    ]
+    assert run.not_graded[0].reason.startswith("older than the submission of stubs graded before")
+    grade_all(submissions, out, jobs=1, students=["stubs"])  # back to the module's state
     assert (out / "grades.csv").read_text() == before
+
+
+def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
+    """The real nbgrader command line, run inside the course as an instructor would."""
+    scripts = sysconfig.get_path("scripts")
+    env = {**os.environ, "PATH": os.pathsep.join([scripts, os.environ["PATH"]])}
+    env.pop("PYTHONPATH", None)
+    return subprocess.run(
+        [str(Path(scripts) / "nbgrader"), *args],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def gradebook_totals(course: Path) -> dict[str, float]:
+    with Gradebook(db_url(course)) as gradebook:
+        return {
+            s.student.id: sum(g.score for nb in s.notebooks for g in nb.grades if g.name in ITEMS)
+            for s in gradebook.assignment_submissions(ASSIGNMENT)
+        }
+
+
+@pytest.fixture
+def course_copy(graded, tmp_path) -> Path:
+    """A copy of the graded course (its nbgrader_config.py rewritten for the copy)."""
+    _, out = graded
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    build_course(copy / "course", private_roots=[copy])
+    return copy / "course"
+
+
+def test_nbgrader_autograde_in_the_course_runs_the_trusted_pipeline(course_copy):
+    """`nbgrader autograde` itself: stubs score 0, the reference full, from the sandbox."""
+    submitted = course_copy / "submitted"
+    for relative in STUDENT_MODULES:  # the two students swap their code
+        stub = (submitted / "stubs" / ASSIGNMENT / relative).read_bytes()
+        solved = (submitted / "reference" / ASSIGNMENT / relative).read_bytes()
+        (submitted / "stubs" / ASSIGNMENT / relative).write_bytes(solved)
+        (submitted / "reference" / ASSIGNMENT / relative).write_bytes(stub)
+    done = nbgrader(course_copy, "autograde", ASSIGNMENT, "--student", "[rs]*", "--force")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Running the hidden checks in the sandbox for reference" in done.stderr
+    assert "Running the hidden checks in the sandbox for stubs" in done.stderr
+    totals = gradebook_totals(course_copy)
+    assert totals["stubs"] == MAX_TOTAL and totals["reference"] == 0
+    assert totals["buggy"] == 36 and totals["partial"] == 36  # untouched
+    # The kit's outputs are now older than the gradebook, and verify says so.
+    problems = verify(course_copy.parent)
+    assert (
+        len(problems) == 1
+        and "differ from the gradebook: run `python -m autograder report" in problems[0]
+    )
+
+
+def test_formgrader_and_nbgrader_feedback_use_the_course_configuration(course_copy):
+    """formgrader's Autograde button runs NbGraderAPI with the course's nbgrader_config.py."""
+    config = PyFileConfigLoader(CONFIG_FILE, path=str(course_copy)).load_config()
+    api = NbGraderAPI(config=config)
+    result = api.autograde(ASSIGNMENT, "buggy", force=True, create=True)
+    assert result["success"], result.get("error")
+    assert gradebook_totals(course_copy)["buggy"] == 36
+    result = api.generate_feedback(ASSIGNMENT, "buggy", force=True)
+    assert result["success"], result.get("error")
+    page = (course_copy / "feedback" / "buggy" / ASSIGNMENT / "LSTM_Captioning.html").read_text()
+    assert "0 / 3 points: " in page and "check the order of the four gate blocks" in page
+    assert "Traceback (most recent call last)" not in page and "BEGIN HIDDEN" not in page
+
+
+def test_a_command_that_would_run_student_notebooks_fails_instead(course_copy):
+    before = gradebook_totals(course_copy)
+    done = nbgrader(
+        course_copy,
+        "autograde",
+        ASSIGNMENT,
+        "--student",
+        "stubs",
+        "--force",
+        "--Autograde.autograde_preprocessors=['nbgrader.preprocessors.Execute',"
+        "'nbgrader.preprocessors.SaveAutoGrades']",
+    )
+    assert done.returncode != 0
+    assert "No such kernel named refused-by-the-captioning-kit" in done.stderr
+    assert gradebook_totals(course_copy) == before
 
 
 def zip_with(path: Path, files: dict[str, bytes]) -> None:

@@ -123,7 +123,7 @@ def user_works(probe: Path) -> bool:
 
 @functools.cache
 def level() -> str:
-    """"jail", "user", "network" or "none": the strongest isolation this machine allows."""
+    """ "jail", "user", "network" or "none": the strongest isolation this machine allows."""
     if os.geteuid() == 0:
         probe = Path(tempfile.mkdtemp(prefix="sandbox-probe-"))
         try:

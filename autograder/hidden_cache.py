@@ -1,0 +1,64 @@
+"""The hidden checks, computed once per reference and kept on disk.
+
+Building HiddenChecks computes the reference's outputs on every hidden case (about
+5 s), and they are the same for every student. They are pickled into
+build/cache/, under a key made of everything they depend on: the instructor side
+(checks, sandbox, reference answers, points), the provided package and the
+dataset's files. A grading run, each of its workers and nbgrader's own commands
+then load them in milliseconds; any change to those files computes them afresh.
+build/ is hidden from student code by the sandbox, like the reference solution.
+"""
+
+import hashlib
+import os
+import pickle
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from autograder.paths import BUILD, DATA_DIR, REPO
+
+CACHE = BUILD / "cache"
+# The folders whose files the reference outputs depend on (the kit's own code).
+KEYED_FOLDERS = ("autograder", "cs231n")
+
+
+def checks_key() -> str:
+    """A digest of everything the hidden cases and reference outputs are computed from."""
+    digest = hashlib.sha256(f"{sys.version}|{np.__version__}".encode())
+    for folder in KEYED_FOLDERS:
+        for path in sorted((REPO / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                digest.update(path.relative_to(REPO).as_posix().encode())
+                digest.update(path.read_bytes())
+    for path in sorted(Path(DATA_DIR).glob("*")):
+        info = path.stat()
+        digest.update(f"{path.name}|{info.st_size}|{info.st_mtime_ns}".encode())
+    return digest.hexdigest()[:24]
+
+
+def hidden_checks(private_roots: list[Path]):
+    """The HiddenChecks of this kit, from the cache when it is fresh (else computed and saved).
+
+    Inputs:
+    - private_roots: Directories the student's code must not see, besides the kit's own
+
+    Returns:
+    - HiddenChecks (picklable, so it can be handed to worker processes)
+    """
+    from autograder.checks.hidden import HiddenChecks
+
+    path = CACHE / f"hidden-checks-{checks_key()}.pickle"
+    try:
+        checks = pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        checks = HiddenChecks()
+        CACHE.mkdir(parents=True, exist_ok=True)
+        for stale in CACHE.glob("hidden-checks-*.pickle"):
+            stale.unlink(missing_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        partial.write_bytes(pickle.dumps(checks))
+        os.replace(partial, path)
+    checks.private_roots = list(private_roots)
+    return checks

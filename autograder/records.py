@@ -1,0 +1,120 @@
+"""What the course knows about each student, gathered from its three sources.
+
+- the gradebook: every score (the autograder's, a TA's manual override of it, the
+  inline questions' manual grades), comments, lateness and late penalty;
+- OUT/results/<id>.json: what the grading run found (intake, problems, notebook
+  repairs, status, leaderboard);
+- OUT/course/verdicts/<id>.json: the hidden checks' messages.
+
+grades.csv, canvas.csv, the feedback pages and the summary are all made of these
+records, so they always agree with each other and with the gradebook.
+"""
+
+import json
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from autograder.course import ASSIGNMENT, db_url
+from autograder.points import ITEMS, POINTS
+from autograder.trusted_verdicts import verdicts_path
+
+FAILED = "grading failed"
+
+
+def read_json(path: Path) -> dict:
+    """A JSON object from a file, {} if it is missing or not JSON."""
+    try:
+        value = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _grades(submission) -> dict:
+    """The scores, comments and lateness of one gradebook submission."""
+    scores, auto, manual, comments = {}, {}, {}, {}
+    for notebook in submission.notebooks:
+        for grade in notebook.grades:
+            if grade.name in POINTS:
+                scores[grade.name] = float(grade.score or 0.0)
+                auto[grade.name] = grade.auto_score
+            else:
+                manual[grade.name] = grade.manual_score
+        for comment in notebook.comments:
+            if comment.comment:
+                comments[comment.name] = comment.comment
+    penalty = float(submission.late_submission_penalty or 0.0)
+    return {
+        "scores": scores,
+        "auto_scores": auto,
+        "manual": manual,
+        "comments": comments,
+        "late_penalty": penalty,
+        "seconds_late": float(submission.total_seconds_late or 0.0),
+        "total": max(0.0, float(submission.score or 0.0) - penalty),
+    }
+
+
+def course_records(out: Path) -> tuple[list[dict], float]:
+    """Every student of the course, and the assignment's maximum score.
+
+    Inputs:
+    - out: The OUT folder of `python -m autograder grade`
+
+    Returns:
+    - One record per student (sorted by id) with the keys student_id, scores (the
+      autograded items as the gradebook holds them, overrides included),
+      auto_scores, manual (inline questions: score or None while ungraded),
+      comments, late_penalty, seconds_late, total, in_gradebook, result (the
+      results file, {} if none) and verdicts (item -> verdict, {} if none);
+      and the assignment's maximum score
+    """
+    out = Path(out)
+    course = out / "course"
+    results = {path.stem: read_json(path) for path in sorted((out / "results").glob("*.json"))}
+    grades = {}
+    with Gradebook(db_url(course)) as gradebook:
+        try:
+            max_score = float(gradebook.find_assignment(ASSIGNMENT).max_score)
+        except MissingEntry:
+            max_score = float(sum(POINTS.values()))
+        for submission in gradebook.assignment_submissions(ASSIGNMENT):
+            grades[submission.student.id] = _grades(submission)
+    records = []
+    for student_id in sorted(set(results) | set(grades)):
+        known = grades.get(student_id)
+        record = known or {
+            "scores": {item: 0.0 for item in ITEMS},
+            "auto_scores": {},
+            "manual": {},
+            "comments": {},
+            "late_penalty": 0.0,
+            "seconds_late": 0.0,
+            "total": 0.0,
+        }
+        record["scores"] = {item: record["scores"].get(item, 0.0) for item in ITEMS}
+        verdicts = read_json(verdicts_path(course, student_id)).get("verdicts", {})
+        record.update(
+            student_id=student_id,
+            in_gradebook=known is not None,
+            result=results.get(student_id, {}),
+            verdicts=verdicts if isinstance(verdicts, dict) else {},
+        )
+        records.append(record)
+    return records, max_score
+
+
+def status(record: dict) -> str:
+    """The status line of a student: "ok", the submission's problems, or the failure."""
+    return record["result"].get("status", "not graded by the kit (no results file)")
+
+
+def autograded_total(record: dict) -> float:
+    """The autograded items' points as the gradebook holds them."""
+    return sum(record["scores"].values())
+
+
+def manual_total(record: dict) -> float:
+    """The inline questions' points graded so far."""
+    return sum(score for score in record["manual"].values() if score is not None)

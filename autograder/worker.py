@@ -1,0 +1,202 @@
+"""Grade one student into the course: the submission laid out where nbgrader expects it,
+the hidden checks in the sandbox, the leaderboard, and nbgrader's autograde with the
+trusted verdicts. A grading process holds one Worker and hands it one student at a time.
+"""
+
+import hashlib
+import json
+import resource
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from autograder.course import ASSIGNMENT, autograde, record_student, zero_autograded
+from autograder.hidden_cache import checks_key
+from autograder.lateness import timestamp_text
+from autograder.notebook_repair import check_notebook
+from autograder.paths import NOTEBOOKS, REPO, STUDENT_MODULES
+from autograder.points import ITEMS, POINTS
+from autograder.records import FAILED
+from autograder.report import write_atomically
+from autograder.submissions import Submission, student_file, student_package
+from autograder.trusted_verdicts import fingerprint, submitted_modules, write_verdicts
+
+
+@dataclass
+class Task:
+    """One student to grade: the read submission and what the LMS said about it."""
+
+    submission: Submission
+    fingerprint: str
+    lms: dict
+    timestamp: datetime | None = None
+    policy: dict = field(default_factory=dict)
+
+
+def submission_fingerprint(submission: Submission) -> str:
+    """What a submission is, for telling whether it was graded as it is now."""
+    digest = hashlib.sha256()
+    for name, data in sorted(submission.files.items()):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    digest.update(json.dumps([submission.problems, submission.model_problems]).encode())
+    return digest.hexdigest()
+
+
+def split_name(name: str) -> dict[str, str]:
+    """first_name and last_name for the gradebook ("Smith, John" or "John Smith")."""
+    if "," in name:
+        last, first = (part.strip() for part in name.split(",", 1))
+    else:
+        first, _, last = name.strip().rpartition(" ")
+        if not first:
+            first, last = last, ""
+    return {"first_name": first or None, "last_name": last or None}
+
+
+class Worker:
+    """Grades one student at a time into OUT (one per process)."""
+
+    def __init__(self, out: Path, checks):
+        from autograder.leaderboard.evaluate import Leaderboard
+
+        self.out = out
+        self.course = out / "course"
+        self.checks = checks
+        self.leaderboard = Leaderboard(private_roots=[out])
+
+    def lay_out(self, task: Task, release_notebooks: set[str] | frozenset = frozenset()) -> None:
+        """Put the submission where nbgrader expects it (submitted/<id>/captioning/).
+
+        Missing or unusable files are replaced by their release copies, so a broken
+        file costs only the points that depend on it; so are the notebooks named in
+        release_notebooks (notebooks nbgrader cannot take).
+        """
+        submission = task.submission
+        submitted = self.course / "submitted" / submission.student_id / ASSIGNMENT
+        if submitted.parent.exists():
+            shutil.rmtree(submitted.parent)
+        for name in NOTEBOOKS:
+            relative = f"notebooks/{name}"
+            data = (REPO / relative).read_bytes() if name in release_notebooks else None
+            write_file(submitted / name, data or student_file(submission, relative))
+        for relative in STUDENT_MODULES:
+            write_file(submitted / relative, student_file(submission, relative))
+        if task.timestamp is not None:
+            write_file(submitted / "timestamp.txt", timestamp_text(task.timestamp).encode())
+
+    def autograde_notebooks(self, task: Task, result: dict) -> None:
+        """nbgrader's autograde, with the release copy standing in for a notebook nbgrader
+        cannot take (found beforehand, or by nbgrader refusing the lot).
+
+        The autograded items are judged from the modules either way; only the inline
+        answers depend on the notebooks. Every repair and replacement goes into the
+        result's notebook_notes.
+        """
+        submission, notes = task.submission, result["notebook_notes"]
+        refused = set()
+        for name in NOTEBOOKS:
+            data = submission.files.get(f"notebooks/{name}")
+            if data is None:
+                continue
+            found, trouble = check_notebook(data, self.course / "release" / ASSIGNMENT / name)
+            if trouble is not None:
+                refused.add(name)
+                notes[name] = [stood_in(trouble)]
+            elif found:
+                notes[name] = found
+        if refused:
+            self.lay_out(task, refused)
+        try:
+            autograde(self.course, submission.student_id, [self.out])
+        except RuntimeError as error:
+            self.lay_out(task, set(NOTEBOOKS))
+            autograde(self.course, submission.student_id, [self.out])
+            reason = str(error).strip().splitlines()[-1]
+            for name in NOTEBOOKS:
+                notes[name] = [stood_in(reason)]
+
+    def grade(self, task: Task) -> dict:
+        """Grade one submission; always returns a result (errors go into its status)."""
+        started = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        submission = task.submission
+        student_id = submission.student_id
+        work = self.out / "work" / student_id
+        shutil.rmtree(work, ignore_errors=True)
+        result = {
+            "student_id": student_id,
+            "fingerprint": task.fingerprint,
+            "lms": task.lms,
+            "policy": task.policy,
+            "problems": list(submission.problems),
+            "notebook_notes": {},
+            "leaderboard": {},
+        }
+        try:
+            self.lay_out(task)
+            package = student_package(submission, work / "package")
+            verdicts = self.checks.grade(package, work / "checks")
+            stamp = fingerprint(submitted_modules(self.course, student_id), checks_key())
+            write_verdicts(
+                self.course, student_id, {i: vars(v) for i, v in verdicts.items()}, stamp
+            )
+            entries = self.leaderboard.evaluate(submission, package, work / "leaderboard")
+            result["leaderboard"] = {cell: vars(entry) for cell, entry in entries.items()}
+            record_student(self.course, student_id, **student_fields(task.lms))
+            self.autograde_notebooks(task, result)
+            result["status"] = "; ".join(submission.problems) or "ok"
+        except Exception as error:  # noqa: BLE001 - one student's failure must not stop the batch
+            result["status"] = f"{FAILED}: {type(error).__name__}: {error}"[:300]
+            zero_autograded(self.course, student_id)
+            message = (
+                "grading failed (nothing to do with your code, as far as is known): tell your TA"
+            )
+            zeros = {
+                i: {"item": i, "score": 0.0, "max_score": POINTS[i], "message": message}
+                for i in ITEMS
+            }
+            write_verdicts(self.course, student_id, zeros, FAILED)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result["cpu_seconds"] = round(
+            time.process_time()
+            - started[0]
+            + children.ru_utime
+            + children.ru_stime
+            - started[1].ru_utime
+            - started[1].ru_stime,
+            2,
+        )
+        result["score"] = sum(
+            v["score"]
+            for v in json.loads((self.course / "verdicts" / f"{student_id}.json").read_text())[
+                "verdicts"
+            ].values()
+        )
+        write_atomically(self.out / "results" / f"{student_id}.json", json.dumps(result, indent=1))
+        return result
+
+
+def stood_in(reason: str) -> str:
+    """The feedback's note on a notebook nbgrader could not take."""
+    return (
+        f"nbgrader could not take it ({reason[:200]}); the unanswered release copy stood in, "
+        "so its inline answers could not be graded: tell your TA"
+    )
+
+
+def write_file(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def student_fields(lms: dict) -> dict:
+    """The gradebook's student fields from what the LMS (and roster) said."""
+    fields = split_name(lms["name"]) if lms.get("name") else {}
+    if lms.get("id"):
+        fields["lms_user_id"] = lms["id"]
+    if lms.get("email"):
+        fields["email"] = lms["email"]
+    return fields

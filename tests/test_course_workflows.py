@@ -1,0 +1,276 @@
+"""OUT is a course: batches accumulate, manual grades survive regrades and failures,
+one student regrades alone, a copied notebook cell costs nothing, and an LMS download
+(Canvas, Moodle, Blackboard names, a roster, lateness) is graded as the LMS meant it."""
+
+import copy
+import csv
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+from zips import read_zip, write_zip
+
+import autograder.worker
+from autograder.__main__ import main, run_status
+from autograder.course import ASSIGNMENT, db_url
+from autograder.examples import write_examples
+from autograder.grading import grade_all
+from autograder.integrity import verify
+
+LSTM_NB = "notebooks/LSTM_Captioning.ipynb"
+
+
+def rows(path: Path) -> dict[str, dict]:
+    with open(path, newline="") as handle:
+        return {row["student_id"]: row for row in csv.DictReader(handle)}
+
+
+def canvas_rows(out: Path) -> dict[str, list[str]]:
+    """canvas.csv rows by student name (first column), without the points row."""
+    with open(out / "canvas.csv", newline="") as handle:
+        return {row[0]: row for row in list(csv.reader(handle))[2:]}
+
+
+def grade_as_ta(out: Path, student: str, cell: str, score: float, comment: str | None = None):
+    """What a TA does in formgrader: a manual score (and a comment) on one cell."""
+    with Gradebook(db_url(out / "course")) as gradebook:
+        notebooks = gradebook.find_assignment(ASSIGNMENT).notebooks
+        notebook = next(nb.name for nb in notebooks if cell in {c.name for c in nb.grade_cells})
+        gradebook.find_grade(cell, notebook, ASSIGNMENT, student).manual_score = score
+        if comment is not None:
+            gradebook.find_comment(cell, notebook, ASSIGNMENT, student).manual_comment = comment
+        gradebook.db.commit()
+
+
+def manual_scores(out: Path, student: str) -> dict[str, float | None]:
+    with Gradebook(db_url(out / "course")) as gradebook:
+        submission = gradebook.find_submission(ASSIGNMENT, student)
+        return {g.name: g.manual_score for nb in submission.notebooks for g in nb.grades}
+
+
+def with_copied_answer_cell(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The submission with an inline-answer cell copied and pasted, metadata and all."""
+    nb = nbformat.reads(files[LSTM_NB].decode(), as_version=4)
+    index = next(
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "inline_question_1_lstm"
+    )
+    pasted = copy.deepcopy(nb.cells[index])
+    pasted.source = "Second thoughts: the forget gate scales the gradient."
+    nb.cells.insert(index + 1, pasted)
+    return {**files, LSTM_NB: nbformat.writes(nb).encode()}
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> SimpleNamespace:
+    root = tmp_path_factory.mktemp("course")
+    examples = {path.stem: path for path in write_examples(root / "examples")}
+    first, second, out = root / "first", root / "second", root / "out"
+    first.mkdir()
+    second.mkdir()
+    for student, example in {"alice": "reference", "bob": "stubs", "carol": "reference"}.items():
+        shutil.copy(examples[example], first / f"{student}.zip")
+    run1 = grade_all(first, out, jobs=2)
+    # The TA grades in formgrader: inline answers, and an override of an autograded cell.
+    grade_as_ta(out, "alice", "inline_question_1_rnn", 1, "Right: `diag(1 - h**2)`")
+    grade_as_ta(out, "carol", "inline_question_1_lstm", 1, "Good")
+    grade_as_ta(out, "carol", "inline_question_2_lstm", 0.5, "Half: say why sigmoid")
+    grade_as_ta(out, "bob", "rnn_step_forward", 2)
+    # A later batch: carol resubmits with a copied answer cell; dave is new.
+    write_zip(second / "carol.zip", with_copied_answer_cell(read_zip(examples["reference"])))
+    shutil.copy(examples["partial"], second / "dave.zip")
+    run2 = grade_all(second, out, jobs=1)
+    return SimpleNamespace(out=out, first=first, second=second, run1=run1, run2=run2)
+
+
+def test_a_second_batch_adds_and_updates_and_never_drops(course):
+    out = course.out
+    assert sorted(course.run1.graded) == ["alice", "bob", "carol"]
+    assert course.run2.graded == ["carol", "dave"] and course.run2.problems == []
+    graded = rows(out / "grades.csv")
+    assert sorted(graded) == ["alice", "bob", "carol", "dave"]
+    totals = {student: float(row["total"]) for student, row in graded.items()}
+    assert totals == {"alice": 53, "bob": 2, "carol": 53.5, "dave": 36}
+    assert graded["bob"]["rnn_step_forward"] == "2"  # the TA's override, in grades.csv too
+    assert graded["carol"]["inline_question_2_lstm"] == "0.5"
+    canvas = {row[3]: float(row[5]) for row in canvas_rows(out).values()}
+    assert canvas == totals  # canvas.csv, grades.csv and the gradebook agree
+    assert verify(out) == []
+
+
+def test_a_copied_cell_costs_nothing_and_keeps_the_manual_grades(course):
+    out = course.out
+    row = rows(out / "grades.csv")["carol"]
+    assert float(row["autograded"]) == 52 and row["status"] == "ok"
+    manual = manual_scores(out, "carol")
+    assert manual["inline_question_1_lstm"] == 1 and manual["inline_question_2_lstm"] == 0.5
+    page = (out / "feedback" / "carol.html").read_text()
+    assert "What happened to your notebooks" in page
+    assert "LSTM_Captioning.ipynb: cell <code>inline_question_1_lstm</code> appears 2 times" in page
+    assert "Half: say why sigmoid" in page  # the TA's comment, on the one page
+    assert "<tr><td><code>inline_question_2_lstm</code></td><td>0.5 / 1</td>" in page
+
+
+def test_one_student_regrades_alone_and_keeps_the_manual_grades(course):
+    out = course.out
+    results = {p.stem: p.stat().st_mtime_ns for p in (out / "results").glob("*.json")}
+    run = grade_all(course.first, out, students=["alice"])
+    assert run.graded == ["alice"] and run.problems == [] and run_status(run) == 0
+    after = {p.stem: p.stat().st_mtime_ns for p in (out / "results").glob("*.json")}
+    assert [s for s in results if results[s] != after[s]] == ["alice"]
+    assert manual_scores(out, "alice")["inline_question_1_rnn"] == 1
+    page = (out / "feedback" / "alice.html").read_text()
+    assert "Right: <code>diag(1 - h**2)</code>" in page
+    assert float(rows(out / "grades.csv")["alice"]["total"]) == 53
+
+
+def test_a_notebook_nbgrader_refuses_costs_only_its_inline_answers(course, monkeypatch):
+    out = course.out
+    calls = []
+    real = autograder.worker.autograde
+
+    def refuses_once(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("nbgrader autograde failed: ValidationError: grade_id is empty")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(autograder.worker, "autograde", refuses_once)
+    run = grade_all(course.first, out, students=["alice"])
+    assert len(calls) == 2 and run.problems == [] and run_status(run) == 0
+    row = rows(out / "grades.csv")["alice"]
+    assert float(row["autograded"]) == 52 and row["inline_question_1_rnn"] == "1"
+    page = (out / "feedback" / "alice.html").read_text()
+    assert (
+        "RNN_Captioning.ipynb: nbgrader could not take it (nbgrader autograde failed: "
+        "ValidationError: grade_id is empty); the unanswered release copy stood in"
+    ) in page
+
+
+def test_a_failed_grading_keeps_the_manual_grades(course, monkeypatch):
+    out = course.out
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("nbgrader autograde failed: the gradebook is locked")
+
+    monkeypatch.setattr(autograder.worker, "autograde", broken)
+    run = grade_all(course.first, out, students=["alice"])
+    assert run_status(run) == 1
+    row = rows(out / "grades.csv")["alice"]
+    assert row["status"].startswith("grading failed: RuntimeError: nbgrader autograde failed")
+    assert float(row["autograded"]) == 0 and row["inline_question_1_rnn"] == "1"
+    assert manual_scores(out, "alice")["inline_question_1_rnn"] == 1
+    assert verify(out) == []  # a failure is recorded consistently everywhere
+    page = (out / "feedback" / "alice.html").read_text()
+    assert "Grading failed" in page and "Right: <code>diag(1 - h**2)</code>" in page
+    monkeypatch.undo()
+    run = grade_all(course.first, out)  # a failed student is retried by the next run
+    assert run.graded == ["alice"] and float(rows(out / "grades.csv")["alice"]["total"]) == 53
+    # carol's first submission is older than her resubmission: never graded over it.
+    assert {item.path.name: item.reason for item in run.not_graded} == {
+        "carol.zip": f"older than the submission of carol graded before ({course.second}/carol.zip)"
+        "; --student carol grades it anyway"
+    }
+    assert float(rows(out / "grades.csv")["carol"]["total"]) == 53.5
+
+
+def test_grading_in_formgrader_then_report_rewrites_every_output(course, capsys):
+    out = course.out
+    grade_as_ta(out, "dave", "inline_question_1_rnn", 1, "ok")
+    problems = verify(out)
+    assert len(problems) == 1 and "run `python -m autograder report" in problems[0]
+    assert main(["report", str(out)]) == 0
+    assert float(rows(out / "grades.csv")["dave"]["total"]) == 37
+    assert float(canvas_rows(out)["dave"][5]) == 37
+    assert verify(out) == []
+    assert "problem:" not in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def lms(tmp_path_factory) -> SimpleNamespace:
+    """An LMS download of four students, each in another LMS's naming, and a Canvas roster."""
+    root = tmp_path_factory.mktemp("lms")
+    examples = {path.stem: path for path in write_examples(root / "examples")}
+    folder = root / "download"
+    folder.mkdir()
+    reference = read_zip(examples["reference"])
+    for number, (name, data) in enumerate(sorted(reference.items())):  # Canvas, loose files
+        (folder / f"smithjohn_12345_{600 + number}_{Path(name).name}").write_bytes(data)
+    shutil.copy(examples["stubs"], folder / "müllerjürgen_LATE_34567_700_submission.zip")
+    shutil.copy(examples["reference"], folder / "müllerjürgen_LATE_34567_705_submission-1.zip")
+    attempt = "HW3_jdoe_attempt_2024-10-03-09-30-00"
+    shutil.copy(examples["reference"], folder / f"{attempt}_captioning.zip")
+    (folder / f"{attempt}.txt").write_text("Name: John Doe (jdoe)\nAssignment: HW3\n")
+    moodle = folder / "Jane Roe_998877_assignsubmission_file_"
+    moodle.mkdir()
+    shutil.copy(examples["partial"], moodle / "captioning.zip")
+    (folder / "notes.txt").write_text("grading notes")
+    roster = root / "canvas_export.csv"
+    roster.write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section\n"
+        "    Points Possible,,,,\n"
+        '"Smith, John",12345,S1,jsmith,Lab A\n'
+        '"Müller, Jürgen",34567,S3,jmuller,Lab B\n'
+    )
+    out = root / "out"
+    run = grade_all(
+        folder, out, jobs=2, roster=roster, due="2024-10-01 12:00", late_penalty=0.1, timezone="UTC"
+    )
+    return SimpleNamespace(out=out, run=run, folder=folder)
+
+
+def test_an_lms_download_is_graded_as_the_lms_meant_it(lms):
+    graded = rows(lms.out / "grades.csv")
+    autograded = {student: float(row["autograded"]) for student, row in graded.items()}
+    assert autograded == {
+        "smithjohn_12345": 52,  # four loose files of one Canvas student
+        "mullerjurgen_34567": 52,  # accents; the resubmission (the reference) wins
+        "jdoe": 52,  # Blackboard
+        "jane-roe_998877": 36,  # Moodle, a folder holding the student's zip
+    }
+    assert lms.run.problems == []
+    not_graded = {item.path.name: item.reason for item in lms.run.not_graded}
+    assert not_graded == {
+        "müllerjürgen_LATE_34567_700_submission.zip":
+            "superseded by the later upload müllerjürgen_LATE_34567_705_submission-1.zip",
+        "notes.txt": "a single file is not a submission: a submission is <student_id>.zip, "
+        "<student_id>.tar.gz or a folder <student_id>/ (or an LMS download)",
+    }  # fmt: skip
+    listed = (lms.out / "not_graded.csv").read_text().splitlines()
+    assert listed[0] == "file,reason" and len(listed) == 3
+    assert run_status(lms.run) == 3  # graded and consistent, but files were not graded
+
+
+def test_the_roster_fills_the_canvas_ids(lms):
+    canvas = canvas_rows(lms.out)
+    assert canvas["Smith, John"] == ["Smith, John", "12345", "S1", "jsmith", "Lab A", "52"]
+    assert canvas["Müller, Jürgen"][:5] == ["Müller, Jürgen", "34567", "S3", "jmuller", "Lab B"]
+    assert canvas["John Doe"][1:4] == ["", "jdoe", "jdoe"]  # not in the Canvas roster
+    with Gradebook(db_url(lms.out / "course")) as gradebook:
+        student = gradebook.find_student("mullerjurgen_34567")
+        assert (student.first_name, student.last_name, student.lms_user_id) == (
+            "Jürgen",
+            "Müller",
+            "34567",
+        )
+
+
+def test_lateness_is_recorded_the_nbgrader_way(lms):
+    with Gradebook(db_url(lms.out / "course")) as gradebook:
+        assignment = gradebook.find_assignment(ASSIGNMENT)
+        assert str(assignment.duedate) == "2024-10-01 12:00:00"
+        late = gradebook.find_submission(ASSIGNMENT, "jdoe")
+        assert late.total_seconds_late == (1 * 86400 + 21.5 * 3600)
+        assert late.late_submission_penalty == pytest.approx(52 * 0.2)  # two started days
+        on_time = gradebook.find_submission(ASSIGNMENT, "smithjohn_12345")
+        assert on_time.total_seconds_late == 0 and on_time.late_submission_penalty == 0
+    row = rows(lms.out / "grades.csv")["jdoe"]
+    assert float(row["late_penalty"]) == pytest.approx(10.4) and float(row["total"]) == 41.6
+    page = (lms.out / "feedback" / "jdoe.html").read_text()
+    assert "Submitted 1.90 days after the due date; late penalty 10.4 points." in page
+    page = (lms.out / "feedback" / "mullerjurgen_34567.html").read_text()
+    assert "Your LMS marked the submission late; its own late policy applies there." in page

@@ -1,0 +1,420 @@
+"""Intake without grading: submission layouts, LMS download names, rosters, lateness,
+notebook repairs and the command line's refusals of bad input."""
+
+import copy
+import io
+import tarfile
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+import pytest
+from zips import write_zip
+
+from autograder.__main__ import main
+from autograder.examples import example_files
+from autograder.intake import read_intake, slug
+from autograder.lateness import LatePenalty, parse_time, to_utc
+from autograder.notebook_repair import check_notebook, repair_notebook
+from autograder.report import rich_text
+from autograder.roster import RosterError, read_roster
+from autograder.submissions import MODEL_FILES, STUDENT_FILES, read_submission
+
+LAYERS, MODEL = "cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py"
+RNN_NB = "notebooks/RNN_Captioning.ipynb"
+REFERENCE = {
+    name: data if isinstance(data, bytes) else data.encode()
+    for name, data in example_files()["reference"].items()
+}
+WANTED = sorted(STUDENT_FILES + MODEL_FILES)
+
+
+def flat(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {Path(name).name: data for name, data in files.items()}
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        lambda files: files,  # the release layout
+        flat,  # dragged into an upload dialog
+        lambda files: {f"My Work/{name}": data for name, data in files.items()},  # a top folder
+        lambda files: {n.removeprefix("notebooks/"): d for n, d in files.items()},  # cs231n/ alone
+        lambda files: {name.replace("/", "\\"): data for name, data in files.items()},  # Windows
+    ],
+    ids=["release", "flat", "top-folder", "cs231n-alone", "backslashes"],
+)
+def test_every_usual_layout_is_read_in_full(layout, tmp_path):
+    submission = read_submission("s", write_zip(tmp_path / "s.zip", layout(REFERENCE)))
+    assert sorted(submission.files) == WANTED
+    assert submission.files == REFERENCE
+    assert submission.problems == []
+
+
+def test_tarballs_folders_and_archives_inside_folders(tmp_path):
+    tarball = tmp_path / "s.tar.gz"
+    with tarfile.open(tarball, "w:gz") as archive:
+        for name, data in REFERENCE.items():
+            info = tarfile.TarInfo(f"s/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    assert read_submission("s", tarball).files == REFERENCE
+    folder = tmp_path / "moodle" / "Jane Roe_1_assignsubmission_file_"
+    folder.mkdir(parents=True)
+    write_zip(folder / "captioning.ZIP", flat(REFERENCE))
+    assert read_submission("s", folder.parent).files == REFERENCE
+    uploads = {Path(n).name: tmp_path / "loose" / Path(n).name for n in REFERENCE}
+    for name, path in uploads.items():
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(flat(REFERENCE)[name])
+    assert read_submission("s", uploads).files == REFERENCE
+
+
+def test_two_different_candidates_are_a_problem_never_a_pick(tmp_path):
+    files = {**REFERENCE, "old/rnn_layers.py": b"def rnn_step_forward():\n    pass\n"}
+    submission = read_submission("s", write_zip(tmp_path / "s.zip", files))
+    assert LAYERS not in submission.files
+    assert submission.problems == [
+        f"{LAYERS}: 2 different candidates in the submission (cs231n/rnn_layers.py, "
+        "old/rnn_layers.py); hand in exactly one"
+    ]
+    # An identical copy is no ambiguity.
+    same = {**REFERENCE, "backup/rnn_layers.py": REFERENCE[LAYERS]}
+    assert read_submission("s", write_zip(tmp_path / "t.zip", same)).problems == []
+
+
+def test_clutter_and_unsafe_paths_are_never_candidates(tmp_path):
+    files = {
+        **REFERENCE,
+        f"__MACOSX/cs231n/._{Path(LAYERS).name}": b"resource fork",
+        f"__MACOSX/{LAYERS}": b"not the module",
+        f"../{LAYERS}": b"outside",
+        f"/abs/{LAYERS}": b"absolute",
+    }
+    submission = read_submission("s", write_zip(tmp_path / "s.zip", files))
+    assert submission.files == REFERENCE and submission.problems == []
+
+
+def touch(folder: Path, name: str, data: bytes = b"x") -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if name.lower().endswith(".zip"):
+        write_zip(path, {"note.txt": data})
+    else:
+        path.write_bytes(data)
+    return path
+
+
+def test_lms_download_names_become_one_entry_per_student(tmp_path):
+    for name in [
+        "smithjohn_12345_600_rnn_layers.py",  # Canvas, several loose files
+        "smithjohn_12345_601_rnn.py",
+        "doejane_LATE_23456_700_submission.zip",  # Canvas, late, then resubmitted
+        "doejane_LATE_23456_705_submission-1.zip",
+        "müllerjürgen_34567_800_hw 3.zip",  # accents and a space
+        "Jane Roe_998877_assignsubmission_file_/captioning.zip",  # Moodle, folders
+        "Jane Roe_998877_assignsubmission_onlinetext_/onlinetext.html",
+        "Participant_445566_assignsubmission_file_rnn_layers.py",  # Moodle, blind, flat
+        "HW3_jdoe_attempt_2024-10-01-10-00-00_captioning.zip",  # Blackboard, two attempts
+        "HW3_jdoe_attempt_2024-10-03-09-30-00_captioning.zip",
+        "HW3_jdoe_attempt_2024-10-03-09-30-00.txt",
+        "alice.ZIP",
+        "bob.tar.gz",
+        "José García.zip",
+        "notes.txt",
+        "carol.rar",
+        ".DS_Store",
+    ]:
+        touch(tmp_path, name)
+    (tmp_path / "HW3_jdoe_attempt_2024-10-03-09-30-00.txt").write_text(
+        "Name: John Doe (jdoe)\nAssignment: HW3\nDate Submitted: Thursday, 3 October 2024\n"
+    )
+    intake = read_intake(tmp_path)
+    entries = {entry.student_id: entry for entry in intake.entries}
+    assert sorted(entries) == [
+        "alice", "bob", "doejane_23456", "jane-roe_998877", "jdoe", "jose-garcia",
+        "mullerjurgen_34567", "participant_445566", "smithjohn_12345",
+    ]  # fmt: skip
+    assert entries["smithjohn_12345"].source == {
+        "rnn_layers.py": tmp_path / "smithjohn_12345_600_rnn_layers.py",
+        "rnn.py": tmp_path / "smithjohn_12345_601_rnn.py",
+    }
+    jane = entries["doejane_23456"]
+    assert jane.late and jane.lms == "canvas" and jane.lms_id == "23456"
+    assert jane.files == [tmp_path / "doejane_LATE_23456_705_submission-1.zip"]
+    assert entries["mullerjurgen_34567"].name == "müllerjürgen"
+    assert entries["jane-roe_998877"].source == tmp_path / "Jane Roe_998877_assignsubmission_file_"
+    assert entries["jane-roe_998877"].name == "Jane Roe"
+    john = entries["jdoe"]
+    assert john.timestamp == datetime(2024, 10, 3, 9, 30) and john.name == "John Doe"
+    reasons = {item.path.name: item.reason for item in intake.not_graded}
+    assert reasons == {
+        ".DS_Store": "operating-system file",
+        "HW3_jdoe_attempt_2024-10-01-10-00-00_captioning.zip":
+            "an earlier attempt of jdoe (a later one is graded)",
+        "Jane Roe_998877_assignsubmission_onlinetext_": "Moodle online text is not graded",
+        "carol.rar": ".rar archives are not read; ask for a .zip",
+        "doejane_LATE_23456_700_submission.zip":
+            "superseded by the later upload doejane_LATE_23456_705_submission-1.zip",
+        "notes.txt": "a single file is not a submission: a submission is <student_id>.zip, "
+        "<student_id>.tar.gz or a folder <student_id>/ (or an LMS download)",
+    }  # fmt: skip
+
+
+def test_two_submissions_of_one_student_are_both_refused(tmp_path):
+    touch(tmp_path, "alice.zip")
+    (tmp_path / "alice").mkdir()
+    touch(tmp_path, "José.zip")
+    touch(tmp_path, "jose.zip")
+    intake = read_intake(tmp_path)
+    assert intake.entries == []
+    reasons = {item.path.name: item.reason for item in intake.not_graded}
+    both = "alice has 2 submissions (alice, alice.zip); keep one"
+    assert reasons["alice"] == reasons["alice.zip"] == both
+    assert reasons["José.zip"] == "jose has 2 submissions (José.zip, jose.zip); keep one"
+    assert slug("Ana-María O'Neil") == "ana-maria-o-neil"
+
+
+def test_rosters_of_the_three_lms(tmp_path):
+    canvas = tmp_path / "canvas.csv"
+    canvas.write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section,Captioning (1234)\n"
+        "    Points Possible,,,,,55\n"
+        '"Müller, Jürgen",34567,S3,jmuller,Lab A,\n'
+        '"Student, Test",99999,,,,\n'
+    )
+    roster = read_roster(canvas)
+    assert roster.kind == "canvas" and len(roster.rows) == 1
+    assert roster.find("canvas", "34567", "x")["SIS Login ID"] == "jmuller"
+    assert roster.find("", "", "JMuller") is roster.rows[0]  # plain names match the login
+    moodle = tmp_path / "moodle.csv"
+    moodle.write_bytes(
+        "\ufeffIdentifier,Full name,Email address,Status,Grade,Maximum Grade,"
+        "Last modified (submission)\n"
+        "Participant 998877,Jane Roe,jroe@uni.example,Submitted,,55,"
+        '"Tuesday, 1 October 2024, 11:59 PM"\n'.encode()
+    )
+    roster = read_roster(moodle)
+    assert roster.kind == "moodle"
+    assert roster.name(roster.find("moodle", "998877", "")) == "Jane Roe"
+    assert roster.find("", "", "jroe") is roster.rows[0]
+    blackboard = tmp_path / "bb.xls"
+    blackboard.write_text(
+        "Last Name\tFirst Name\tUsername\tStudent ID\tHW3 [Total Pts: 55 Score] |77\n"
+        "Doe\tJohn\tjdoe\t123\t\n"
+    )
+    roster = read_roster(blackboard)
+    assert roster.kind == "blackboard"
+    assert roster.name(roster.find("blackboard", "jdoe", "")) == "John Doe"
+    (tmp_path / "other.csv").write_text("name,score\nx,1\n")
+    with pytest.raises(RosterError, match="neither a Canvas gradebook export"):
+        read_roster(tmp_path / "other.csv")
+    with pytest.raises(RosterError, match="cannot read the roster"):
+        read_roster(tmp_path / "missing.csv")
+
+
+def test_times_and_the_late_penalty():
+    assert parse_time("2024-10-01 23:59", "Europe/Zurich") == datetime(2024, 10, 1, 21, 59)
+    assert parse_time("2024-10-01T23:59+00:00", "Europe/Zurich") == datetime(2024, 10, 1, 23, 59)
+    assert parse_time("Tuesday, 1 October 2024, 11:59 PM", "UTC") == datetime(2024, 10, 1, 23, 59)
+    assert to_utc(datetime(2024, 1, 1, 12), "America/New_York") == datetime(2024, 1, 1, 17)
+    with pytest.raises(ValueError, match="cannot read the time 'next friday'"):
+        parse_time("next friday", "UTC")
+    with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
+        parse_time("2024-10-01", "Mars/Olympus")
+    plugin = LatePenalty(fraction_per_day=0.1)
+    assert plugin.late_submission_penalty("s", 50.0, 3600) == pytest.approx(5.0)  # a started day
+    assert plugin.late_submission_penalty("s", 50.0, 2 * 86400 + 1) == pytest.approx(15.0)
+    assert plugin.late_submission_penalty("s", 50.0, 30 * 86400) == 50.0  # never more than all
+    assert plugin.late_submission_penalty("s", 50.0, 0) is None
+    assert LatePenalty().late_submission_penalty("s", 50.0, 86400) is None  # no penalty set
+
+
+def release_notebook() -> nbformat.NotebookNode:
+    return nbformat.reads(REFERENCE[RNN_NB].decode(), as_version=4)
+
+
+def answer_index(nb) -> int:
+    return next(
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "inline_question_1_rnn"
+    )
+
+
+def test_repair_copied_retyped_and_renamed_cells():
+    release = release_notebook()
+    nb = release_notebook()
+    index = answer_index(nb)
+    copied = copy.deepcopy(nb.cells[index])
+    copied.source = "My answer: the gradient vanishes."
+    nb.cells.insert(index + 1, copied)  # same nbgrader id and same cell id, as a paste keeps
+    repaired, notes = repair_notebook(nb, release)
+    graded = [
+        cell
+        for cell in repaired.cells
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "inline_question_1_rnn"
+    ]
+    assert [c.source for c in graded] == ["My answer: the gradient vanishes."]
+    assert notes == [
+        f"cell `inline_question_1_rnn` appears 2 times (a copied cell); cell {index + 2} is "
+        "graded, the other copies are kept as ordinary cells"
+    ]
+    assert len({c.id for c in repaired.cells}) == len(repaired.cells)
+
+    nb = release_notebook()
+    answer = nb.cells[index]
+    nb.cells[index] = nbformat.v4.new_code_cell(answer.source, metadata=answer.metadata)
+    nb.cells[index].metadata["nbgrader"]["points"] = 100  # and the points edited
+    repaired, notes = repair_notebook(nb, release)
+    assert repaired.cells[index].cell_type == "markdown"
+    assert repaired.cells[index].metadata["nbgrader"] == release.cells[index].metadata["nbgrader"]
+    assert notes == [
+        "cell `inline_question_1_rnn` had changed nbgrader metadata; it was restored",
+        "cell `inline_question_1_rnn` was changed from markdown to code; it was changed back",
+    ]
+
+    nb = release_notebook()
+    nb.cells[index].metadata["nbgrader"]["grade_id"] = "my_answer"
+    nb.cells[0].metadata["nbgrader"] = {"grade": True}  # broken: no id at all
+    repaired, notes = repair_notebook(nb, release)
+    assert repaired.cells[index].metadata["nbgrader"]["grade_id"] == "inline_question_1_rnn"
+    assert "nbgrader" not in repaired.cells[0].metadata
+    assert notes == [
+        "cell 1 carried nbgrader metadata that matches no cell of the assignment; it is kept "
+        "as an ordinary cell",
+        f"cell {index + 1} had its nbgrader id changed; it is graded as `inline_question_1_rnn`",
+    ]
+    assert repair_notebook(release_notebook(), release)[1] == []
+
+
+def test_backticks_in_messages_become_code_and_html_is_escaped():
+    assert rich_text("use `np.add.at` <now> & `x<y`") == (
+        "use <code>np.add.at</code> &lt;now&gt; &amp; <code>x&lt;y</code>"
+    )
+    assert rich_text("a lone ` stays") == "a lone ` stays"
+
+
+GRADE = ["grade", "{tmp}/subs", "--out", "{tmp}/out"]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["grade", "{tmp}/missing", "--out", "{tmp}/out"], "{tmp}/missing does not exist"),
+        (["grade", "{tmp}/empty", "--out", "{tmp}/out"], "{tmp}/empty is empty"),
+        (["grade", "{tmp}/file.zip", "--out", "{tmp}/out"], "{tmp}/file.zip is not a folder"),
+        (["grade", "{tmp}/subs", "--out", "{tmp}/file.zip"], "--out {tmp}/file.zip is a file"),
+        (
+            ["grade", "{tmp}/subs", "--out", "{tmp}/subs/o"],
+            "--out {tmp}/subs/o is inside {tmp}/subs",
+        ),
+        (["grade", "{tmp}/only_notes", "--out", "{tmp}/out"], "no submission found in"),
+        ([*GRADE, "--student", "zed"], "no submission of zed in"),
+        ([*GRADE, "--jobs", "0"], "argument --jobs: must be at least 1"),
+        ([*GRADE, "--late-penalty", "2"], "must be between 0 and 1"),
+        ([*GRADE, "--due", "soon"], "cannot read the time 'soon'"),
+        ([*GRADE, "--timezone", "Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
+        ([*GRADE, "--roster", "{tmp}/notes.txt"], "neither a Canvas"),
+        (["verify", "{tmp}/subs"], "holds no course"),
+        (["report", "{tmp}/out"], "holds no course"),
+    ],
+)
+def test_bad_input_is_one_line_before_any_work(argv, message, tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "only_notes").mkdir()
+    (tmp_path / "only_notes" / "notes.txt").write_text("x")
+    (tmp_path / "notes.txt").write_text("x")
+    write_zip(tmp_path / "file.zip", {"a": b"b"})
+    (tmp_path / "subs").mkdir()
+    write_zip(tmp_path / "subs" / "alice.zip", REFERENCE)
+    try:
+        code = main([arg.format(tmp=tmp_path) for arg in argv])
+    except SystemExit as stop:  # argparse's own refusals
+        code = stop.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "Traceback" not in err
+    assert message.format(tmp=tmp_path) in err
+    assert not (tmp_path / "out").exists()  # refused before any work
+
+
+def test_the_command_line_lists_every_command_and_explains_every_option(capsys):
+    from autograder.__main__ import parser
+
+    top = parser()
+    commands = top._subparsers._group_actions[0]
+    listed = {action.dest for action in commands._choices_actions}
+    assert listed == set(commands.choices)  # every command has its line of help
+    for name, sub in commands.choices.items():
+        for action in sub._actions:
+            if action.dest != "help":
+                assert action.help, (name, action.dest)
+        text = sub.format_help()
+        assert "(default: None)" not in text
+    assert "--out OUT   output folder (default: " in commands.choices["solution"].format_help()
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.startswith("captioning-kit 0.1.0 (nbgrader 0.9.6)")
+
+
+def test_a_notebook_that_cannot_be_repaired_is_named(tmp_path):
+    release = tmp_path / "RNN_Captioning.ipynb"
+    release.write_bytes(REFERENCE[RNN_NB])
+    copied = release_notebook()
+    copied.cells.append(copy.deepcopy(copied.cells[answer_index(copied)]))
+    notes, trouble = check_notebook(nbformat.writes(copied).encode(), release)
+    assert trouble is None and len(notes) == 1
+    broken = nbformat.writes(release_notebook()).replace('"metadata": {}', '"metadata": []', 1)
+    notes, trouble = check_notebook(broken.encode(), release)
+    assert notes == [] and trouble is not None
+    assert check_notebook(REFERENCE[RNN_NB], release) == ([], None)
+
+
+def record(student_id: str, total: float, lms: dict) -> dict:
+    """The part of a course record the LMS exports read."""
+    return {"student_id": student_id, "total": total, "result": {"lms": lms}}
+
+
+def test_lms_import_files_take_their_ids_from_the_roster(tmp_path):
+    from autograder.export import canvas_csv, lms_grades_csv
+
+    records = [
+        record("mullerjurgen_34567", 52, {"kind": "canvas", "id": "34567", "name": "müllerjürgen"}),
+        record("smithjohn_12345", 40, {"kind": "canvas", "id": "12345", "name": "smithjohn"}),
+        record("alice", 36.5, {"kind": "", "id": ""}),
+    ]
+    canvas = tmp_path / "canvas.csv"
+    canvas.write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section\n"
+        '"Müller, Jürgen",34567,S3,jmuller,Lab B\n'
+        '"Liddell, Alice",555,S9,alice,Lab A\n'
+    )
+    assert canvas_csv(records, 55, read_roster(canvas)).splitlines() == [
+        "Student,ID,SIS User ID,SIS Login ID,Section,Captioning",
+        "Points Possible,,,,,55",
+        '"Müller, Jürgen",34567,S3,jmuller,Lab B,52',
+        "smithjohn,12345,,,,40",  # not in the roster: Canvas matches the user id
+        '"Liddell, Alice",555,S9,alice,Lab A,36.5',  # a plain id found as SIS login
+    ]
+    assert canvas_csv(records[2:], 55).splitlines()[2] == "alice,,alice,alice,,36.5"
+    moodle = tmp_path / "worksheet.csv"
+    moodle.write_text(
+        "Identifier,Full name,Email address,Grade,Maximum Grade\n"
+        "Participant 998877,Jane Roe,jroe@uni.example,,55\n"
+        "Participant 111111,Absent Student,absent@uni.example,,55\n"
+    )
+    jane = record("jane-roe_998877", 41.6, {"kind": "moodle", "id": "998877"})
+    assert lms_grades_csv([jane], 55, read_roster(moodle)).splitlines() == [
+        "Identifier,Full name,Email address,Grade,Maximum Grade",
+        "Participant 998877,Jane Roe,jroe@uni.example,41.6,55",
+        "Participant 111111,Absent Student,absent@uni.example,,55",  # untouched
+    ]
+    blackboard = tmp_path / "bb.csv"
+    blackboard.write_text("Last Name,First Name,Username,Student ID\nDoe,John,jdoe,123\n")
+    john = record("jdoe", 50, {"kind": "blackboard", "id": "jdoe"})
+    assert lms_grades_csv([john], 55, read_roster(blackboard)).splitlines() == [
+        "Last Name,First Name,Username,Student ID,Captioning [Total Pts: 55 Score]",
+        "Doe,John,jdoe,123,50",
+    ]
