@@ -12,6 +12,7 @@ SUBMISSIONS ?= build/examples
 OUT ?= build/grading
 JOBS ?= 1
 FORCE ?=
+VISIBILITY ?= visible
 
 .PHONY: instructor notebook setup data heldout release solution test lint demo examples grade gradescope student-bundle check submit bench bench-grade lock clean
 
@@ -62,8 +63,8 @@ grade: instructor data solution  ## grade SUBMISSIONS=folder into OUT=folder [JO
 student-bundle: instructor $(SETUP_STAMP)  ## write dist/captioning-student.zip (what students get)
 	$(PY) -m autograder student-bundle --out dist/captioning-student.zip
 
-gradescope: instructor $(SETUP_STAMP)  ## write dist/gradescope-autograder.zip
-	$(PY) -m autograder gradescope --out dist/gradescope-autograder.zip
+gradescope: instructor $(SETUP_STAMP)  ## write dist/gradescope-autograder.zip [VISIBILITY=visible|after_due_date|after_published|hidden]
+	$(PY) -m autograder gradescope --out dist/gradescope-autograder.zip --visibility $(VISIBILITY)
 
 notebook: data  ## (students) open the notebooks in Jupyter
 	$(PY) -m jupyter notebook notebooks/

@@ -19,6 +19,7 @@ from pathlib import Path
 # anything imports numpy.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from autograder.gradescope import DEFAULT_VISIBILITY, VISIBILITIES
 from autograder.paths import BUILD
 
 
@@ -104,7 +105,7 @@ def student_bundle(args) -> int:
 def gradescope(args) -> int:
     from autograder.gradescope import build_bundle
 
-    print(f"wrote {build_bundle(args.out)}")
+    print(f"wrote {build_bundle(args.out, args.visibility)}")
     return 0
 
 
@@ -156,6 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=student_bundle)
     p = commands.add_parser("gradescope", help="write the Gradescope autograder bundle")
     p.add_argument("--out", type=Path, default=Path("dist") / "gradescope-autograder.zip")
+    p.add_argument(
+        "--visibility",
+        choices=list(VISIBILITIES),
+        default=DEFAULT_VISIBILITY,
+        help="when students see the autograded tests' scores and messages (default: %(default)s)",
+    )
     p.set_defaults(run=gradescope)
     p = commands.add_parser("gradescope-run", help="(on Gradescope) grade one submission")
     p.add_argument("--root", type=Path, default=Path("/autograder"))
