@@ -113,7 +113,7 @@ def gradescope_run(args) -> int:
     from autograder.gradescope import run
 
     results = run(args.root.resolve())
-    total = sum(test["score"] for test in results["tests"])
+    total = sum(test.get("score", 0) for test in results["tests"])  # checks have no score
     print(f"wrote {args.root / 'results' / 'results.json'}: {total:g} points")
     return 0
 

@@ -269,5 +269,7 @@ def run(root: Path) -> dict:
         inline=inline_answer_status(submission),
     )
     (root / "results").mkdir(parents=True, exist_ok=True)
-    (root / "results" / "results.json").write_text(json.dumps(results, indent=1))
+    partial = root / "results" / ".results.json.partial"
+    partial.write_text(json.dumps(results, indent=1))
+    partial.replace(root / "results" / "results.json")  # whole, or not at all
     return results
