@@ -18,6 +18,7 @@ ROSTER ?=
 DUE ?=
 LATE_PENALTY ?=
 TIMEZONE ?=
+VISIBILITY ?= visible
 
 STUDENT_KIT := autograder/student_kit
 STUDENT_LOCK_VENV := build/student-lock
@@ -88,8 +89,8 @@ student-lock:  ## re-pin the student kit's packages from a fresh install of its 
 	(echo "# Every package of the student kit's environment, pinned: a fresh install of requirements.txt, frozen."; \
 	 $(STUDENT_LOCK_VENV)/bin/python -m pip freeze) > $(STUDENT_KIT)/constraints.txt
 
-gradescope: $(SETUP_STAMP)  ## write dist/gradescope-autograder.zip
-	$(PY) -m autograder gradescope --out dist/gradescope-autograder.zip
+gradescope: $(SETUP_STAMP)  ## write dist/gradescope-autograder.zip [VISIBILITY=visible|after_due_date|after_published|hidden]
+	$(PY) -m autograder gradescope --out dist/gradescope-autograder.zip --visibility $(VISIBILITY)
 
 notebook: data  ## open the student notebooks in Jupyter (on the stubs of cs231n/)
 	$(PY) -m jupyter notebook notebooks/

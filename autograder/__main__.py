@@ -200,7 +200,7 @@ def student_bundle(args) -> int:
 def gradescope(args) -> int:
     from autograder.gradescope import build_bundle
 
-    print(f"wrote {build_bundle(args.out)}")
+    print(f"wrote {build_bundle(args.out, args.visibility)}")
     return 0
 
 
@@ -208,7 +208,7 @@ def gradescope_run(args) -> int:
     from autograder.gradescope import run
 
     results = run(args.root.resolve())
-    total = sum(test["score"] for test in results["tests"])
+    total = sum(test.get("score", 0) for test in results["tests"])  # checks have no score
     print(f"wrote {args.root / 'results' / 'results.json'}: {total:g} points")
     return 0
 
@@ -272,6 +272,8 @@ def add_grade_options(p: argparse.ArgumentParser) -> None:
 
 def parser() -> Parser:
     """The command line: every command with one line of help, every option with its default."""
+    from autograder.gradescope import DEFAULT_VISIBILITY, VISIBILITIES
+
     top = Parser(
         prog="python -m autograder",
         description=__doc__,
@@ -330,6 +332,12 @@ def parser() -> Parser:
     p = command("gradescope", "write the Gradescope autograder bundle", gradescope)
     p.add_argument(
         "--out", type=Path, default=Path("dist") / "gradescope-autograder.zip", help="zip to write"
+    )
+    p.add_argument(
+        "--visibility",
+        choices=list(VISIBILITIES),
+        default=DEFAULT_VISIBILITY,
+        help="when students see the autograded tests' scores and messages",
     )
     p = command("gradescope-run", "(on Gradescope) grade one submission", gradescope_run)
     p.add_argument("--root", type=Path, default=Path("/autograder"), help="Gradescope's root")

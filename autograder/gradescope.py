@@ -1,33 +1,72 @@
 """The Gradescope autograder bundle, and the command it runs for each submission.
 
-`python -m autograder gradescope --out ZIP` writes a bundle holding setup.sh,
-run_autograder and the kit itself (the student package, the instructor side with
-its hidden checks, the pinned requirements). On Gradescope, run_autograder calls
-`python -m autograder gradescope-run`, which runs the same hidden checks as the
-batch grader on /autograder/submission and writes /autograder/results/results.json,
-with the ungraded held-out BLEU-4 of the trained captioners as Gradescope leaderboard
-entries (0 for a captioner that could not be evaluated; the output says why).
+`python -m autograder gradescope --out ZIP [--visibility WHEN]` writes a bundle holding
+setup.sh, run_autograder and the kit itself (the student package, the instructor side
+with its hidden checks, the pinned requirements), and the settings chosen at build time.
+On Gradescope, run_autograder calls `python -m autograder gradescope-run`, which runs the
+same hidden checks as the batch grader on /autograder/submission and writes
+/autograder/results/results.json: one test per autograded item (shown to students as
+WHEN says), a check of the uploaded files and one of the inline answers (always shown),
+and the ungraded held-out BLEU-4 of the trained captioners as leaderboard entries (0 for a
+captioner that could not be evaluated; the output says why).
+
+The autograder scores the autograded items only (52 points). The inline questions are
+graded by hand: students upload the PDF that `python -m cs231n.inline_answers` writes to a
+separate Gradescope PDF assignment; both together make the assignment's total, the one
+Canvas and nbgrader show.
 """
+
+from __future__ import annotations
 
 import json
 import tempfile
 import time
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from autograder.paths import REPO, TRAINED_MODELS, kit_files
-from autograder.points import ITEMS
-from autograder.submissions import read_submission, student_package
+from autograder.paths import NOTEBOOKS, REPO, TRAINED_MODELS, kit_files
+from autograder.points import ITEMS, POINTS
+
+if TYPE_CHECKING:  # the CLI imports this module for its options: keep that light
+    from autograder.submissions import Submission
 
 BUNDLE_FILES = ["Makefile", "requirements.txt", "constraints.txt", "pyproject.toml"]
 BUNDLE_FOLDERS = ["cs231n", "autograder", "notebooks"]
 SCRIPTS = REPO / "autograder" / "gradescope_files"
-# Scores and messages of the hidden checks are shown once the instructor publishes.
-HIDDEN_VISIBILITY = "after_published"
+# Written into the bundle by build_bundle; read by run on Gradescope.
+SETTINGS = "autograder/gradescope_settings.json"
+# Gradescope's visibility values, and when students see a test with each.
+VISIBILITIES = {
+    "visible": "at once",
+    "after_due_date": "after the due date (the late due date, if late submissions are allowed)",
+    "after_published": "once the instructor publishes the grades",
+    "hidden": "never (only the instructor sees them)",
+}
+# Students see their scores and the checks' messages at once, and can fix their work
+# before the deadline (the same messages reach them in the batch grader's feedback).
+DEFAULT_VISIBILITY = "visible"
+AUTOGRADED_POINTS = sum(POINTS.values())
+INLINE_PDF_COMMAND = "python -m cs231n.inline_answers"
 
 
-def build_bundle(out: Path) -> Path:
-    """Write the autograder zip Gradescope expects (setup.sh and run_autograder at its root)."""
+def build_bundle(out: Path, visibility: str = DEFAULT_VISIBILITY) -> Path:
+    """Write the autograder zip Gradescope expects (setup.sh and run_autograder at its root).
+
+    Inputs:
+    - out: Path of the zip to write
+    - visibility: When students see the autograded tests, a key of VISIBILITIES
+
+    Returns:
+    - out
+    """
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility}")
+    settings = {
+        "generated_by": "python -m autograder gradescope (do not edit; rebuild the bundle)",
+        "visibility": visibility,
+    }
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name in ("setup.sh", "run_autograder"):
@@ -39,7 +78,97 @@ def build_bundle(out: Path) -> Path:
         for folder in BUNDLE_FOLDERS:
             for path in kit_files(REPO / folder):
                 bundle.write(path, path.relative_to(REPO).as_posix())
+        bundle.writestr(SETTINGS, json.dumps(settings, indent=1) + "\n")
     return out
+
+
+def bundle_visibility(kit: Path = REPO) -> str:
+    """The visibility the bundle at kit was built with (the default outside a bundle)."""
+    path = kit / SETTINGS
+    if not path.is_file():
+        return DEFAULT_VISIBILITY
+    return json.loads(path.read_text())["visibility"]
+
+
+@dataclass
+class InlineStatus:
+    """The inline questions of a submission (grade ids), and their points in the release."""
+
+    answered: list[str] = field(default_factory=list)
+    unanswered: list[str] = field(default_factory=list)
+    points: float = 0.0
+
+
+def inline_answer_status(submission: Submission) -> InlineStatus:
+    """Which inline questions the submitted notebooks answer.
+
+    Call it after the reference package is imported (the grader's `cs231n`): a missing or
+    unreadable notebook counts as answering none of its questions.
+    """
+    import nbformat
+
+    from cs231n.inline_answers import inline_answers
+
+    status = InlineStatus()
+    for name in NOTEBOOKS:
+        released = inline_answers(nbformat.read(REPO / "notebooks" / name, as_version=4), name)
+        status.points += sum(question.points for question in released)
+        try:
+            text = submission.files[f"notebooks/{name}"].decode("utf-8")
+            submitted = inline_answers(nbformat.reads(text, as_version=4), name)
+        except Exception:  # noqa: BLE001 - missing, not UTF-8, not a notebook: no answers
+            status.unanswered += [question.grade_id for question in released]
+            continue
+        for question in submitted:
+            (status.answered if question.answered else status.unanswered).append(question.grade_id)
+    return status
+
+
+def totals_text(inline_points: float) -> str:
+    """How this autograder's points relate to the assignment's total."""
+    total = AUTOGRADED_POINTS + inline_points
+    return (
+        f"This autograder scores the {len(ITEMS)} autograded items: {AUTOGRADED_POINTS:g} "
+        f"points. The inline questions ({inline_points:g} points) are graded by hand: run "
+        f"`{INLINE_PDF_COMMAND}` and upload the PDF it writes to the inline-questions "
+        f"assignment. Together they make the assignment's {total:g} points, the total that "
+        "Canvas and nbgrader show."
+    )
+
+
+def file_test(submission: Submission) -> dict:
+    """An always visible, unscored test: were the student-edited files found?"""
+    taken = ", ".join(sorted(submission.files)) or "none"
+    lines = [f"Files taken from your upload: {taken}."]
+    lines += [f"Problem: {problem}." for problem in submission.problems]
+    if submission.problems:
+        lines.append(
+            "Upload the zip that `make submit` (python -m cs231n.submit) writes, or these files "
+            "at these paths; a missing or unusable module is graded as the untouched stub."
+        )
+    return {
+        "name": "Uploaded files",
+        "number": "0",
+        "status": "failed" if submission.problems else "passed",
+        "output": "\n".join(lines),
+        "visibility": "visible",
+    }
+
+
+def inline_test(inline: InlineStatus) -> dict:
+    """An always visible, unscored test: are the inline questions answered?"""
+    lines = [totals_text(inline.points)]
+    if inline.answered:
+        lines.append("Answered in your notebooks: " + ", ".join(inline.answered) + ".")
+    if inline.unanswered:
+        lines.append("Not answered in your notebooks: " + ", ".join(inline.unanswered) + ".")
+    return {
+        "name": f"Inline questions ({inline.points:g} points, graded by hand, not here)",
+        "number": str(len(ITEMS) + 1),
+        "status": "failed" if inline.unanswered else "passed",
+        "output": "\n".join(lines),
+        "visibility": "visible",
+    }
 
 
 def leaderboard_entries(entries: dict) -> list[dict]:
@@ -61,37 +190,54 @@ def leaderboard_entries(entries: dict) -> list[dict]:
     ]
 
 
-def results_json(verdicts: dict, problems: list[str], seconds: float, leaderboard: dict) -> dict:
-    """Gradescope's results format: one test per autograded item, and the leaderboard.
+def results_json(
+    verdicts: dict,
+    submission: Submission,
+    seconds: float,
+    leaderboard: dict,
+    visibility: str,
+    inline: InlineStatus,
+) -> dict:
+    """Gradescope's results format: one test per autograded item, two checks, the leaderboard.
 
     Inputs:
     - verdicts: Map from item to its Verdict
-    - problems: What is wrong with the submission's files
+    - submission: The read submission (its files and problems)
     - seconds: Grading time
     - leaderboard: Map from cell type to its leaderboard Entry
+    - visibility: When students see the autograded tests, a key of VISIBILITIES
+    - inline: inline_answer_status of the submission
 
     Returns:
     - The content of results.json
     """
-    tests = [
+    tests = [file_test(submission)]
+    tests += [
         {
             "name": item,
             "number": str(number),
             "score": verdicts[item].score,
             "max_score": verdicts[item].max_score,
             "output": verdicts[item].message,
-            "visibility": HIDDEN_VISIBILITY,
+            "visibility": visibility,
         }
         for number, item in enumerate(ITEMS, start=1)
     ]
-    summary = "Submission received and graded by hidden checks."
-    if problems:
-        summary += " Problems found: " + "; ".join(problems) + "."
+    tests.append(inline_test(inline))
+    summary = [
+        "Submission received and graded by hidden checks.",
+        totals_text(inline.points),
+        f"Scores and messages of the autograded items are shown {VISIBILITIES[visibility]}.",
+    ]
+    if submission.problems:
+        summary.append("Problems found: " + "; ".join(submission.problems) + ".")
     for cell_type, entry in leaderboard.items():
-        summary += f"\nLeaderboard (ungraded), {cell_type.upper()} captioner: {entry.message}"
+        summary.append(f"Leaderboard (ungraded), {cell_type.upper()} captioner: {entry.message}")
     return {
         "execution_time": round(seconds, 1),
-        "output": summary,
+        "output": "\n".join(summary),
+        "output_format": "text",
+        "test_output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -104,6 +250,7 @@ def run(root: Path) -> dict:
     start = time.perf_counter()
     from autograder.checks.hidden import HiddenChecks  # imports the reference package
     from autograder.leaderboard.evaluate import Leaderboard
+    from autograder.submissions import read_submission, student_package
 
     submission = read_submission("gradescope", root / "submission")
     with tempfile.TemporaryDirectory() as work:
@@ -113,7 +260,16 @@ def run(root: Path) -> dict:
             submission, package, Path(work) / "leaderboard"
         )
     seconds = time.perf_counter() - start
-    results = results_json(verdicts, submission.problems, seconds, leaderboard)
+    results = results_json(
+        verdicts,
+        submission,
+        seconds,
+        leaderboard,
+        visibility=bundle_visibility(),
+        inline=inline_answer_status(submission),
+    )
     (root / "results").mkdir(parents=True, exist_ok=True)
-    (root / "results" / "results.json").write_text(json.dumps(results, indent=1))
+    partial = root / "results" / ".results.json.partial"
+    partial.write_text(json.dumps(results, indent=1))
+    partial.replace(root / "results" / "results.json")  # whole, or not at all
     return results

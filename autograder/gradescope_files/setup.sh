@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# Gradescope runs this once when it builds the autograder image (Ubuntu, as root).
-# It installs the kit from /autograder/source: Python 3.11, the pinned packages,
-# the embedded dataset (the overfit checks use it), the reference solution and the
-# leaderboard's held-out split.
+# Gradescope runs this once, as root, when it builds the autograder image. The root is
+# /autograder unless GRADESCOPE_ROOT says otherwise (as in run_autograder; the kit's own
+# tests use a temporary one). It installs the kit from ROOT/source:
+# - ROOT/source/.venv: Python 3.11-3.13 with the pinned packages. The image's own python3
+#   is used if it is one of those; otherwise (every Ubuntu image Gradescope offers today)
+#   a pinned, checksummed CPython build is downloaded: see kit_python.py. No apt package
+#   is needed, so any Ubuntu base image works.
+# - the embedded dataset (the overfit checks train on it) and the leaderboard's held-out split.
 set -euo pipefail
-apt-get update
-DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    python3.11 python3.11-venv make
-cd /autograder/source
-make setup data solution heldout PYTHON=python3.11
+ROOT="${GRADESCOPE_ROOT:-/autograder}"
+KIT="$ROOT/source"
+export CS231N_DATA_DIR="$KIT/data/shapes_captioning"
+cd "$KIT"
+command -v python3 >/dev/null || { echo "setup.sh: this image has no python3" >&2; exit 1; }
+python3 autograder/gradescope_files/kit_python.py "$KIT/.venv" python3.11 python3.12 python3.13 python3
+PY="$KIT/.venv/bin/python"
+"$PY" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+    -r requirements.txt -c constraints.txt
+"$PY" -m cs231n.shapes.build --out "$CS231N_DATA_DIR"
+"$PY" -m autograder heldout
+echo "setup.sh: the kit is installed in $KIT ($("$PY" --version))"
