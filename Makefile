@@ -1,5 +1,5 @@
 # The captioning kit, instructor side. `make demo` and `make test` set everything up themselves.
-# Students get their own Makefile in the student bundle (autograder/student_kit/Makefile).
+# Students get their own Makefile in the student bundle (autograder/release/student_kit/Makefile).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -20,7 +20,7 @@ LATE_PENALTY ?=
 TIMEZONE ?=
 VISIBILITY ?= visible
 
-STUDENT_KIT := autograder/student_kit
+STUDENT_KIT := autograder/release/student_kit
 STUDENT_LOCK_VENV := build/student-lock
 
 .PHONY: notebook setup data heldout release solution test lint demo examples grade report verify similarity gradescope student-bundle student-lock check submit bench bench-grade bench-similarity lock clean
@@ -80,7 +80,7 @@ similarity: $(SETUP_STAMP)  ## similarity report of SUBMISSIONS=folder into OUT=
 	$(PY) -m autograder similarity $(SUBMISSIONS) --out $(OUT) $(if $(REFERENCE),--reference $(REFERENCE))
 
 student-bundle: $(SETUP_STAMP)  ## write dist/captioning-student.zip (what students get)
-	$(PY) -m autograder.student_bundle --out dist/captioning-student.zip
+	$(PY) -m autograder.release.student_bundle --out dist/captioning-student.zip
 
 student-lock:  ## re-pin the student kit's packages from a fresh install of its requirements
 	rm -rf $(STUDENT_LOCK_VENV)

@@ -57,8 +57,8 @@ def version() -> str:
 
 
 def release(args) -> int:
-    from autograder.leaks import find_leaks, student_facing_files
-    from autograder.release import check_release, write_release
+    from autograder.release.leaks import find_leaks, student_facing_files
+    from autograder.release.release import check_release, write_release
 
     if not args.check:
         for path in write_release():
@@ -76,7 +76,7 @@ def release(args) -> int:
 
 
 def solution(args) -> int:
-    from autograder.solution import build_solution_package
+    from autograder.release.solution import build_solution_package
 
     print(f"wrote {build_solution_package(args.out)}")
     return 0
@@ -187,7 +187,7 @@ def similarity(args) -> int:
 
 
 def student_bundle(args) -> int:
-    from autograder.student_bundle import BundleRefused, build_student_bundle
+    from autograder.release.student_bundle import BundleRefused, build_student_bundle
 
     try:
         print(f"wrote {build_student_bundle(args.out)}")

@@ -13,8 +13,8 @@ import types
 from pathlib import Path
 
 from autograder.paths import SOURCE, STUDENT_MODULES
-from autograder.solution import build_solution_package
-from autograder.stubs import strip_markers
+from autograder.release.solution import build_solution_package
+from autograder.release.stubs import strip_markers
 
 
 def reference_modules() -> types.SimpleNamespace:

@@ -32,7 +32,7 @@ SOLUTION_DIR = REPO / "build" / "solution"
 # The solved package must come before the student stubs in REPO/cs231n.
 sys.path[:0] = [str(SOLUTION_DIR), str(REPO)]
 
-from autograder.solution import build_solution_package  # noqa: E402
+from autograder.release.solution import build_solution_package  # noqa: E402
 
 build_solution_package(SOLUTION_DIR)
 # A first run creates SOLUTION_DIR after Python noted it missing; forget that note.

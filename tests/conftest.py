@@ -29,7 +29,7 @@ def pytest_configure(config) -> None:
     after this hook, so they import a complete package and never rebuild it under another
     worker's feet."""
     if not hasattr(config, "workerinput"):
-        from autograder.solution import build_solution_package
+        from autograder.release.solution import build_solution_package
 
         build_solution_package(SOLUTION_DIR)
 

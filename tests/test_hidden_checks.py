@@ -12,7 +12,7 @@ from autograder.checks import items as declared
 from autograder.checks.hidden import HiddenChecks
 from autograder.paths import REPO, SOURCE
 from autograder.points import ITEMS, POINTS
-from autograder.stubs import strip_markers
+from autograder.release.stubs import strip_markers
 
 LAYERS, MODEL = "cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py"
 SOLVED = {rel: strip_markers((SOURCE / rel).read_text()) for rel in (LAYERS, MODEL)}

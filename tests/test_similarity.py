@@ -20,6 +20,7 @@ import pytest
 
 from autograder.__main__ import main
 from autograder.paths import REPO, SOURCE, STUDENT_MODULES
+from autograder.release.stubs import strip_markers
 from autograder.similarity import scores
 from autograder.similarity.corpus import fill_regions, parse_bodies, write_submission
 from autograder.similarity.fingerprints import (
@@ -30,7 +31,6 @@ from autograder.similarity.fingerprints import (
 from autograder.similarity.pages import NOTICE
 from autograder.similarity.regions import LABELS, LAYERS, Region, extract_regions
 from autograder.similarity.run import SimilarityError, similarity_report
-from autograder.stubs import strip_markers
 
 CORPUS = REPO / "tests" / "similarity_corpus"
 INDEPENDENT = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi")

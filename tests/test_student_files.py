@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.leaks import find_leaks, secret_lines, student_facing_files
 from autograder.paths import REPO, SOURCE
-from autograder.release import check_release
-from autograder.stubs import make_stub, strip_markers
+from autograder.release.leaks import find_leaks, secret_lines, student_facing_files
+from autograder.release.release import check_release
+from autograder.release.stubs import make_stub, strip_markers
 
 START = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"

@@ -2,7 +2,7 @@
 
 Students must never get this repository itself: autograder/ holds the answers and the
 hidden checks. The bundle holds the committed student package and notebooks, the data
-folder's README and download script, and the student kit of autograder/student_kit/ (its
+folder's README and download script, and the student kit of autograder/release/student_kit/ (its
 own Makefile, README, requirements, constraints, pyproject.toml and environment.yml) at the
 top. Before anything is written, every file is read once and checked as those exact bytes:
 
@@ -13,7 +13,7 @@ top. Before anything is written, every file is read once and checked as those ex
   notebook with an answer pasted in, an edited stub);
 - the leak check runs on the bytes that go into the zip.
 
-    python -m autograder.student_bundle --out dist/captioning-student.zip [--root CHECKOUT]
+    python -m autograder.release.student_bundle --out dist/captioning-student.zip [--root CHECKOUT]
 """
 
 import argparse
@@ -23,11 +23,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.leaks import leaks_in, secret_lines
 from autograder.paths import REPO
-from autograder.release import expected_student_files
+from autograder.release.leaks import leaks_in, secret_lines
+from autograder.release.release import expected_student_files
 
-KIT = REPO / "autograder" / "student_kit"  # files that go to the top of the bundle
+KIT = REPO / "autograder" / "release" / "student_kit"  # files that go to the top of the bundle
 DATA_FILES = ("data/README.md", "data/get_coco.sh")
 FOLDERS = ("cs231n", "notebooks")
 SKIPPED = {"__pycache__", ".ipynb_checkpoints"}  # caches, never part of anything
@@ -138,7 +138,7 @@ def build_student_bundle(out: Path, root: Path = REPO) -> Path:
 def main(argv: list[str] | None = None) -> int:
     """Write the bundle; print what is wrong instead if the release is unfit. Exit status."""
     parser = argparse.ArgumentParser(
-        prog="python -m autograder.student_bundle", description=__doc__.splitlines()[0]
+        prog="python -m autograder.release.student_bundle", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
         "--out",

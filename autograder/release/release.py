@@ -11,7 +11,7 @@ from pathlib import Path
 
 from autograder.course import build_course
 from autograder.paths import REPO, SOURCE, STUDENT_MODULES
-from autograder.stubs import generated_header, make_stub
+from autograder.release.stubs import generated_header, make_stub
 
 
 def student_module_text(relative: str) -> str:

@@ -4,7 +4,7 @@ import shutil
 from pathlib import Path
 
 from autograder.paths import REPO, SOURCE, STUDENT_MODULES
-from autograder.stubs import strip_markers
+from autograder.release.stubs import strip_markers
 
 
 def build_solution_package(out_dir: Path) -> Path:

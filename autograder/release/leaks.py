@@ -13,7 +13,7 @@ import nbformat
 
 from autograder.leaderboard.heldout import HELDOUT_SEED
 from autograder.paths import NOTEBOOKS, REPO, SOURCE, STUDENT_MODULES
-from autograder.stubs import region_lines
+from autograder.release.stubs import region_lines
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 # Text that must never appear in a student file: delimiters, and the held-out seed

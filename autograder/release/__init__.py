@@ -1,0 +1,1 @@
+"""Release: the student files, the solution and the student zip, from the instructor sources."""
