@@ -129,7 +129,7 @@ def grade(args) -> int:
 
 def course_folder(out: Path) -> Path:
     """OUT, if it holds a course (else UsageError)."""
-    from autograder.intake import UsageError
+    from autograder.intake.intake import UsageError
 
     if not (out / "course" / "gradebook.db").is_file():
         raise UsageError(f"{out} holds no course (no course/gradebook.db): grade into it first")
@@ -173,7 +173,7 @@ def heldout(args) -> int:
 
 
 def similarity(args) -> int:
-    from autograder.intake import UsageError
+    from autograder.intake.intake import UsageError
     from autograder.similarity.run import SimilarityError, similarity_report
 
     try:
@@ -346,7 +346,7 @@ def parser() -> Parser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; bad input and internal errors end in one line, never a traceback."""
-    from autograder.intake import UsageError
+    from autograder.intake.intake import UsageError
 
     args = parser().parse_args(argv)
     try:

@@ -35,7 +35,7 @@ REFUSED_KERNEL = "refused-by-the-captioning-kit-no-student-notebook-runs-in-a-ke
 
 SANITIZE = [
     "nbgrader.preprocessors.ClearOutput",
-    "autograder.notebook_repair.RepairCells",
+    "autograder.intake.notebook_repair.RepairCells",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
@@ -111,7 +111,7 @@ def pipeline_settings(root: Path, private_roots: list[Path]) -> dict[str, dict]:
             "skip_cells_with_tag": settings.get("skip_tag", "never-skip"),
         },
         "ExecutePreprocessor": {"kernel_name": REFUSED_KERNEL},
-        "AssignLatePenalties": {"plugin_class": "autograder.lateness.LatePenalty"},
+        "AssignLatePenalties": {"plugin_class": "autograder.intake.lateness.LatePenalty"},
         "LatePenalty": {"fraction_per_day": float(settings.get("late_penalty", 0.0))},
     }
 

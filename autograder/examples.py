@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.intake.submissions import STUDENT_FILES
 from autograder.paths import DATA_DIR, REPO, SOURCE, TRAINED_MODELS
 from autograder.reference import reference_modules
 from autograder.release.stubs import BEGIN, END, generated_header, make_stub, strip_markers
-from autograder.submissions import STUDENT_FILES
 
 LAYERS, MODEL = "cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py"
 

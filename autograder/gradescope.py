@@ -30,7 +30,7 @@ from autograder.paths import NOTEBOOKS, REPO, TRAINED_MODELS, kit_files
 from autograder.points import ITEMS, POINTS
 
 if TYPE_CHECKING:  # the CLI imports this module for its options: keep that light
-    from autograder.submissions import Submission
+    from autograder.intake.submissions import Submission
 
 BUNDLE_FILES = ["Makefile", "requirements.txt", "constraints.txt", "pyproject.toml"]
 BUNDLE_FOLDERS = ["cs231n", "autograder", "notebooks"]
@@ -249,8 +249,8 @@ def run(root: Path) -> dict:
     """Grade root/submission and write root/results/results.json; returns the results."""
     start = time.perf_counter()
     from autograder.checks.hidden import HiddenChecks  # imports the reference package
+    from autograder.intake.submissions import read_submission, student_package
     from autograder.leaderboard.evaluate import Leaderboard
-    from autograder.submissions import read_submission, student_package
 
     submission = read_submission("gradescope", root / "submission")
     with tempfile.TemporaryDirectory() as work:

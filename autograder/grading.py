@@ -43,9 +43,17 @@ from autograder.course import (
 )
 from autograder.export import canvas_csv, lms_grades_csv
 from autograder.hidden_cache import hidden_checks
-from autograder.intake import Entry, NotGraded, UsageError, read_intake
+from autograder.intake.intake import Entry, NotGraded, UsageError, read_intake
+from autograder.intake.lateness import parse_time, to_utc, zone
+from autograder.intake.roster import (
+    MOODLE_SUBMITTED,
+    Roster,
+    RosterError,
+    course_roster,
+    read_roster,
+)
+from autograder.intake.submissions import read_submission
 from autograder.integrity import verify
-from autograder.lateness import parse_time, to_utc, zone
 from autograder.records import FAILED, course_records
 from autograder.report import (
     MAX_TOTAL,
@@ -56,8 +64,6 @@ from autograder.report import (
     summary_text,
     write_atomically,
 )
-from autograder.roster import MOODLE_SUBMITTED, Roster, RosterError, course_roster, read_roster
-from autograder.submissions import read_submission
 from autograder.worker import Task, Worker, submission_fingerprint
 
 

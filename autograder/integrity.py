@@ -56,8 +56,8 @@ def verify(out: Path) -> list[str]:
     - Problems in words (an empty list means the course is consistent)
     """
     from autograder.export import canvas_csv, lms_grades_csv
+    from autograder.intake.roster import RosterError, course_roster
     from autograder.report import feedback_html, grades_csv
-    from autograder.roster import RosterError, course_roster
 
     out = Path(out)
     database = out / "course" / "gradebook.db"

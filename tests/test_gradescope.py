@@ -33,10 +33,10 @@ from autograder.gradescope import (
     build_bundle,
     results_json,
 )
+from autograder.intake.submissions import Submission
 from autograder.leaderboard.evaluate import Entry
 from autograder.paths import REPO, STUDENT_MODULES, TRAINED_MODELS
 from autograder.points import ITEMS, POINTS
-from autograder.submissions import Submission
 
 KIT_PYTHON = REPO / "autograder" / "gradescope_files" / "kit_python.py"
 # The bundle under test is built with a visibility other than the default, so that the

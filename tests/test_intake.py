@@ -13,12 +13,12 @@ from zips import write_zip
 
 from autograder.__main__ import main
 from autograder.examples import example_files
-from autograder.intake import read_intake, slug
-from autograder.lateness import LatePenalty, parse_time, to_utc
-from autograder.notebook_repair import check_notebook, repair_notebook
+from autograder.intake.intake import read_intake, slug
+from autograder.intake.lateness import LatePenalty, parse_time, to_utc
+from autograder.intake.notebook_repair import check_notebook, repair_notebook
+from autograder.intake.roster import RosterError, read_roster
+from autograder.intake.submissions import MODEL_FILES, STUDENT_FILES, read_submission
 from autograder.report import rich_text
-from autograder.roster import RosterError, read_roster
-from autograder.submissions import MODEL_FILES, STUDENT_FILES, read_submission
 
 LAYERS, MODEL = "cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py"
 RNN_NB = "notebooks/RNN_Captioning.ipynb"

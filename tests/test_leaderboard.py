@@ -9,13 +9,18 @@ import numpy as np
 import pytest
 
 from autograder.examples import example_files, trained_models
+from autograder.intake.submissions import (
+    STUDENT_MODULES,
+    Submission,
+    read_submission,
+    student_package,
+)
 from autograder.leaderboard.evaluate import Leaderboard
 from autograder.leaderboard.heldout import HELDOUT_SEED, NUM_IMAGES, heldout_split
 from autograder.leaderboard.params import InvalidParams, expected_shapes, read_params
 from autograder.paths import TRAINED_MODELS
 from autograder.release.leaks import find_leaks
 from autograder.release.student_bundle import build_student_bundle
-from autograder.submissions import STUDENT_MODULES, Submission, read_submission, student_package
 
 RNN_FILE, LSTM_FILE = TRAINED_MODELS["rnn"], TRAINED_MODELS["lstm"]
 MODEL = "cs231n/classifiers/rnn.py"

@@ -10,8 +10,8 @@ import nbformat
 import numpy as np
 import pytest
 
+from autograder.intake.submissions import MODEL_FILES, STUDENT_FILES, read_submission
 from autograder.paths import BUILD, REPO
-from autograder.submissions import MODEL_FILES, STUDENT_FILES, read_submission
 from cs231n import submit
 from cs231n.classifiers import rnn
 

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.intake.submissions import find_submissions, read_submission
 from autograder.paths import STUDENT_MODULES
 from autograder.similarity.regions import Region, extract_regions, module_functions
-from autograder.submissions import find_submissions, read_submission
 
 MAX_REFERENCE_BYTES = 2 << 20
 

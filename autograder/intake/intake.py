@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from autograder.submissions import JUNK_NAMES, TAR_SUFFIXES, ZIP_SUFFIXES, is_archive
+from autograder.intake.submissions import JUNK_NAMES, TAR_SUFFIXES, ZIP_SUFFIXES, is_archive
 
 CANVAS = re.compile(
     r"^(?P<name>.+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<file>.+)$"
