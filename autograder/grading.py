@@ -17,7 +17,7 @@ OUT/summary.png
 A student whose submission was graded as it is now is skipped (unless forced), so a
 run that was interrupted (even by kill -9) resumes where it stopped, and a new
 download regrades exactly the students whose files changed. The hidden checks'
-start-up is paid once (cached on disk, autograder/hidden_cache.py) and handed to
+start-up is paid once (cached on disk, autograder/checks/hidden_cache.py) and handed to
 every worker; every student goes to exactly one worker. Each run ends by writing
 every report from the gradebook and checking them with verify.
 """
@@ -33,6 +33,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 from tqdm import tqdm
 
+from autograder.checks.hidden_cache import hidden_checks
 from autograder.course import (
     ASSIGNMENT,
     build_course,
@@ -42,7 +43,6 @@ from autograder.course import (
     update_settings,
 )
 from autograder.export import canvas_csv, lms_grades_csv
-from autograder.hidden_cache import hidden_checks
 from autograder.intake.intake import Entry, NotGraded, UsageError, read_intake
 from autograder.intake.lateness import parse_time, to_utc, zone
 from autograder.intake.roster import (

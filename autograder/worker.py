@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from autograder.checks.hidden_cache import checks_key
 from autograder.course import ASSIGNMENT, autograde, record_student, zero_autograded
-from autograder.hidden_cache import checks_key
 from autograder.intake.lateness import timestamp_text
 from autograder.intake.notebook_repair import check_notebook
 from autograder.intake.submissions import Submission, student_file, student_package
