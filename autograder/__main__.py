@@ -99,7 +99,7 @@ def examples(args) -> int:
 
 def run_status(run) -> int:
     """The exit status of a grading run (see EXIT_CODES)."""
-    from autograder.records import FAILED, status
+    from autograder.course.records import FAILED, status
 
     graded = {record["student_id"]: record for record in run.records}
     failed = [s for s in run.graded if status(graded[s]).startswith(FAILED)]
@@ -109,7 +109,7 @@ def run_status(run) -> int:
 
 
 def grade(args) -> int:
-    from autograder.grading import grade_all, print_run
+    from autograder.course.grading import grade_all, print_run
 
     run = grade_all(
         args.submissions,
@@ -137,7 +137,7 @@ def course_folder(out: Path) -> Path:
 
 
 def report(args) -> int:
-    from autograder.grading import write_reports
+    from autograder.course.grading import write_reports
     from autograder.integrity import verify as find_problems
     from autograder.report import leaderboard_summary, summary_text
 

@@ -41,7 +41,7 @@ def canvas_csv(records: list[dict], max_total: float, roster: Roster | None = No
     """A Canvas gradebook import file: one row per student, one assignment column.
 
     Inputs:
-    - records: The course records (autograder/records.py)
+    - records: The course records (autograder/course/records.py)
     - max_total: The assignment's maximum score
     - roster: The LMS's gradebook export, if given
 

@@ -11,10 +11,10 @@ gradebook says now, and no half-written file is left.
 import sqlite3
 from pathlib import Path
 
-from autograder.course import ASSIGNMENT
+from autograder.course.course import ASSIGNMENT
+from autograder.course.records import FAILED, course_records, status
 from autograder.paths import NOTEBOOKS
 from autograder.points import ITEMS
-from autograder.records import FAILED, course_records, status
 
 REFRESH = "run `python -m autograder report {out}` to rewrite them from the gradebook"
 

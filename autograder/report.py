@@ -1,6 +1,6 @@
 """What the grader writes for people: feedback pages, grades.csv, the summary.
 
-Everything here is made of the course's records (autograder/records.py): the
+Everything here is made of the course's records (autograder/course/records.py): the
 gradebook's scores (manual overrides and inline-question grades included), the
 hidden checks' messages and what the grading run found.
 """
@@ -18,9 +18,9 @@ import nbformat
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from autograder.course.records import autograded_total, manual_total, status  # noqa: E402
 from autograder.paths import NOTEBOOKS, SOURCE, TRAINED_MODELS  # noqa: E402
 from autograder.points import ITEMS, POINTS  # noqa: E402
-from autograder.records import autograded_total, manual_total, status  # noqa: E402
 
 # Ungraded: held-out BLEU-4 of each trained captioner, empty when there is none.
 LEADERBOARD_COLUMNS = {cell: f"leaderboard_bleu4_{cell}" for cell in TRAINED_MODELS}
@@ -148,7 +148,7 @@ def feedback_html(record: dict, max_total: float) -> str:
     """The one feedback page of a student: autograded items, inline questions, leaderboard.
 
     Inputs:
-    - record: A course record (autograder/records.py)
+    - record: A course record (autograder/course/records.py)
     - max_total: The assignment's maximum score (autograded items and inline questions)
 
     Returns:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from adversarial_corpus import MARKER, corpus, write_case
 
+from autograder.course.grading import grade_all
 from autograder.examples import write_examples
-from autograder.grading import grade_all
 from autograder.integrity import verify
 from autograder.paths import REPO
 from autograder.points import ITEMS, POINTS

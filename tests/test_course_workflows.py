@@ -13,11 +13,11 @@ import pytest
 from nbgrader.api import Gradebook
 from zips import read_zip, write_zip
 
-import autograder.worker
+import autograder.course.worker
 from autograder.__main__ import main, run_status
-from autograder.course import ASSIGNMENT, db_url
+from autograder.course.course import ASSIGNMENT, db_url
+from autograder.course.grading import grade_all
 from autograder.examples import write_examples
-from autograder.grading import grade_all
 from autograder.integrity import verify
 
 LSTM_NB = "notebooks/LSTM_Captioning.ipynb"
@@ -131,7 +131,7 @@ def test_one_student_regrades_alone_and_keeps_the_manual_grades(course):
 def test_a_notebook_nbgrader_refuses_costs_only_its_inline_answers(course, monkeypatch):
     out = course.out
     calls = []
-    real = autograder.worker.autograde
+    real = autograder.course.worker.autograde
 
     def refuses_once(*args, **kwargs):
         calls.append(args)
@@ -139,7 +139,7 @@ def test_a_notebook_nbgrader_refuses_costs_only_its_inline_answers(course, monke
             raise RuntimeError("nbgrader autograde failed: ValidationError: grade_id is empty")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(autograder.worker, "autograde", refuses_once)
+    monkeypatch.setattr(autograder.course.worker, "autograde", refuses_once)
     run = grade_all(course.first, out, students=["alice"])
     assert len(calls) == 2 and run.problems == [] and run_status(run) == 0
     row = rows(out / "grades.csv")["alice"]
@@ -157,7 +157,7 @@ def test_a_failed_grading_keeps_the_manual_grades(course, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("nbgrader autograde failed: the gradebook is locked")
 
-    monkeypatch.setattr(autograder.worker, "autograde", broken)
+    monkeypatch.setattr(autograder.course.worker, "autograde", broken)
     run = grade_all(course.first, out, students=["alice"])
     assert run_status(run) == 1
     row = rows(out / "grades.csv")["alice"]

@@ -16,9 +16,9 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograder.course import ASSIGNMENT, CONFIG_FILE, build_course, db_url
+from autograder.course.course import ASSIGNMENT, CONFIG_FILE, build_course, db_url
+from autograder.course.grading import grade_all
 from autograder.examples import write_examples
-from autograder.grading import grade_all
 from autograder.integrity import verify
 from autograder.paths import STUDENT_MODULES
 from autograder.points import ITEMS, POINTS

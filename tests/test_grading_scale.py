@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from autograder.course.grading import grade_all
 from autograder.examples import write_examples
-from autograder.grading import grade_all
 from autograder.paths import REPO
 
 

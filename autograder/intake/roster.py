@@ -122,7 +122,7 @@ def read_roster(path: Path) -> Roster:
 
 def course_roster(course: Path) -> Roster | None:
     """The roster the course was last given (RosterError if it is gone or unusable)."""
-    from autograder.course import read_settings
+    from autograder.course.course import read_settings
 
     path = read_settings(course).get("roster")
     return read_roster(Path(path)) if path else None

@@ -9,7 +9,7 @@ reports the files that are stale.
 import tempfile
 from pathlib import Path
 
-from autograder.course import build_course
+from autograder.course.course import build_course
 from autograder.paths import REPO, SOURCE, STUDENT_MODULES
 from autograder.release.stubs import generated_header, make_stub
 

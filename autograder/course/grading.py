@@ -34,7 +34,7 @@ from nbgrader.api import Gradebook
 from tqdm import tqdm
 
 from autograder.checks.hidden_cache import hidden_checks
-from autograder.course import (
+from autograder.course.course import (
     ASSIGNMENT,
     build_course,
     db_url,
@@ -42,6 +42,8 @@ from autograder.course import (
     set_due_date,
     update_settings,
 )
+from autograder.course.records import FAILED, course_records
+from autograder.course.worker import Task, Worker, submission_fingerprint
 from autograder.export import canvas_csv, lms_grades_csv
 from autograder.intake.intake import Entry, NotGraded, UsageError, read_intake
 from autograder.intake.lateness import parse_time, to_utc, zone
@@ -54,7 +56,6 @@ from autograder.intake.roster import (
 )
 from autograder.intake.submissions import read_submission
 from autograder.integrity import verify
-from autograder.records import FAILED, course_records
 from autograder.report import (
     MAX_TOTAL,
     feedback_html,
@@ -64,7 +65,6 @@ from autograder.report import (
     summary_text,
     write_atomically,
 )
-from autograder.worker import Task, Worker, submission_fingerprint
 
 
 @dataclass

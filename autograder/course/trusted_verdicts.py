@@ -24,7 +24,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import List, Unicode
 
-from autograder.course import ASSIGNMENT
+from autograder.course.course import ASSIGNMENT
 from autograder.paths import REPO, STUDENT_MODULES
 
 FAILED = "HiddenCheckFailed"

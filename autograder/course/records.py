@@ -15,9 +15,9 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from autograder.course import ASSIGNMENT, db_url
+from autograder.course.course import ASSIGNMENT, db_url
+from autograder.course.trusted_verdicts import verdicts_path
 from autograder.points import ITEMS, POINTS
-from autograder.trusted_verdicts import verdicts_path
 
 FAILED = "grading failed"
 

@@ -13,15 +13,15 @@ from datetime import datetime
 from pathlib import Path
 
 from autograder.checks.hidden_cache import checks_key
-from autograder.course import ASSIGNMENT, autograde, record_student, zero_autograded
+from autograder.course.course import ASSIGNMENT, autograde, record_student, zero_autograded
+from autograder.course.records import FAILED
+from autograder.course.trusted_verdicts import fingerprint, submitted_modules, write_verdicts
 from autograder.intake.lateness import timestamp_text
 from autograder.intake.notebook_repair import check_notebook
 from autograder.intake.submissions import Submission, student_file, student_package
 from autograder.paths import NOTEBOOKS, REPO, STUDENT_MODULES
 from autograder.points import ITEMS, POINTS
-from autograder.records import FAILED
 from autograder.report import write_atomically
-from autograder.trusted_verdicts import fingerprint, submitted_modules, write_verdicts
 
 
 @dataclass
