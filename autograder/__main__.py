@@ -138,8 +138,8 @@ def course_folder(out: Path) -> Path:
 
 def report(args) -> int:
     from autograder.course.grading import write_reports
-    from autograder.integrity import verify as find_problems
-    from autograder.report import leaderboard_summary, summary_text
+    from autograder.reports.integrity import verify as find_problems
+    from autograder.reports.report import leaderboard_summary, summary_text
 
     records = write_reports(course_folder(args.out))
     print(summary_text(records))
@@ -152,7 +152,7 @@ def report(args) -> int:
 
 
 def verify(args) -> int:
-    from autograder.integrity import verify as find_problems
+    from autograder.reports.integrity import verify as find_problems
 
     problems = find_problems(course_folder(args.out))
     for problem in problems:

@@ -11,10 +11,10 @@ from adversarial_corpus import MARKER, corpus, write_case
 
 from autograder.course.grading import grade_all
 from autograder.examples import write_examples
-from autograder.integrity import verify
 from autograder.paths import REPO
 from autograder.points import ITEMS, POINTS
-from autograder.report import rich_text
+from autograder.reports.integrity import verify
+from autograder.reports.report import rich_text
 from autograder.sandbox.isolation import level
 
 GOOD = {"reference": [], "partial": ["lstm_step_forward", "lstm_step_backward", "lstm_forward",

@@ -18,7 +18,7 @@ from autograder.__main__ import main, run_status
 from autograder.course.course import ASSIGNMENT, db_url
 from autograder.course.grading import grade_all
 from autograder.examples import write_examples
-from autograder.integrity import verify
+from autograder.reports.integrity import verify
 
 LSTM_NB = "notebooks/LSTM_Captioning.ipynb"
 

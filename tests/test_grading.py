@@ -19,10 +19,10 @@ from traitlets.config.loader import PyFileConfigLoader
 from autograder.course.course import ASSIGNMENT, CONFIG_FILE, build_course, db_url
 from autograder.course.grading import grade_all
 from autograder.examples import write_examples
-from autograder.integrity import verify
 from autograder.paths import STUDENT_MODULES
 from autograder.points import ITEMS, POINTS
-from autograder.report import INLINE, LEADERBOARD_COLUMNS, MAX_TOTAL
+from autograder.reports.integrity import verify
+from autograder.reports.report import INLINE, LEADERBOARD_COLUMNS, MAX_TOTAL
 
 LSTM_LAYERS = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]
 # What each example deserves (see autograder/examples.py):

@@ -18,7 +18,7 @@ from autograder.intake.lateness import LatePenalty, parse_time, to_utc
 from autograder.intake.notebook_repair import check_notebook, repair_notebook
 from autograder.intake.roster import RosterError, read_roster
 from autograder.intake.submissions import MODEL_FILES, STUDENT_FILES, read_submission
-from autograder.report import rich_text
+from autograder.reports.report import rich_text
 
 LAYERS, MODEL = "cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py"
 RNN_NB = "notebooks/RNN_Captioning.ipynb"
@@ -378,7 +378,7 @@ def record(student_id: str, total: float, lms: dict) -> dict:
 
 
 def test_lms_import_files_take_their_ids_from_the_roster(tmp_path):
-    from autograder.export import canvas_csv, lms_grades_csv
+    from autograder.reports.export import canvas_csv, lms_grades_csv
 
     records = [
         record("mullerjurgen_34567", 52, {"kind": "canvas", "id": "34567", "name": "müllerjürgen"}),

@@ -44,7 +44,6 @@ from autograder.course.course import (
 )
 from autograder.course.records import FAILED, course_records
 from autograder.course.worker import Task, Worker, submission_fingerprint
-from autograder.export import canvas_csv, lms_grades_csv
 from autograder.intake.intake import Entry, NotGraded, UsageError, read_intake
 from autograder.intake.lateness import parse_time, to_utc, zone
 from autograder.intake.roster import (
@@ -55,8 +54,9 @@ from autograder.intake.roster import (
     read_roster,
 )
 from autograder.intake.submissions import read_submission
-from autograder.integrity import verify
-from autograder.report import (
+from autograder.reports.export import canvas_csv, lms_grades_csv
+from autograder.reports.integrity import verify
+from autograder.reports.report import (
     MAX_TOTAL,
     feedback_html,
     grades_csv,

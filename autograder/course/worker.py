@@ -21,7 +21,7 @@ from autograder.intake.notebook_repair import check_notebook
 from autograder.intake.submissions import Submission, student_file, student_package
 from autograder.paths import NOTEBOOKS, REPO, STUDENT_MODULES
 from autograder.points import ITEMS, POINTS
-from autograder.report import write_atomically
+from autograder.reports.report import write_atomically
 
 
 @dataclass
