@@ -198,14 +198,14 @@ def student_bundle(args) -> int:
 
 
 def gradescope(args) -> int:
-    from autograder.gradescope import build_bundle
+    from autograder.gradescope.bundle import build_bundle
 
     print(f"wrote {build_bundle(args.out, args.visibility)}")
     return 0
 
 
 def gradescope_run(args) -> int:
-    from autograder.gradescope import run
+    from autograder.gradescope.results import run
 
     results = run(args.root.resolve())
     total = sum(test.get("score", 0) for test in results["tests"])  # checks have no score
@@ -272,7 +272,7 @@ def add_grade_options(p: argparse.ArgumentParser) -> None:
 
 def parser() -> Parser:
     """The command line: every command with one line of help, every option with its default."""
-    from autograder.gradescope import DEFAULT_VISIBILITY, VISIBILITIES
+    from autograder.gradescope.bundle import DEFAULT_VISIBILITY, VISIBILITIES
 
     top = Parser(
         prog="python -m autograder",

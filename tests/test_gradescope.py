@@ -25,20 +25,14 @@ import pytest
 
 from autograder.__main__ import main
 from autograder.examples import example_files
-from autograder.gradescope import (
-    DEFAULT_VISIBILITY,
-    SETTINGS,
-    VISIBILITIES,
-    InlineStatus,
-    build_bundle,
-    results_json,
-)
+from autograder.gradescope.bundle import DEFAULT_VISIBILITY, SETTINGS, VISIBILITIES, build_bundle
+from autograder.gradescope.results import InlineStatus, results_json
 from autograder.intake.submissions import Submission
 from autograder.leaderboard.evaluate import Entry
 from autograder.paths import REPO, STUDENT_MODULES, TRAINED_MODELS
 from autograder.points import ITEMS, POINTS
 
-KIT_PYTHON = REPO / "autograder" / "gradescope_files" / "kit_python.py"
+KIT_PYTHON = REPO / "autograder" / "gradescope" / "files" / "kit_python.py"
 # The bundle under test is built with a visibility other than the default, so that the
 # choice made at build time is seen to reach results.json.
 VISIBILITY = "after_due_date"
@@ -137,7 +131,7 @@ def test_the_bundle_has_executable_scripts_at_its_root_and_the_chosen_visibility
         settings = json.loads(archive.read(SETTINGS))
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
     assert "autograder/checks/hidden.py" in names and "cs231n/inline_answers.py" in names
-    assert "autograder/gradescope_files/kit_python.py" in names
+    assert "autograder/gradescope/files/kit_python.py" in names
     assert settings["visibility"] == "hidden" and "generated_by" in settings
     assert not [n for n in names if n.endswith(".npz") or "__pycache__" in n]
     assert not [n for n in names if n.split("/")[0] in ("data", "build", ".venv", "dist")]

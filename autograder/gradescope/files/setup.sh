@@ -13,7 +13,7 @@ KIT="$ROOT/source"
 export CS231N_DATA_DIR="$KIT/data/shapes_captioning"
 cd "$KIT"
 command -v python3 >/dev/null || { echo "setup.sh: this image has no python3" >&2; exit 1; }
-python3 autograder/gradescope_files/kit_python.py "$KIT/.venv" python3.11 python3.12 python3.13 python3
+python3 autograder/gradescope/files/kit_python.py "$KIT/.venv" python3.11 python3.12 python3.13 python3
 PY="$KIT/.venv/bin/python"
 "$PY" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
     -r requirements.txt -c constraints.txt

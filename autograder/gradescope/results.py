@@ -1,14 +1,11 @@
-"""The Gradescope autograder bundle, and the command it runs for each submission.
+"""What the Gradescope bundle runs for each submission: `python -m autograder gradescope-run`.
 
-`python -m autograder gradescope --out ZIP [--visibility WHEN]` writes a bundle holding
-setup.sh, run_autograder and the kit itself (the student package, the instructor side
-with its hidden checks, the pinned requirements), and the settings chosen at build time.
-On Gradescope, run_autograder calls `python -m autograder gradescope-run`, which runs the
-same hidden checks as the batch grader on /autograder/submission and writes
-/autograder/results/results.json: one test per autograded item (shown to students as
-WHEN says), a check of the uploaded files and one of the inline answers (always shown),
-and the ungraded held-out BLEU-4 of the trained captioners as leaderboard entries (0 for a
-captioner that could not be evaluated; the output says why).
+On Gradescope, run_autograder calls it; it runs the same hidden checks as the batch grader
+on /autograder/submission and writes /autograder/results/results.json: one test per
+autograded item (shown to students as the bundle's visibility says), a check of the uploaded
+files and one of the inline answers (always shown), and the ungraded held-out BLEU-4 of the
+trained captioners as leaderboard entries (0 for a captioner that could not be evaluated;
+the output says why).
 
 The autograder scores the autograded items only (52 points). The inline questions are
 graded by hand: students upload the PDF that `python -m cs231n.inline_answers` writes to a
@@ -21,73 +18,19 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograder.paths import NOTEBOOKS, REPO, TRAINED_MODELS, kit_files
+from autograder.gradescope.bundle import VISIBILITIES, bundle_visibility
+from autograder.paths import NOTEBOOKS, REPO, TRAINED_MODELS
 from autograder.points import ITEMS, POINTS
 
-if TYPE_CHECKING:  # the CLI imports this module for its options: keep that light
+if TYPE_CHECKING:  # read_submission is imported by run, when it grades: keep this light
     from autograder.intake.submissions import Submission
 
-BUNDLE_FILES = ["Makefile", "requirements.txt", "constraints.txt", "pyproject.toml"]
-BUNDLE_FOLDERS = ["cs231n", "autograder", "notebooks"]
-SCRIPTS = REPO / "autograder" / "gradescope_files"
-# Written into the bundle by build_bundle; read by run on Gradescope.
-SETTINGS = "autograder/gradescope_settings.json"
-# Gradescope's visibility values, and when students see a test with each.
-VISIBILITIES = {
-    "visible": "at once",
-    "after_due_date": "after the due date (the late due date, if late submissions are allowed)",
-    "after_published": "once the instructor publishes the grades",
-    "hidden": "never (only the instructor sees them)",
-}
-# Students see their scores and the checks' messages at once, and can fix their work
-# before the deadline (the same messages reach them in the batch grader's feedback).
-DEFAULT_VISIBILITY = "visible"
 AUTOGRADED_POINTS = sum(POINTS.values())
 INLINE_PDF_COMMAND = "python -m cs231n.inline_answers"
-
-
-def build_bundle(out: Path, visibility: str = DEFAULT_VISIBILITY) -> Path:
-    """Write the autograder zip Gradescope expects (setup.sh and run_autograder at its root).
-
-    Inputs:
-    - out: Path of the zip to write
-    - visibility: When students see the autograded tests, a key of VISIBILITIES
-
-    Returns:
-    - out
-    """
-    if visibility not in VISIBILITIES:
-        raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility}")
-    settings = {
-        "generated_by": "python -m autograder gradescope (do not edit; rebuild the bundle)",
-        "visibility": visibility,
-    }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for name in ("setup.sh", "run_autograder"):
-            info = zipfile.ZipInfo(name)
-            info.external_attr = 0o755 << 16
-            bundle.writestr(info, (SCRIPTS / name).read_bytes())
-        for name in BUNDLE_FILES:
-            bundle.write(REPO / name, name)
-        for folder in BUNDLE_FOLDERS:
-            for path in kit_files(REPO / folder):
-                bundle.write(path, path.relative_to(REPO).as_posix())
-        bundle.writestr(SETTINGS, json.dumps(settings, indent=1) + "\n")
-    return out
-
-
-def bundle_visibility(kit: Path = REPO) -> str:
-    """The visibility the bundle at kit was built with (the default outside a bundle)."""
-    path = kit / SETTINGS
-    if not path.is_file():
-        return DEFAULT_VISIBILITY
-    return json.loads(path.read_text())["visibility"]
 
 
 @dataclass

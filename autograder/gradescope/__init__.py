@@ -1,0 +1,1 @@
+"""Gradescope: the autograder bundle, its setup scripts, and what it runs per submission."""
