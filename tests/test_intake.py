@@ -16,9 +16,9 @@ from autograder.examples import example_files
 from autograder.intake.intake import read_intake, slug
 from autograder.intake.lateness import LatePenalty, parse_time, to_utc
 from autograder.intake.notebook_repair import check_notebook, repair_notebook
-from autograder.intake.roster import RosterError, read_roster
 from autograder.intake.submissions import MODEL_FILES, STUDENT_FILES, read_submission
 from autograder.reports.report import rich_text
+from autograder.reports.roster import RosterError, read_roster
 
 LAYERS, MODEL = "cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py"
 RNN_NB = "notebooks/RNN_Captioning.ipynb"

@@ -46,13 +46,6 @@ from autograder.course.records import FAILED, course_records
 from autograder.course.worker import Task, Worker, submission_fingerprint
 from autograder.intake.intake import Entry, NotGraded, UsageError, read_intake
 from autograder.intake.lateness import parse_time, to_utc, zone
-from autograder.intake.roster import (
-    MOODLE_SUBMITTED,
-    Roster,
-    RosterError,
-    course_roster,
-    read_roster,
-)
 from autograder.intake.submissions import read_submission
 from autograder.reports.export import canvas_csv, lms_grades_csv
 from autograder.reports.integrity import verify
@@ -64,6 +57,13 @@ from autograder.reports.report import (
     summary_plot,
     summary_text,
     write_atomically,
+)
+from autograder.reports.roster import (
+    MOODLE_SUBMITTED,
+    Roster,
+    RosterError,
+    course_roster,
+    read_roster,
 )
 
 

@@ -1,1 +1,1 @@
-"""Intake: submissions as the LMS downloads them, the roster, lateness and the notebooks' repair."""
+"""Intake: submissions as the LMS downloads them, their lateness and the notebooks' repair."""

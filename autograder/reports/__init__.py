@@ -1,1 +1,1 @@
-"""Reports and exports: feedback pages, grades.csv, the LMS files, and the check that they agree."""
+"""Reports and exports: feedback pages, grades.csv, the LMS files and the check that they agree."""

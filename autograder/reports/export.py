@@ -12,7 +12,7 @@ leaderboard is left out on purpose: an LMS imports every extra column as a grade
 import csv
 import io
 
-from autograder.intake.roster import CANVAS_ID_COLUMNS, Roster
+from autograder.reports.roster import CANVAS_ID_COLUMNS, Roster
 
 ASSIGNMENT_COLUMN = "Captioning"
 

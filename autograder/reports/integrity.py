@@ -55,9 +55,9 @@ def verify(out: Path) -> list[str]:
     Returns:
     - Problems in words (an empty list means the course is consistent)
     """
-    from autograder.intake.roster import RosterError, course_roster
     from autograder.reports.export import canvas_csv, lms_grades_csv
     from autograder.reports.report import feedback_html, grades_csv
+    from autograder.reports.roster import RosterError, course_roster
 
     out = Path(out)
     database = out / "course" / "gradebook.db"
