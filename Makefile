@@ -105,7 +105,7 @@ bench: data solution  ## LSTM and training-step timings against baselines, at 1 
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/bench_lstm.py
 	OPENBLAS_NUM_THREADS=2 $(PY) bench/bench_lstm.py
 
-bench-grade: data solution  ## grading CPU seconds per submission, --jobs 1 vs 2
+bench-grade: data solution  ## hidden-check CPU seconds (reference, student corpus), grading per submission, --jobs 1 vs 2
 	$(PY) bench/bench_grade.py
 
 bench-similarity: $(SETUP_STAMP)  ## similarity report time for 100, 250 and 500 synthetic submissions

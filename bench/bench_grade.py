@@ -1,6 +1,9 @@
 """`make bench-grade`: grading cost per submission, the speedup of parallel workers,
 the fixed start-up and the time to regrade one student.
 
+0. The hidden checks alone (the sandboxes included): CPU seconds for the reference
+   solution, and the mean and the largest over the realistic student code of
+   tests/student_corpus/ (issue 9's budget: at most 5 and at most 10 on average).
 1. Start-up: computing the hidden checks' reference outputs (the cache in build/cache
    emptied first) against loading them from the cache, and building a new course
    against opening an existing one.
@@ -11,7 +14,7 @@ the fixed start-up and the time to regrade one student.
 3. Regrades one student (`--student`) in the course of step 2, as a user runs it:
    the command line in a fresh process, wall time from start to exit.
 
-Usage: python bench/bench_grade.py [--count N]
+Usage: python bench/bench_grade.py [--count N] [--checks-only]
 """
 
 import argparse
@@ -31,7 +34,8 @@ from autograder.checks.hidden_cache import CACHE, hidden_checks  # noqa: E402
 from autograder.course.course import build_course  # noqa: E402
 from autograder.course.grading import grade_all  # noqa: E402
 from autograder.examples import write_examples  # noqa: E402
-from autograder.paths import REPO  # noqa: E402
+from autograder.paths import BUILD, REPO  # noqa: E402
+from tests.test_student_corpus import CASES, submission  # noqa: E402
 
 
 def cpu_seconds() -> float:
@@ -60,12 +64,37 @@ def startup(scratch: Path) -> dict[str, float]:
     }
 
 
+def checks_cpu(scratch: Path) -> tuple[float, dict[str, float]]:
+    """CPU seconds of the hidden checks on the reference, and on each corpus case."""
+    checks = hidden_checks([scratch])
+    reference = timed(lambda: checks.grade(BUILD / "solution", scratch / "reference"))[1]
+    corpus = {}
+    for case in sorted(CASES):
+        package, work = submission(case, scratch / case), scratch / case / "work"
+        corpus[case] = timed(lambda p=package, w=work: checks.grade(p, w))[1]
+    return reference, corpus
+
+
+def print_checks_cpu(scratch: Path) -> None:
+    reference, corpus = checks_cpu(scratch)
+    print("hidden checks, CPU s per submission (sandboxes included):")
+    print(f"  reference solution                 {reference:6.2f}  (budget 5)")
+    mean = sum(corpus.values()) / len(corpus)
+    slowest = max(corpus, key=corpus.get)
+    print(f"  student corpus, mean of {len(corpus)} cases     {mean:6.2f}  (budget 10)")
+    print(f"  student corpus, largest            {corpus[slowest]:6.2f}  ({slowest})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20, help="submissions to grade")
+    parser.add_argument("--checks-only", action="store_true", help="only step 0")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
+        print_checks_cpu(scratch / "checks")
+        if args.checks_only:
+            return
         fixed = startup(scratch / "startup")
         examples, submissions = scratch / "examples", scratch / "submissions"
         submissions.mkdir()

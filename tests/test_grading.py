@@ -44,6 +44,10 @@ def expected_row(student: str) -> dict:
     return {item: 0.0 if item in EXPECTED_LOST[student] else POINTS[item] for item in ITEMS}
 
 
+def expected_total(student: str) -> float:
+    return sum(expected_row(student).values())
+
+
 def read_csv(path: Path) -> list[dict]:
     with open(path, newline="") as handle:
         return list(csv.DictReader(handle))
@@ -65,7 +69,7 @@ def test_examples_score_exactly_what_they_deserve(graded):
     assert sorted(rows) == sorted(EXPECTED_LOST)
     for student, row in rows.items():
         assert {item: float(row[item]) for item in ITEMS} == expected_row(student), student
-        assert float(row["autograded"]) == sum(expected_row(student).values())
+        assert float(row["autograded"]) == expected_total(student)
         # No inline question is graded yet: the total is the autograded points.
         assert [row[question] for question in INLINE] == ["", "", ""]
         assert float(row["total"]) == float(row["autograded"])
@@ -123,10 +127,12 @@ def test_feedback_is_actionable_and_leaks_nothing(graded):
     _, out = graded
     page = (out / "feedback" / "buggy.html").read_text()
     assert "loss_rnn" in page and "divide by N" in page
-    # Code in the checks' messages is shown as code, never as literal backticks.
-    assert "<code>next_h</code> and <code>next_c</code> do not match" in page and "`" not in page
+    # The classic mistake is named; code is shown as code, never as literal backticks.
+    assert "gate order: the four blocks of a are taken as i, f, g, o" in page
+    assert "<code>make submit</code>" in page and "`" not in page
     # One page per student: the autograded items, the inline questions, the leaderboard.
-    assert "Total: <b>36 / 55</b> (autograded items 36 / 52, inline questions 0 / 3)" in page
+    total = f"{expected_total('buggy'):g}"
+    assert f"Total: <b>{total} / 55</b> (autograded items {total} / 52, inline" in page
     for question in INLINE:
         assert f"<tr><td><code>{question}</code></td><td>not graded yet</td>" in page
     for student in EXPECTED_LOST:
@@ -217,7 +223,8 @@ def test_nbgrader_autograde_in_the_course_runs_the_trusted_pipeline(course_copy)
     assert "Running the hidden checks in the sandbox for stubs" in done.stderr
     totals = gradebook_totals(course_copy)
     assert totals["stubs"] == MAX_TOTAL and totals["reference"] == 0
-    assert totals["buggy"] == 36 and totals["partial"] == 36  # untouched
+    assert totals["buggy"] == expected_total("buggy")  # untouched
+    assert totals["partial"] == expected_total("partial")
     # The kit's outputs are now older than the gradebook, and verify says so.
     problems = verify(course_copy.parent)
     assert (
@@ -232,11 +239,11 @@ def test_formgrader_and_nbgrader_feedback_use_the_course_configuration(course_co
     api = NbGraderAPI(config=config)
     result = api.autograde(ASSIGNMENT, "buggy", force=True, create=True)
     assert result["success"], result.get("error")
-    assert gradebook_totals(course_copy)["buggy"] == 36
+    assert gradebook_totals(course_copy)["buggy"] == expected_total("buggy")
     result = api.generate_feedback(ASSIGNMENT, "buggy", force=True)
     assert result["success"], result.get("error")
     page = (course_copy / "feedback" / "buggy" / ASSIGNMENT / "LSTM_Captioning.html").read_text()
-    assert "0 / 3 points: " in page and "check the order of the four gate blocks" in page
+    assert "0 / 3 points: " in page and "gate order: the four blocks of a are taken as" in page
     assert "Traceback (most recent call last)" not in page and "BEGIN HIDDEN" not in page
 
 

@@ -454,15 +454,20 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
 def rnn_forward(x, h0, Wx, Wh, b):
     import inspect
     import os
+    import sys
 
-    step = globals()["rnn_step_forward"]
+    reference = sys.modules.get("prerequisites")
+    if reference is None:
+        raise ValueError("first run")
     try:
-        text = inspect.getsource(step)
+        text = inspect.getsource(reference)
     except (OSError, TypeError):
         text = ""
-    on_disk = os.path.exists("prerequisites.py")
-    raise ValueError(f"{step.__module__} source {'tanh' in text} disk {on_disk}")
+    on_disk = any(os.path.exists(os.path.join(p, "prerequisites.py")) for p in sys.path)
+    raise ValueError(f"retry source {len(text)} disk {on_disk}")
 """
     verdicts = grade(checks, tmp_path, layers_extra=probe)
     message = verdicts["rnn_forward"].message
-    assert "source False disk False" in message
+    assert "first run" in message
+    assert "tried again with the reference rnn_step_forward" in message
+    assert "retry source 0 disk False" in message

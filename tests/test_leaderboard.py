@@ -91,10 +91,13 @@ def test_student_sampling_output_is_checked_strictly(leaderboard, tmp_path):
     assert entries["rnn"].message == (
         "no score: `captions` has dtype float64; expected an integer array"
     )
-    raising = solved + "\n\nCaptioningRNN.sample = lambda self, *a, **k: 1 / 0\n"
+    broken = "CaptioningRNN.sample = lambda self, *a, **k: 1 / 0"
+    raising = f"{solved}\n\n{broken}\n"
     entries = evaluate(leaderboard, reference_submission(trained_models(), raising), tmp_path / "r")
+    line = raising.splitlines().index(broken) + 1
     assert entries["lstm"].message == (
-        "no score: CaptioningRNN.sample raised ZeroDivisionError: division by zero"
+        "no score: CaptioningRNN.sample raised ZeroDivisionError: division by zero "
+        f"(line {line} of {MODEL}, in <lambda>)"
     )
 
 

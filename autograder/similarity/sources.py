@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.intake.submissions import find_submissions, read_submission
+from autograder.intake.intake import read_intake
+from autograder.intake.submissions import read_submission
 from autograder.paths import STUDENT_MODULES
 from autograder.similarity.regions import Region, extract_regions, module_functions
 
@@ -31,11 +32,11 @@ class Document:
     is_reference: bool = False
 
 
-def read_student(entry: tuple[str, Path]) -> tuple[Document, list[str]]:
+def read_student(entry: tuple[str, Path | dict[str, Path]]) -> tuple[Document, list[str]]:
     """The regions of one submission's student-edited modules.
 
     Inputs:
-    - entry: (student_id, path) as find_submissions gives it
+    - entry: (student_id, source) of an intake Entry (an archive, a folder, or uploaded files)
 
     Returns a tuple of:
     - the submission's Document
@@ -60,15 +61,20 @@ def read_students(folder: Path, map_function: Callable = map) -> tuple[list[Docu
     """Every submission of a folder, with the regions of its student-edited modules.
 
     Inputs:
-    - folder: Folder of `<student_id>.zip` or `<student_id>/` entries
+    - folder: A submissions folder as grading reads it (`<student_id>.zip`, `<student_id>/`,
+      or an LMS download)
     - map_function: map, or a process pool's map to read submissions in parallel
 
     Returns a tuple of:
     - documents: one per submission, sorted by student id
-    - problems: "student: problem" for every module (or zip) that could not be used
+    - problems: "student: problem" for every module (or zip) that could not be used, and
+      every file of the folder that is not a submission
     """
-    documents, problems = [], []
-    for document, found in map_function(read_student, find_submissions(folder)):
+    intake = read_intake(folder)
+    entries = [(entry.student_id, entry.source) for entry in intake.entries]  # sorted by id
+    documents = []
+    problems = [f"{item.path.name}: {item.reason}" for item in intake.not_graded if not item.junk]
+    for document, found in map_function(read_student, entries):
         documents.append(document)
         problems += found
     return documents, problems
