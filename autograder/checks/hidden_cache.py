@@ -10,13 +10,13 @@ build/ is hidden from student code by the sandbox, like the reference solution.
 """
 
 import hashlib
-import os
 import pickle
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from autograder.atomic import write_atomically
 from autograder.paths import BUILD, DATA_DIR, REPO
 
 CACHE = BUILD / "cache"
@@ -57,8 +57,6 @@ def hidden_checks(private_roots: list[Path]):
         CACHE.mkdir(parents=True, exist_ok=True)
         for stale in CACHE.glob("hidden-checks-*.pickle"):
             stale.unlink(missing_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        partial.write_bytes(pickle.dumps(checks))
-        os.replace(partial, path)
+        write_atomically(path, pickle.dumps(checks))
     checks.private_roots = list(private_roots)
     return checks

@@ -33,6 +33,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 from tqdm import tqdm
 
+from autograder.atomic import write_atomically
 from autograder.checks.hidden_cache import hidden_checks
 from autograder.course.course import (
     ASSIGNMENT,
@@ -56,7 +57,6 @@ from autograder.reports.report import (
     leaderboard_summary,
     summary_plot,
     summary_text,
-    write_atomically,
 )
 from autograder.reports.roster import (
     MOODLE_SUBMITTED,

@@ -67,7 +67,7 @@ def verdicts_path(course: Path, student: str) -> Path:
 
 def write_verdicts(course: Path, student: str, verdicts: dict, stamp: str) -> None:
     """Record a student's verdicts (item -> fields of a Verdict) under a fingerprint."""
-    from autograder.reports.report import write_atomically
+    from autograder.atomic import write_atomically
 
     record = {"fingerprint": stamp, "verdicts": verdicts}
     write_atomically(verdicts_path(course, student), json.dumps(record, indent=1))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from autograder.atomic import write_atomically
 from autograder.checks.hidden_cache import checks_key
 from autograder.course.course import ASSIGNMENT, autograde, record_student, zero_autograded
 from autograder.course.records import FAILED
@@ -21,7 +22,6 @@ from autograder.intake.notebook_repair import check_notebook
 from autograder.intake.submissions import Submission, student_file, student_package
 from autograder.paths import NOTEBOOKS, REPO, STUDENT_MODULES
 from autograder.points import ITEMS, POINTS
-from autograder.reports.report import write_atomically
 
 
 @dataclass

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from autograder.atomic import write_atomically
 from autograder.gradescope.bundle import VISIBILITIES, bundle_visibility
 from autograder.paths import NOTEBOOKS, REPO, TRAINED_MODELS
 from autograder.points import ITEMS, POINTS
@@ -211,8 +212,5 @@ def run(root: Path) -> dict:
         visibility=bundle_visibility(),
         inline=inline_answer_status(submission),
     )
-    (root / "results").mkdir(parents=True, exist_ok=True)
-    partial = root / "results" / ".results.json.partial"
-    partial.write_text(json.dumps(results, indent=1))
-    partial.replace(root / "results" / "results.json")  # whole, or not at all
+    write_atomically(root / "results" / "results.json", json.dumps(results, indent=1))
     return results

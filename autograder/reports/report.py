@@ -8,7 +8,6 @@ hidden checks' messages and what the grading run found.
 import csv
 import html
 import io
-import os
 import re
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import nbformat
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from autograder.atomic import write_atomically  # noqa: E402
 from autograder.course.records import autograded_total, manual_total, status  # noqa: E402
 from autograder.paths import NOTEBOOKS, SOURCE, TRAINED_MODELS  # noqa: E402
 from autograder.points import ITEMS, POINTS  # noqa: E402
@@ -52,14 +52,6 @@ CSV_COLUMNS = [
     "status",
     *LEADERBOARD_COLUMNS.values(),
 ]
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write text to path so that a crash leaves either the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text)
-    os.replace(partial, path)
 
 
 def rich_text(text: str) -> str:
@@ -296,8 +288,7 @@ def summary_plot(records: list[dict], path: Path) -> None:
     right.set_xlabel("% of students with full marks")
     right.set_title("Pass rate per item")
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    fig.savefig(partial, dpi=100, format="png")
+    png = io.BytesIO()
+    fig.savefig(png, dpi=100, format="png")
     plt.close(fig)
-    os.replace(partial, path)
+    write_atomically(path, png.getvalue())
