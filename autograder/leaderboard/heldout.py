@@ -10,13 +10,14 @@ which `autograder.reference.reference_modules()` puts on the path.
 
 import fcntl
 import hashlib
+import io
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from autograder.atomic import write_atomically
 from autograder.paths import BUILD, DATA_DIR
 
 # Change it (to any other large number) to draw a fresh held-out split; keep it secret.
@@ -57,15 +58,11 @@ def _build(data_dir: Path, path: Path) -> None:
     from cs231n.shapes.files import load_pca
 
     split = build_split(NUM_IMAGES, HELDOUT_SEED, load_pca(data_dir))
-    partial = path.with_name(f".{path.name}.partial")
-    with open(partial, "wb") as handle:
-        np.savez(
-            handle,
-            features=split.features,
-            captions=split.captions,
-            image_idxs=split.image_idxs,
-        )
-    os.replace(partial, path)
+    arrays = io.BytesIO()
+    np.savez(
+        arrays, features=split.features, captions=split.captions, image_idxs=split.image_idxs
+    )
+    write_atomically(path, arrays.getvalue())
 
 
 def heldout_split(data_dir: Path = DATA_DIR, cache_dir: Path = CACHE_DIR) -> HeldOut:

@@ -17,12 +17,14 @@ top. Before anything is written, every file is read once and checked as those ex
 """
 
 import argparse
+import io
 import subprocess
 import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.atomic import write_atomically
 from autograder.paths import REPO
 from autograder.release.leaks import leaks_in, secret_lines
 from autograder.release.release import expected_student_files
@@ -124,14 +126,13 @@ def build_student_bundle(out: Path, root: Path = REPO) -> Path:
     - out, once written; raises BundleRefused (and writes nothing) if the release is unfit
     """
     members = read_members(root)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".part")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as bundle:
         for member in members:
             info = zipfile.ZipInfo.from_file(member.source, f"{TOP}/{member.name}")
             info.compress_type = zipfile.ZIP_DEFLATED
             bundle.writestr(info, member.data)
-    partial.replace(out)
+    write_atomically(out, data.getvalue())
     return out
 
 
