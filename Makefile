@@ -80,7 +80,7 @@ similarity: $(SETUP_STAMP)  ## similarity report of SUBMISSIONS=folder into OUT=
 	$(PY) -m autograder similarity $(SUBMISSIONS) --out $(OUT) $(if $(REFERENCE),--reference $(REFERENCE))
 
 student-bundle: $(SETUP_STAMP)  ## write dist/captioning-student.zip (what students get)
-	$(PY) -m autograder.release.student_bundle --out dist/captioning-student.zip
+	$(PY) -m autograder student-bundle --out dist/captioning-student.zip
 
 student-lock:  ## re-pin the student kit's packages from a fresh install of its requirements
 	rm -rf $(STUDENT_LOCK_VENV)

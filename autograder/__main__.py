@@ -190,7 +190,7 @@ def student_bundle(args) -> int:
     from autograder.release.student_bundle import BundleRefused, build_student_bundle
 
     try:
-        print(f"wrote {build_student_bundle(args.out)}")
+        print(f"wrote {build_student_bundle(args.out.resolve(), root=args.root.resolve())}")
     except BundleRefused as refused:
         print(f"{refused}\nno bundle written", file=sys.stderr)
         return 1
@@ -328,6 +328,12 @@ def parser() -> Parser:
     p = command("student-bundle", "write the zip handed to students", student_bundle)
     p.add_argument(
         "--out", type=Path, default=Path("dist") / "captioning-student.zip", help="zip to write"
+    )
+    p.add_argument(
+        "--root",
+        type=Path,
+        default=REPO,
+        help="the checkout whose cs231n/, notebooks/ and data/ go in",
     )
     p = command("gradescope", "write the Gradescope autograder bundle", gradescope)
     p.add_argument(

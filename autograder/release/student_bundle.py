@@ -13,13 +13,11 @@ top. Before anything is written, every file is read once and checked as those ex
   notebook with an answer pasted in, an edited stub);
 - the leak check runs on the bytes that go into the zip.
 
-    python -m autograder.release.student_bundle --out dist/captioning-student.zip [--root CHECKOUT]
+    python -m autograder student-bundle --out dist/captioning-student.zip [--root CHECKOUT]
 """
 
-import argparse
 import io
 import subprocess
-import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,33 +133,3 @@ def build_student_bundle(out: Path, root: Path = REPO) -> Path:
     write_atomically(out, data.getvalue())
     return out
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Write the bundle; print what is wrong instead if the release is unfit. Exit status."""
-    parser = argparse.ArgumentParser(
-        prog="python -m autograder.release.student_bundle", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=REPO / "dist" / "captioning-student.zip",
-        help="the zip to write (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--root",
-        type=Path,
-        default=REPO,
-        help="the checkout whose cs231n/, notebooks/ and data/ go in (default: %(default)s)",
-    )
-    args = parser.parse_args(argv)
-    try:
-        out = build_student_bundle(args.out.resolve(), root=args.root.resolve())
-    except BundleRefused as refused:
-        print(f"{refused}\nno bundle written", file=sys.stderr)
-        return 1
-    print(f"wrote {out}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
