@@ -6,6 +6,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "autograder" / "source"
 BUILD = REPO / "build"
+# What the kit computes once and reuses (hidden checks, the template course); keyed files.
+CACHE = BUILD / "cache"
 
 # Student-edited modules: solved in SOURCE, stubbed in the student package.
 STUDENT_MODULES = ("cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py")

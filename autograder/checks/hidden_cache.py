@@ -17,9 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from autograder.atomic import write_atomically
-from autograder.paths import BUILD, DATA_DIR, REPO
+from autograder.paths import CACHE, DATA_DIR, REPO
 
-CACHE = BUILD / "cache"
 # The folders whose files the reference outputs depend on (the kit's own code).
 KEYED_FOLDERS = ("autograder", "cs231n")
 

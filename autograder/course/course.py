@@ -12,11 +12,15 @@ Execute step, should anything put it back, is pointed at a kernel that does not
 exist, so a command that would run student notebooks fails instead of grading.
 """
 
+import hashlib
 import json
 import os
 import secrets
+import shutil
 import sysconfig
+import tempfile
 import warnings
+from importlib.metadata import version
 from pathlib import Path
 
 import nbformat
@@ -24,7 +28,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps import NbGraderAPI
 from traitlets.config import Config
 
-from autograder.paths import NOTEBOOKS, REPO, SOURCE, STUDENT_MODULES
+from autograder.paths import CACHE, NOTEBOOKS, REPO, SOURCE, STUDENT_MODULES
 from autograder.points import POINTS
 
 ASSIGNMENT = "captioning"
@@ -152,6 +156,14 @@ def stamp_points(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def source_notebooks() -> dict[str, str]:
+    """Map from notebook file name to the text of its source version, points stamped."""
+    return {
+        name: nbformat.writes(stamp_points(nbformat.read(SOURCE / "notebooks" / name, 4)))
+        for name in NOTEBOOKS
+    }
+
+
 def _write_if_changed(path: Path, text: str) -> bool:
     if path.is_file() and path.read_text() == text:
         return False
@@ -160,12 +172,59 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
+def generate_assignment(root: Path) -> None:
+    """Run nbgrader's generate_assignment in the course rooted at root (from its source/)."""
+    api = NbGraderAPI(config=nbgrader_config(root))
+    result = api.generate_assignment(ASSIGNMENT, force=True, create=True)
+    if not result["success"]:
+        raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.get('error', '')}")
+
+
+def course_template(notebooks: dict[str, str]) -> Path:
+    """The generated assignment a new course starts from: source/, release/ and a
+    gradebook with no students, built once by nbgrader into build/cache/.
+
+    A new course costs nbgrader seconds (most of them in the `alembic` command it runs
+    to stamp a new gradebook), and the result depends only on the source notebooks and
+    the versions of nbgrader and its database libraries, which the folder's name keys.
+
+    Inputs:
+    - notebooks: Map from notebook file name to the text of its source version
+
+    Returns:
+    - The template's folder (never changed once built)
+    """
+    digest = hashlib.sha256(ASSIGNMENT.encode())
+    for package in ("nbgrader", "sqlalchemy", "alembic"):
+        digest.update(f"|{package}=={version(package)}".encode())
+    for name, text in sorted(notebooks.items()):
+        digest.update(f"|{name}|".encode() + text.encode())
+    template = CACHE / f"course-{digest.hexdigest()[:24]}"
+    if (template / "gradebook.db").is_file():
+        return template
+    CACHE.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=".course-", dir=CACHE))
+    building.chmod(0o755)
+    try:
+        for name, text in notebooks.items():
+            _write_if_changed(building / "source" / ASSIGNMENT / name, text)
+        generate_assignment(building)
+        try:
+            building.rename(template)  # in one step; fails if another process got there first
+        except OSError:
+            pass
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return template
+
+
 def build_course(root: Path, private_roots: list[Path] | None = None) -> dict[str, str]:
     """Create or update the course: source notebooks, gradebook, student release, config.
 
-    nbgrader's generate_assignment runs only when the source notebooks changed (or
-    the course is new), so an existing course keeps its students and grades and a
-    run pays nothing for it.
+    A new course is a copy of the template (course_template); nbgrader's
+    generate_assignment runs in the course itself only when its source notebooks
+    changed, so an existing course keeps its students and grades and a run pays
+    nothing for it.
 
     Inputs:
     - root: Directory to hold the course (source/, release/, gradebook.db)
@@ -178,18 +237,17 @@ def build_course(root: Path, private_roots: list[Path] | None = None) -> dict[st
     root = Path(root).resolve()
     source = root / "source" / ASSIGNMENT
     release = root / "release" / ASSIGNMENT
+    notebooks = source_notebooks()
+    if not (root / "gradebook.db").exists():
+        template = course_template(notebooks)
+        for folder in ("source", "release"):
+            shutil.copytree(template / folder, root / folder, dirs_exist_ok=True)
+        shutil.copy2(template / "gradebook.db", root / "gradebook.db")
     changed = False
-    for name in NOTEBOOKS:
-        nb = stamp_points(nbformat.read(SOURCE / "notebooks" / name, as_version=4))
-        changed |= _write_if_changed(source / name, nbformat.writes(nb))
-    fresh = (
-        all((release / name).is_file() for name in NOTEBOOKS) and (root / "gradebook.db").exists()
-    )
-    if changed or not fresh:
-        api = NbGraderAPI(config=nbgrader_config(root))
-        result = api.generate_assignment(ASSIGNMENT, force=True, create=True)
-        if not result["success"]:
-            raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.get('error', '')}")
+    for name, text in notebooks.items():
+        changed |= _write_if_changed(source / name, text)
+    if changed or not all((release / name).is_file() for name in NOTEBOOKS):
+        generate_assignment(root)
     settings = read_settings(root)
     if "skip_tag" not in settings:
         update_settings(root, skip_tag=f"never-skip-{secrets.token_hex(16)}")
