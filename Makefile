@@ -23,7 +23,7 @@ VISIBILITY ?= visible
 STUDENT_KIT := autograder/release/student_kit
 STUDENT_LOCK_VENV := build/student-lock
 
-.PHONY: notebook setup data heldout release solution test lint demo examples grade report verify similarity gradescope student-bundle student-lock check submit bench bench-grade bench-similarity lock clean
+.PHONY: notebook setup data prepare release solution test lint demo examples grade report verify similarity gradescope student-bundle student-lock check submit bench bench-grade bench-similarity lock clean
 
 setup: $(SETUP_STAMP)  ## create .venv and install the pinned packages
 
@@ -38,8 +38,8 @@ $(DATA_STAMP): $(SETUP_STAMP) $(wildcard cs231n/shapes/*.py)
 	$(PY) -m cs231n.shapes.build --out $(DATA_DIR)
 	touch $@
 
-heldout: data  ## build the leaderboard's held-out split into build/ (else built on first use)
-	$(PY) -m autograder heldout
+prepare: data  ## build what grading reuses into build/ (held-out split, reference outputs, template course)
+	$(PY) -m autograder prepare
 
 release: $(SETUP_STAMP)  ## regenerate the student files from autograder/source
 	$(PY) -m autograder release

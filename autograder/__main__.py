@@ -14,7 +14,7 @@ from pathlib import Path
 # anything imports numpy.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from autograder.paths import BUILD, REPO  # noqa: E402
+from autograder.paths import BUILD, CACHE, REPO  # noqa: E402
 
 EXIT_CODES = """exit status of grade, report and verify:
   0  every submission graded; gradebook, results, CSVs and feedback agree
@@ -162,13 +162,18 @@ def verify(args) -> int:
     return 1 if problems else 0
 
 
-def heldout(args) -> int:
+def prepare(args) -> int:
+    from autograder.checks.hidden_cache import hidden_checks
+    from autograder.course.course import course_template, source_notebooks
     from autograder.leaderboard.heldout import heldout_split
     from autograder.reference import reference_modules
 
     reference_modules()
     split = heldout_split()
     print(f"held-out split ready: {len(split.features)} images")
+    hidden_checks([])
+    course_template(source_notebooks())
+    print(f"the hidden checks' reference outputs and the template course ready in {CACHE}")
     return 0
 
 
@@ -310,7 +315,12 @@ def parser() -> Parser:
     p.add_argument("out", type=Path, help="the course folder (OUT of grade)")
     p = command("verify", "check that a course's gradebook, CSVs and feedback agree", verify)
     p.add_argument("out", type=Path, help="the course folder (OUT of grade)")
-    command("heldout", "build the leaderboard's held-out split (else built on first use)", heldout)
+    command(
+        "prepare",
+        "build what every grading run reuses (the leaderboard's held-out split, the hidden "
+        "checks' reference outputs, the template course); else built on first use",
+        prepare,
+    )
     p = command("similarity", "similarity report of a folder of submissions", similarity)
     p.add_argument("submissions", type=Path, help="folder of <student_id>.zip or <student_id>/")
     p.add_argument("--out", type=Path, required=True, help="output folder")

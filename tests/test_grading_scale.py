@@ -26,17 +26,22 @@ def submissions(tmp_path_factory) -> Path:
     return folder
 
 
-def test_one_or_two_workers_give_the_same_grades(submissions, tmp_path):
-    grade_all(submissions, tmp_path / "one", jobs=1)
+@pytest.fixture(scope="module")
+def one_worker(submissions, tmp_path_factory) -> Path:
+    """The batch graded by one worker, uninterrupted: the grades the other runs must give."""
+    out = tmp_path_factory.mktemp("one")
+    grade_all(submissions, out, jobs=1)
+    return out
+
+
+def test_one_or_two_workers_give_the_same_grades(submissions, one_worker, tmp_path):
     grade_all(submissions, tmp_path / "two", jobs=2)
-    one = (tmp_path / "one" / "grades.csv").read_text()
+    one = (one_worker / "grades.csv").read_text()
     assert one == (tmp_path / "two" / "grades.csv").read_text()
     assert len(one.splitlines()) == 1 + 8
 
 
-def test_kill_9_then_rerun_gives_the_clean_grades(submissions, tmp_path):
-    clean = tmp_path / "clean"
-    grade_all(submissions, clean, jobs=2)
+def test_kill_9_then_rerun_gives_the_clean_grades(submissions, one_worker, tmp_path):
     out = tmp_path / "killed"
     process = subprocess.Popen(
         [
@@ -65,5 +70,5 @@ def test_kill_9_then_rerun_gives_the_clean_grades(submissions, tmp_path):
     assert not (out / "grades.csv").exists()
 
     grade_all(submissions, out, jobs=2)
-    assert (out / "grades.csv").read_text() == (clean / "grades.csv").read_text()
+    assert (out / "grades.csv").read_text() == (one_worker / "grades.csv").read_text()
     assert not list(out.rglob(".*.partial"))

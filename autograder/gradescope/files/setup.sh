@@ -6,7 +6,8 @@
 #   is used if it is one of those; otherwise (every Ubuntu image Gradescope offers today)
 #   a pinned, checksummed CPython build is downloaded: see kit_python.py. No apt package
 #   is needed, so any Ubuntu base image works.
-# - the embedded dataset (the overfit checks train on it) and the leaderboard's held-out split.
+# - the embedded dataset (the overfit checks train on it), and what every upload would
+#   otherwise compute again: the held-out split, the reference outputs, the template course.
 set -euo pipefail
 ROOT="${GRADESCOPE_ROOT:-/autograder}"
 KIT="$ROOT/source"
@@ -18,5 +19,5 @@ PY="$KIT/.venv/bin/python"
 "$PY" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
     -r requirements.txt -c constraints.txt
 "$PY" -m cs231n.shapes.build --out "$CS231N_DATA_DIR"
-"$PY" -m autograder heldout
+"$PY" -m autograder prepare
 echo "setup.sh: the kit is installed in $KIT ($("$PY" --version))"
