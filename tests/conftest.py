@@ -34,35 +34,55 @@ def pytest_configure(config) -> None:
         build_solution_package(SOLUTION_DIR)
 
 
-# Test groups that take longest (measured with --durations), started first so that the two
-# parallel workers finish together; a group is a notebook or a whole test file.
+# Files whose module-scoped work (a graded batch, an installed kit, a report) is expensive:
+# each runs whole on one pytest-xdist worker (`--dist loadgroup`), so that work is paid
+# once. The notebooks name their own groups (one run per notebook).
+GROUPED = {
+    "test_adversarial",
+    "test_gradescope",
+    "test_grading",
+    "test_student_bundle",
+    "test_course_workflows",
+    "test_grading_scale",
+    "test_similarity",
+    "test_shapes_dataset",
+}
+# Groups and files by the time they take (measured with --durations), slowest first: the
+# groups start first, and the tests of every other file, handed out one at a time as
+# workers free up, fill the gaps so that both workers finish together.
 SLOWEST_FIRST = (
+    "test_adversarial",
+    "test_gradescope",
     "notebook_lstm",
     "notebook_rnn",
-    "test_student_bundle",
-    "test_adversarial",
-    "test_grading_scale",
     "test_grading",
+    "test_student_bundle",
+    "test_course_workflows",
+    "test_grading_scale",
+    "test_student_corpus",
     "test_hidden_checks",
-    "test_leaderboard",
-    "test_gradescope",
-    "test_selfcheck",
     "test_submit",
+    "test_similarity",
 )
+
+
+def group_of(item) -> str | None:
+    """The item's xdist_group, if it has one."""
+    marker = item.get_closest_marker("xdist_group")
+    if marker is None:
+        return None
+    return marker.args[0] if marker.args else marker.kwargs.get("name")
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items: list) -> None:
-    """Keep every test file on one pytest-xdist worker (`--dist loadgroup`), so its module-
-    scoped work (a graded batch, a notebook run) is paid once; a test may name a finer group
-    with pytest.mark.xdist_group. Order the groups slowest first."""
+    """Keep each GROUPED file on one worker; order everything slowest first."""
     for item in items:
-        if item.get_closest_marker("xdist_group") is None:
+        if group_of(item) is None and item.path.stem in GROUPED:
             item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
     def rank(item) -> int:
-        marker = item.get_closest_marker("xdist_group")
-        group = marker.args[0] if marker.args else marker.kwargs.get("name")
-        return SLOWEST_FIRST.index(group) if group in SLOWEST_FIRST else len(SLOWEST_FIRST)
+        key = group_of(item) or item.path.stem
+        return SLOWEST_FIRST.index(key) if key in SLOWEST_FIRST else len(SLOWEST_FIRST)
 
     items.sort(key=rank)

@@ -198,6 +198,7 @@ def test_setup_sh_installs_the_kit_under_the_root(gradescope):
     assert version.stdout == "ok\n"
     assert (kit / "data" / "shapes_captioning" / "coco2014_captions.h5").is_file()
     assert list((kit / "build" / "leaderboard").glob("heldout-*.npz"))
+    assert len(list((kit / "build" / "cache").glob("hidden-checks-*.pickle"))) == 1
 
 
 @pytest.mark.gradescope_setup
@@ -237,8 +238,13 @@ def test_the_upload_under_a_top_folder_is_read_and_its_answers_seen(gradescope, 
 
 
 @pytest.mark.gradescope_setup
-def test_the_stubs_get_nothing(gradescope, examples):
+def test_the_stubs_get_nothing_from_the_reference_outputs_setup_sh_prepared(gradescope, examples):
+    cache = gradescope / "source" / "build" / "cache"
+    prepared = {path.name: path.stat().st_mtime_ns for path in cache.glob("hidden-checks-*")}
     results = run_autograder(gradescope, examples["stubs"])
+    assert {path.name: path.stat().st_mtime_ns for path in cache.glob("hidden-checks-*")} == (
+        prepared
+    )
     assert item_scores(results) == dict.fromkeys(ITEMS, 0)
     assert check_named(results, "Uploaded files")["status"] == "passed"
     assert [entry["value"] for entry in results["leaderboard"]] == [0.0, 0.0]

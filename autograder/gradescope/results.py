@@ -192,14 +192,14 @@ def results_json(
 def run(root: Path) -> dict:
     """Grade root/submission and write root/results/results.json; returns the results."""
     start = time.perf_counter()
-    from autograder.checks.hidden import HiddenChecks  # imports the reference package
+    from autograder.checks.hidden_cache import hidden_checks  # imports the reference package
     from autograder.intake.submissions import read_submission, student_package
     from autograder.leaderboard.evaluate import Leaderboard
 
     submission = read_submission("gradescope", root / "submission")
     with tempfile.TemporaryDirectory() as work:
         package = student_package(submission, Path(work) / "package")
-        verdicts = HiddenChecks(private_roots=[root]).grade(package, Path(work) / "checks")
+        verdicts = hidden_checks([root]).grade(package, Path(work) / "checks")
         leaderboard = Leaderboard(private_roots=[root]).evaluate(
             submission, package, Path(work) / "leaderboard"
         )
