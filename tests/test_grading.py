@@ -16,7 +16,15 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograder.course.course import ASSIGNMENT, CONFIG_FILE, build_course, db_url
+from autograder.course.course import (
+    ASSIGNMENT,
+    CONFIG_FILE,
+    build_course,
+    course_template,
+    db_url,
+    read_settings,
+    source_notebooks,
+)
 from autograder.course.grading import grade_all
 from autograder.examples import write_examples
 from autograder.paths import STUDENT_MODULES
@@ -51,6 +59,18 @@ def expected_total(student: str) -> float:
 def read_csv(path: Path) -> list[dict]:
     with open(path, newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def test_a_new_course_is_a_copy_of_the_template_with_its_own_secret(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert build_course(first) == build_course(second)
+    template = course_template(source_notebooks())
+    assert (first / "gradebook.db").read_bytes() == (template / "gradebook.db").read_bytes()
+    assert not (template / "kit_settings.json").exists()
+    assert read_settings(first)["skip_tag"] != read_settings(second)["skip_tag"]
+    with Gradebook(db_url(second)) as gradebook:
+        assert [assignment.name for assignment in gradebook.assignments] == [ASSIGNMENT]
+        assert gradebook.students == []
 
 
 @pytest.fixture(scope="module")

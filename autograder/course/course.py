@@ -28,6 +28,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps import NbGraderAPI
 from traitlets.config import Config
 
+from autograder.atomic import write_atomically
 from autograder.paths import CACHE, NOTEBOOKS, REPO, SOURCE, STUDENT_MODULES
 from autograder.points import POINTS
 
@@ -242,7 +243,8 @@ def build_course(root: Path, private_roots: list[Path] | None = None) -> dict[st
         template = course_template(notebooks)
         for folder in ("source", "release"):
             shutil.copytree(template / folder, root / folder, dirs_exist_ok=True)
-        shutil.copy2(template / "gradebook.db", root / "gradebook.db")
+        # Last and whole: a course whose gradebook exists is complete.
+        write_atomically(root / "gradebook.db", (template / "gradebook.db").read_bytes())
     changed = False
     for name, text in notebooks.items():
         changed |= _write_if_changed(source / name, text)
