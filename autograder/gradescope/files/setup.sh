@@ -7,7 +7,8 @@
 #   a pinned, checksummed CPython build is downloaded: see kit_python.py. No apt package
 #   is needed, so any Ubuntu base image works.
 # - the embedded dataset (the overfit checks train on it), and what every upload would
-#   otherwise compute again: the held-out split, the reference outputs, the template course.
+#   otherwise compute again: the held-out split and the hidden checks' reference outputs
+#   (`prepare` also builds the template course, which only batch grading uses).
 set -euo pipefail
 ROOT="${GRADESCOPE_ROOT:-/autograder}"
 KIT="$ROOT/source"
