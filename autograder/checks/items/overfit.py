@@ -17,13 +17,16 @@ from autograder.checks.items.loss import LAYERS
 from autograder.checks.judgements import CaseVerdict, equal_captions
 from autograder.reference import reference_modules
 
-NUM_IMAGES = 40
+# 20 images in one batch, 60 epochs: 60 Adam steps, the largest part of a grading. The
+# reference ends at a loss of 0.093 (RNN) and 0.190 (LSTM), every caption exact, and so do
+# the corpus's correct submissions (loops, lists, float64) within 0.003.
+NUM_IMAGES = 20
 SEED = 23_1126
 SETTINGS = {
-    "rnn": {"hidden_dim": 128, "wordvec_dim": 64, "learning_rate": 1e-2, "lr_decay": 0.99},
-    "lstm": {"hidden_dim": 128, "wordvec_dim": 64, "learning_rate": 1e-2, "lr_decay": 0.995},
+    "rnn": {"hidden_dim": 128, "wordvec_dim": 64, "learning_rate": 2e-2, "lr_decay": 0.99},
+    "lstm": {"hidden_dim": 128, "wordvec_dim": 64, "learning_rate": 2e-2, "lr_decay": 0.995},
 }
-BATCH_SIZE, NUM_EPOCHS = 20, 60
+BATCH_SIZE, NUM_EPOCHS = NUM_IMAGES, 60
 # Correct code ends within a few times the reference's loss (float rounding takes
 # training on another path); wrong code stays far above it.
 LOSS_FACTOR, LOSS_SLACK = 3.0, 0.05
