@@ -404,6 +404,8 @@ def test_syntax_error_in_the_model_keeps_layer_points(checks, tmp_path):
         verdicts["loss_rnn"].message
     )
     assert verdicts["rnn_backward"].score == POINTS["rnn_backward"]
+    # No reference function brings the model back: its items are not retried.
+    assert not list((tmp_path / "work").glob("retry_*"))
 
 
 def test_monkeypatched_numpy_does_not_fool_the_grader(checks, tmp_path):

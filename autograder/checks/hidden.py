@@ -5,7 +5,8 @@
    assignment's is judged against the derivative of that forward (checks/derivative.py):
    the forward's mistake is charged at the forward.
 3. An item that still loses points is run again with the reference versions of the
-   functions it calls swapped in (its retries, in order); it keeps the better score.
+   functions it calls swapped in (its retries, in order); it keeps the better score. An
+   item whose own module did not import is not retried: nothing swapped in restores it.
 4. A classic mistake of the model code found in both the RNN and the LSTM item (the
    loss, sampling) is charged at the RNN item only; right values from a function that
    changed an input in place lose a share of the item (points.toml), not the item
@@ -31,6 +32,7 @@ from autograder.checks.verdicts import Attempt, Verdict, final_verdicts, items_o
 from autograder.paths import DATA_DIR, STUDENT_MODULES
 from autograder.reference import prerequisites_source, reference_modules
 from autograder.sandbox.run import Task, run_items
+from autograder.sandbox.runner import NOT_IMPORTABLE
 
 STEP_FORWARDS = ("rnn_step_forward", "lstm_step_forward")
 
@@ -50,6 +52,23 @@ def not_implemented_in(function: str, results: list[CaseResult] | str) -> bool:
         and r.where is not None
         and r.where["function"] == function
         for r in results
+    )
+
+
+def own_module_not_importable(function: str, results: list[CaseResult] | str) -> bool:
+    """Whether every case failed because the module holding the function did not import.
+
+    No reference function swapped in can bring such a module back, so its item is not
+    retried.
+    """
+    module = STUDENT_MODULES[1] if function in ("loss", "sample") else STUDENT_MODULES[0]
+    return (
+        isinstance(results, list)
+        and len(results) > 0
+        and all(
+            r.error is not None and r.error.startswith(f"ImportError: {module} {NOT_IMPORTABLE}")
+            for r in results
+        )
     )
 
 
@@ -272,7 +291,11 @@ class HiddenChecks:
     def _retry(self, package_dir, work_dir, item: Item, attempts, first, source) -> Attempt:
         """Step 3: the item again with reference functions swapped in; the best attempt."""
         best = attempts[item.name]
-        if best.outcome.score >= 1.0 or not_implemented_in(item.function, best.results):
+        if (
+            best.outcome.score >= 1.0
+            or not_implemented_in(item.function, best.results)
+            or own_module_not_importable(item.function, best.results)
+        ):
             return best
         last = None
         for number, plan in enumerate(item.retries):

@@ -28,6 +28,7 @@ RUNNER_PID = os.getpid()
 STUDENT_FILES = ("cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py")
 STEP_FORWARDS = ("rnn_step_forward", "lstm_step_forward")
 STEP_BACKWARDS = ("rnn_step_backward", "lstm_step_backward")
+NOT_IMPORTABLE = "could not be imported"  # in the error of every use of such a module
 
 
 def describe(error: BaseException) -> str:
@@ -65,7 +66,7 @@ class ImportFailure:
 
     def __init__(self, module_name: str, error: BaseException):
         path = module_name.replace(".", "/") + ".py"
-        self.message = f"{path} could not be imported: {describe(error)}"
+        self.message = f"{path} {NOT_IMPORTABLE}: {describe(error)}"
 
     def __getattr__(self, name: str):
         raise ImportError(self.message)
