@@ -22,7 +22,7 @@ import numpy as np
 
 from autograder.checks import derivative, probes
 from autograder.checks.compare import close
-from autograder.checks.item import Case, Item
+from autograder.checks.item import MODEL_FUNCTIONS, Case, Item
 from autograder.checks.items import ITEMS
 from autograder.checks.judgements import CaseVerdict, judge_sample
 from autograder.checks.results import CaseResult
@@ -61,7 +61,7 @@ def own_module_not_importable(function: str, results: list[CaseResult] | str) ->
     No reference function swapped in can bring such a module back, so its item is not
     retried.
     """
-    module = STUDENT_MODULES[1] if function in ("loss", "sample") else STUDENT_MODULES[0]
+    module = STUDENT_MODULES[1] if function in MODEL_FUNCTIONS else STUDENT_MODULES[0]
     return (
         isinstance(results, list)
         and len(results) > 0

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+MODEL_FUNCTIONS = ("loss", "sample")  # the student's methods of CaptioningRNN
+
 Inputs = dict[str, np.ndarray]
 
 

@@ -7,7 +7,7 @@ notes that cost nothing all meet here.
 
 from dataclasses import dataclass
 
-from autograder.checks.item import Item
+from autograder.checks.item import MODEL_FUNCTIONS, Item
 from autograder.checks.items import ITEMS
 from autograder.checks.results import CaseResult
 from autograder.checks.summary import Outcome, with_notes
@@ -65,7 +65,7 @@ def charged_at(name: str, best: dict) -> str | None:
 
 def shown(function: str) -> str:
     """A student function as feedback names it."""
-    return f"CaptioningRNN.{function}" if function in ("loss", "sample") else function
+    return f"CaptioningRNN.{function}" if function in MODEL_FUNCTIONS else function
 
 
 def modified_inputs(results: list[CaseResult] | str) -> list[str]:

@@ -192,7 +192,7 @@ def results_json(
 def run(root: Path) -> dict:
     """Grade root/submission and write root/results/results.json; returns the results."""
     start = time.perf_counter()
-    from autograder.checks.hidden_cache import hidden_checks  # imports the reference package
+    from autograder.checks.hidden_cache import hidden_checks  # setup.sh prepared its cache
     from autograder.intake.submissions import read_submission, student_package
     from autograder.leaderboard.evaluate import Leaderboard
 
