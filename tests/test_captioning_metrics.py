@@ -4,7 +4,13 @@ import math
 
 import pytest
 
-from cs231n.captioning_metrics import bleu_for_captions, corpus_bleu
+from cs231n.captioning_metrics import (
+    BleuReferences,
+    bleu_for_captions,
+    caption_references,
+    caption_tokens,
+    corpus_bleu,
+)
 
 
 def toks(sentence):
@@ -131,3 +137,34 @@ def test_bleu_for_captions_strips_special_tokens():
     assert bleu_for_captions(
         ["<START> a red circle <END>"], [["a red circle"]], max_n=3
     ) == pytest.approx(1.0)
+
+
+def test_references_counted_once_score_every_set_as_corpus_bleu_does():
+    refs = [
+        [toks("a big red circle below a small blue square"), toks("a red circle")],
+        [toks("x y z w v"), toks("x y x y x y")],
+    ]
+    counted = BleuReferences.count(refs)
+    for hyps in (
+        [toks("a big red circle above a small blue square"), toks("x y z w v")],
+        [toks("a red circle"), toks("x y x y")],
+        [toks("a red red red circle"), toks("x y z")],
+    ):
+        assert counted.score(hyps) == corpus_bleu(refs, hyps)
+    assert (
+        counted.score([toks("a big red circle below a small blue square"), toks("x y z w v")])
+        == 1.0
+    )
+    with pytest.raises(ValueError, match="Got 2 reference sets for 1 hypotheses"):
+        counted.score([toks("a red circle")])
+
+
+def test_caption_references_count_the_words_of_the_captions():
+    references = [["<START> a red circle <END> <NULL>"], ["<START> x y z <END>", "x y"]]
+    generated = ["<START> a red circle <END>", "x y z <END> <NULL>"]
+    assert caption_tokens(generated[1]) == ["x", "y", "z"]
+    counted = caption_references(references, max_n=3)
+    assert counted.score([caption_tokens(c) for c in generated]) == 1.0
+    assert counted.score([caption_tokens(c) for c in generated]) == bleu_for_captions(
+        generated, references, max_n=3
+    )

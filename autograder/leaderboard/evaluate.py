@@ -9,6 +9,7 @@ metrics code. Nothing here changes a score, and nothing raises.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,13 @@ class Leaderboard:
         reference_modules()  # from here on `cs231n` is the reference package
         self.heldout: HeldOut = heldout_split(data_dir)
         self.private_roots = list(private_roots or [])
+
+    @cached_property
+    def references(self):
+        """The held-out references, counted for BLEU once per process (BleuReferences)."""
+        from cs231n.captioning_metrics import caption_references
+
+        return caption_references(self.heldout.references)
 
     def evaluate(
         self, submission: Submission, package_dir: Path, work_dir: Path
@@ -115,7 +123,7 @@ class Leaderboard:
 
     def _score(self, result: list[CaseResult] | str) -> Entry:
         """Judge the sampled captions strictly, then score them."""
-        from cs231n.captioning_metrics import bleu_for_captions
+        from cs231n.captioning_metrics import caption_tokens
         from cs231n.coco_utils import decode_captions
 
         if isinstance(result, str):
@@ -134,5 +142,5 @@ class Leaderboard:
         if captions.size and (captions.min() < 0 or captions.max() >= len(heldout.idx_to_word)):
             return Entry(None, "no score: `captions` holds indices outside the vocabulary")
         generated = decode_captions(captions, heldout.idx_to_word)
-        bleu4 = round(bleu_for_captions(generated, heldout.references), DECIMALS)
+        bleu4 = round(self.references.score([caption_tokens(c) for c in generated]), DECIMALS)
         return Entry(bleu4, f"BLEU-4 {bleu4:.{DECIMALS}f} on {shape[0]} held-out images")
