@@ -21,7 +21,6 @@ import json
 import os
 from pathlib import Path
 
-import h5py
 import numpy as np
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "shapes_captioning"
@@ -52,9 +51,20 @@ def _require_file(path: Path) -> Path:
     return path
 
 
+def _open_h5(path: Path):
+    """Open an HDF5 file for reading, an h5py.File.
+
+    h5py is imported here, when a file is read, so that importing this module (as the
+    solver does) stays quick.
+    """
+    import h5py
+
+    return h5py.File(path, "r")
+
+
 def _read_h5(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Read the named datasets of an HDF5 file; every name must be present."""
-    with h5py.File(_require_file(path), "r") as f:
+    with _open_h5(_require_file(path)) as f:
         missing = [name for name in names if name not in f]
         if missing:
             raise KeyError(f"{path} has no dataset(s) {missing}; found {sorted(f.keys())}")
@@ -123,7 +133,7 @@ def load_coco_data(
 
         images_file = base / f"{split}2014_images.h5"
         if images_file.is_file():
-            with h5py.File(images_file, "r") as f:
+            with _open_h5(images_file) as f:
                 for name in ("images", "scenes", "backgrounds"):
                     if name in f:
                         data[f"{split}_{name}"] = f[name][()]

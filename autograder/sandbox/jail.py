@@ -23,23 +23,36 @@ grader; it runs before the student's code exists in the process tree.
 """
 
 import argparse
+import ctypes
 import os
-import subprocess
 import sys
 
 INSIDE = "/tmp/job"
 PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 PRIVATE_TMP_SIZE = "64m"
+MS_RDONLY = 1  # mount(2) flags, from <sys/mount.h>
+MS_BIND = 4096
+LIBC = ctypes.CDLL(None, use_errno=True)
 
 
-def mount(*arguments: str) -> None:
-    subprocess.run(["mount", *arguments], check=True, stdin=subprocess.DEVNULL)
+def mount(source: str, target: str, fstype: str | None, flags: int, options: str | None) -> None:
+    """mount(2) itself: a system call, where the mount(8) program would be a process each."""
+    arguments = [None if text is None else text.encode() for text in (source, target, fstype)]
+    data = None if options is None else options.encode()
+    if LIBC.mount(*arguments, ctypes.c_ulong(flags), data) != 0:
+        number = ctypes.get_errno()
+        raise OSError(number, f"mount {source} on {target}: {os.strerror(number)}")
+
+
+def tmpfs(name: str, target: str, options: str, read_only: bool = False) -> None:
+    """Mount a fresh tmpfs (named name in /proc/mounts) on target."""
+    mount(name, target, "tmpfs", MS_RDONLY if read_only else 0, options)
 
 
 def bind_open_directory(directory: int, target: str) -> None:
     """Bind-mount an open directory (one that a mount may have covered) onto target."""
     os.makedirs(target, mode=0o755, exist_ok=True)
-    mount("--no-canonicalize", "--bind", f"/proc/{os.getpid()}/fd/{directory}", target)
+    mount(f"/proc/{os.getpid()}/fd/{directory}", target, None, MS_BIND, None)
     os.close(directory)
 
 
@@ -69,7 +82,7 @@ def reveal(path: str, directory: int) -> None:
         os.close(directory)
         return
     if closed is not None:
-        mount("-t", "tmpfs", "-o", "size=4k,mode=755", "reveal", closed)
+        tmpfs("reveal", closed, "size=4k,mode=755")
     bind_open_directory(directory, path)
 
 
@@ -80,10 +93,10 @@ def shut_in(job_dir: str, hidden: list[str], revealed: list[str]) -> None:
     kept = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in revealed}
     for directory in hidden:
         if os.path.isdir(directory):
-            mount("-t", "tmpfs", "-o", "ro,size=4k,mode=000", "hidden", directory)
+            tmpfs("hidden", directory, "size=4k,mode=000", read_only=True)
     for directory in PRIVATE_TMP:
         if os.path.isdir(directory):
-            mount("-t", "tmpfs", "-o", f"size={PRIVATE_TMP_SIZE},mode=1777", "private", directory)
+            tmpfs("private", directory, f"size={PRIVATE_TMP_SIZE},mode=1777")
     for path, directory in kept.items():
         reveal(path, directory)
     bind_open_directory(job, INSIDE)
