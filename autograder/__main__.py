@@ -49,11 +49,16 @@ class Parser(argparse.ArgumentParser):
 
 
 def version() -> str:
-    """The kit's version (pyproject.toml) and nbgrader's."""
+    """The kit's version (pyproject.toml) and nbgrader's (none on Gradescope)."""
+    from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as installed
 
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    return f"{project['name']} {project['version']} (nbgrader {installed('nbgrader')})"
+    try:
+        nbgrader = f"nbgrader {installed('nbgrader')}"
+    except PackageNotFoundError:
+        nbgrader = "without nbgrader"
+    return f"{project['name']} {project['version']} ({nbgrader})"
 
 
 def release(args) -> int:
@@ -164,7 +169,6 @@ def verify(args) -> int:
 
 def prepare(args) -> int:
     from autograder.checks.hidden_cache import hidden_checks
-    from autograder.course.course import course_template, source_notebooks
     from autograder.leaderboard.heldout import heldout_split
     from autograder.reference import reference_modules
 
@@ -172,6 +176,11 @@ def prepare(args) -> int:
     split = heldout_split()
     print(f"held-out split ready: {len(split.features)} images")
     hidden_checks([])
+    if args.no_course:
+        print(f"the hidden checks' reference outputs ready in {CACHE}")
+        return 0
+    from autograder.course.course import course_template, source_notebooks
+
     course_template(source_notebooks())
     print(f"the hidden checks' reference outputs and the template course ready in {CACHE}")
     return 0
@@ -315,11 +324,16 @@ def parser() -> Parser:
     p.add_argument("out", type=Path, help="the course folder (OUT of grade)")
     p = command("verify", "check that a course's gradebook, CSVs and feedback agree", verify)
     p.add_argument("out", type=Path, help="the course folder (OUT of grade)")
-    command(
+    p = command(
         "prepare",
         "build what every grading run reuses (the leaderboard's held-out split, the hidden "
         "checks' reference outputs, the template course); else built on first use",
         prepare,
+    )
+    p.add_argument(
+        "--no-course",
+        action="store_true",
+        help="leave out the template course (Gradescope's setup.sh: no nbgrader there)",
     )
     p = command("similarity", "similarity report of a folder of submissions", similarity)
     p.add_argument("submissions", type=Path, help="folder of <student_id>.zip or <student_id>/")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from pins import pins
 
 from autograder.__main__ import main
 from autograder.examples import example_files
@@ -152,6 +153,16 @@ def test_the_command_builds_with_the_default_or_the_chosen_visibility(tmp_path, 
         build_bundle(tmp_path / "y.zip", visibility="soon")
 
 
+def test_gradescope_pins_a_subset_of_the_kit_without_the_instructor_tools():
+    gradescope = pins(REPO / "autograder" / "gradescope" / "files" / "requirements.txt")
+    assert set(gradescope) == {"numpy", "h5py", "matplotlib", "nbformat"}
+    assert gradescope.items() <= pins(REPO / "requirements.txt").items()
+    assert (
+        "files/requirements.txt -c constraints.txt"
+        in (REPO / "autograder" / "gradescope" / "files" / "setup.sh").read_text()
+    )
+
+
 def test_results_apply_the_visibility_to_the_autograded_items_only():
     verdicts = {item: _Verdict(POINTS[item] / 2, POINTS[item]) for item in ITEMS}
     submission = Submission("gradescope", files={name: b"" for name in STUDENT_MODULES})
@@ -189,16 +200,23 @@ class _Verdict:
 def test_setup_sh_installs_the_kit_under_the_root(gradescope):
     kit = gradescope / "source"
     assert (kit / ".venv" / "pyvenv.cfg").is_file()  # this machine's python3.11 was taken
-    version = subprocess.run(
-        [str(kit / ".venv" / "bin" / "python"), "-c", "import numpy, nbgrader; print('ok')"],
+    # Only what grading needs: no nbgrader (and with it no Jupyter server) beside student code.
+    found = subprocess.run(
+        [
+            str(kit / ".venv" / "bin" / "python"),
+            "-c",
+            "import importlib.util as u, h5py, matplotlib, nbformat, numpy; "
+            "print([m for m in ('nbgrader', 'notebook', 'pytest') if u.find_spec(m)])",
+        ],
         capture_output=True,
         text=True,
         check=True,
     )
-    assert version.stdout == "ok\n"
+    assert found.stdout == "[]\n"
     assert (kit / "data" / "shapes_captioning" / "coco2014_captions.h5").is_file()
     assert list((kit / "build" / "leaderboard").glob("heldout-*.npz"))
     assert len(list((kit / "build" / "cache").glob("hidden-checks-*.pickle"))) == 1
+    assert not list((kit / "build" / "cache").glob("course-*"))  # no nbgrader course here
 
 
 @pytest.mark.gradescope_setup

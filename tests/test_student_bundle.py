@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from pins import pins
 
 from autograder.paths import REPO
 from autograder.release.leaks import secret_lines
@@ -113,10 +114,6 @@ def test_the_command_refuses_in_one_line_per_problem_without_a_traceback(tmp_pat
 
 
 def test_the_student_kit_pins_what_the_instructor_side_pins():
-    def pins(path: Path) -> dict[str, str]:
-        lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
-        return dict(line.lower().split("==") for line in lines if line)
-
     kit_requirements = pins(KIT / "requirements.txt")
     kit_constraints = pins(KIT / "constraints.txt")
     instructor = pins(REPO / "constraints.txt")

@@ -14,7 +14,6 @@ notebook and passed through nbgrader's own ClearSolutions preprocessor.
 """
 
 import nbformat
-from nbgrader.preprocessors import ClearSolutions
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
@@ -37,6 +36,8 @@ def make_stub(text: str) -> str:
     Returns:
     - The student version of the module (without a header)
     """
+    from nbgrader.preprocessors import ClearSolutions  # the instructor side only: not on Gradescope
+
     cell = nbformat.v4.new_code_cell(text)
     cell.metadata["nbgrader"] = {
         "solution": True,
