@@ -51,7 +51,7 @@ class Leaderboard:
         self.private_roots = list(private_roots or [])
 
     @cached_property
-    def references(self):
+    def bleu_references(self):
         """The held-out references, counted for BLEU once per process (BleuReferences)."""
         from cs231n.captioning_metrics import caption_references
 
@@ -142,5 +142,5 @@ class Leaderboard:
         if captions.size and (captions.min() < 0 or captions.max() >= len(heldout.idx_to_word)):
             return Entry(None, "no score: `captions` holds indices outside the vocabulary")
         generated = decode_captions(captions, heldout.idx_to_word)
-        bleu4 = round(self.references.score([caption_tokens(c) for c in generated]), DECIMALS)
+        bleu4 = round(self.bleu_references.score([caption_tokens(c) for c in generated]), DECIMALS)
         return Entry(bleu4, f"BLEU-4 {bleu4:.{DECIMALS}f} on {shape[0]} held-out images")
