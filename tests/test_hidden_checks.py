@@ -12,7 +12,12 @@ from autograder.checks import items as declared
 from autograder.checks.hidden import HiddenChecks
 from autograder.paths import REPO, SOURCE
 from autograder.points import ITEMS, POINTS
+from autograder.reference import prerequisites_source
 from autograder.release.stubs import strip_markers
+from autograder.sandbox import run
+from autograder.sandbox.isolation import level
+from autograder.sandbox.limits import Limits
+from autograder.sandbox.run import run_items
 
 LAYERS, MODEL = "cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py"
 SOLVED = {rel: strip_markers((SOURCE / rel).read_text()) for rel in (LAYERS, MODEL)}
@@ -473,3 +478,49 @@ def rnn_forward(x, h0, Wx, Wh, b):
     assert "first run" in message
     assert "tried again with the reference rnn_step_forward" in message
     assert "retry source 0 disk False" in message
+
+
+STEP_RETURNS_PREV_H = """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    return prev_h, None  # wrong: every RNN item that calls it is retried with the reference's
+"""
+
+
+def test_one_round_of_retries_shares_a_sandbox_and_charges_once(checks, tmp_path):
+    verdicts = grade(checks, tmp_path, layers_extra=STEP_RETURNS_PREV_H)
+    assert scores(verdicts) == full_marks_except("rnn_step_forward")
+    assert "charged at rnn_step_forward" in verdicts["rnn_forward"].message
+    assert sorted(path.name for path in (tmp_path / "work").iterdir()) == ["own", "retry_round0"]
+
+
+def run_swap_then_own_step(checks, tmp_path) -> tuple[dict, bool]:
+    """rnn_forward with the reference step swapped in, then the student's own step."""
+    tasks = [checks._task("rnn_forward", ("rnn_step_forward",)), checks._task("rnn_step_forward")]
+    return run_items(
+        package(tmp_path, layers_extra=STEP_RETURNS_PREV_H),
+        tmp_path / "job",
+        tasks,
+        prerequisites_source(["rnn_step_forward"]),
+    )
+
+
+def assert_swap_then_own_step(checks, results: dict) -> None:
+    forward, step = results["rnn_forward"][0], results["rnn_step_forward"][0]
+    assert np.allclose(forward.arrays["h"], checks.expected["rnn_forward"][0]["h"])
+    inputs = checks.cases["rnn_step_forward"][0].inputs
+    assert np.array_equal(step.arrays["next_h"], inputs["prev_h"])  # the student's own step
+
+
+def test_a_function_swapped_in_for_one_item_stays_out_of_the_next(checks, tmp_path):
+    results, imported = run_swap_then_own_step(checks, tmp_path)
+    assert imported
+    assert [p.name for p in (tmp_path / "job").iterdir()] == ["batch"]  # nothing ran again
+    assert_swap_then_own_step(checks, results)
+
+
+@pytest.mark.skipif(level() != "jail", reason="RLIMIT_NPROC binds the jail's sandbox user only")
+def test_an_item_whose_process_cannot_start_runs_again_alone(checks, tmp_path, monkeypatch):
+    monkeypatch.setattr(run, "Limits", lambda: Limits(processes=1))  # the runner, no child
+    results, _ = run_swap_then_own_step(checks, tmp_path)
+    assert sorted(p.name for p in (tmp_path / "job").iterdir()) == ["batch", "rnn_forward"]
+    assert_swap_then_own_step(checks, results)

@@ -5,8 +5,9 @@
    assignment's is judged against the derivative of that forward (checks/derivative.py):
    the forward's mistake is charged at the forward.
 3. An item that still loses points is run again with the reference versions of the
-   functions it calls swapped in (its retries, in order); it keeps the better score. An
-   item whose own module did not import is not retried: nothing swapped in restores it.
+   functions it calls swapped in (its retries, in order; the k-th retries of all items
+   share one sandbox); it keeps the better score. An item whose own module did not
+   import is not retried: nothing swapped in restores it.
 4. A classic mistake of the model code found in both the RNN and the LSTM item (the
    loss, sampling) is charged at the RNN item only; right values from a function that
    changed an input in place lose a share of the item (points.toml), not the item
@@ -14,6 +15,7 @@
 """
 
 import copy
+import itertools
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -166,9 +168,7 @@ class HiddenChecks:
         best = dict(attempts)
         if imported:
             self._own_derivatives(package_dir, work_dir / "own_derivative", attempts, missing)
-            for name, item in ITEMS.items():
-                if name not in missing:
-                    best[name] = self._retry(package_dir, work_dir, item, attempts, first, source)
+            best = self._retries(package_dir, work_dir, attempts, first, source, missing)
         return final_verdicts(attempts, best, missing)
 
     def _task(self, name: str, prerequisites: tuple[str, ...] = (), own_caches=False) -> Task:
@@ -288,38 +288,81 @@ class HiddenChecks:
             seconds=item.seconds,
         )
 
-    def _retry(self, package_dir, work_dir, item: Item, attempts, first, source) -> Attempt:
-        """Step 3: the item again with reference functions swapped in; the best attempt."""
-        best = attempts[item.name]
-        if (
-            best.outcome.score >= 1.0
-            or not_implemented_in(item.function, best.results)
-            or own_module_not_importable(item.function, best.results)
-        ):
-            return best
-        last = None
-        for number, plan in enumerate(item.retries):
+    def _retries(self, package_dir, work_dir, attempts, first, source, missing) -> dict:
+        """Step 3: items that lose points again, with reference functions swapped in.
+
+        Round k runs the k-th retry of every item still short of its points, all in one
+        sandbox (each item in a process of its own there); an item keeps its best attempt.
+        """
+        best = dict(attempts)
+        plans = {
+            name: list(ITEMS[name].retries)
+            for name in ITEMS
+            if name not in missing and self._worth_retrying(name, attempts[name])
+        }
+        last = {}
+        for number in itertools.count():
+            chosen = {}
+            for name in list(plans):
+                plan = self._next_plan(name, plans[name], attempts, first)
+                if plan is None:
+                    del plans[name]
+                else:
+                    chosen[name] = plan
+            if not chosen:
+                break
+            tasks = [self._task(n, plan, own_caches(plan, first)) for n, plan in chosen.items()]
+            swapped = sorted({function for plan in chosen.values() for function in plan})
+            job = work_dir / f"retry_round{number}"
+            results, _ = self._run(package_dir, job, tasks, prerequisites_source(swapped))
+            for name, plan in chosen.items():
+                last[name] = self._attempt(name, results[name], source, plan)
+                best[name] = better(best[name], last[name])
+                if best[name].outcome.score >= 1.0:
+                    del plans[name]
+        for name, attempt in last.items():
+            if not best[name].swapped:
+                best[name] = replace(best[name], retried=attempt)
+        return best
+
+    @staticmethod
+    def _worth_retrying(name: str, attempt: Attempt) -> bool:
+        """Whether an item's own attempt may gain from reference functions swapped in."""
+        function = ITEMS[name].function
+        return not (
+            attempt.outcome.score >= 1.0
+            or not_implemented_in(function, attempt.results)
+            or own_module_not_importable(function, attempt.results)
+        )
+
+    @staticmethod
+    def _next_plan(name: str, plans: list, attempts, first) -> tuple[str, ...] | None:
+        """Take the item's next retry worth running off plans (None when none is left)."""
+        item = ITEMS[name]
+        while plans:
+            plan = plans.pop(0)
             if "CaptioningRNN.loss" in plan:  # never in place of a loss that is not written
                 if not_implemented_in("loss", first[f"loss_{item.options['cell_type']}"]):
                     continue
-            if all(attempts[name].outcome.score >= 1.0 for name in items_of(plan, item)):
+            if all(attempts[n].outcome.score >= 1.0 for n in items_of(plan, item)):
                 continue  # every function it would swap is right: nothing to learn
-            # The student's own step caches are handed on only from a step whose own item
-            # finished (one that segfaults or hangs would take the retry down with it).
-            steps = [name for name in plan if name in STEP_FORWARDS]
-            own_caches = all(isinstance(first[name], list) for name in steps)
-            job = work_dir / f"retry_{item.name}_{number}"
-            task = self._task(item.name, plan, own_caches)
-            results, _ = self._run(package_dir, job, [task], prerequisites_source(list(plan)))
-            last = self._attempt(item.name, results[item.name], source, plan)
-            # The better score counts; at the same score, the attempt that names the mistake
-            # (the student's own callees may have hidden it).
-            if last.outcome.score > best.outcome.score or (
-                last.outcome.score == best.outcome.score
-                and last.outcome.mistakes
-                and not best.outcome.mistakes
-            ):
-                best = last
-            if best.outcome.score >= 1.0:
-                return best
-        return best if best.swapped else replace(best, retried=last)
+            return plan
+        return None
+
+
+def own_caches(plan: tuple[str, ...], first: dict) -> bool:
+    """Whether a retry hands the student's own step caches on: only from a step whose own
+    item finished (one that segfaults or hangs would take the retry down with it)."""
+    return all(isinstance(first[name], list) for name in plan if name in STEP_FORWARDS)
+
+
+def better(best: Attempt, attempt: Attempt) -> Attempt:
+    """The better score counts; at the same score, the attempt that names the mistake (the
+    student's own callees may have hidden it)."""
+    if attempt.outcome.score > best.outcome.score or (
+        attempt.outcome.score == best.outcome.score
+        and attempt.outcome.mistakes
+        and not best.outcome.mistakes
+    ):
+        return attempt
+    return best

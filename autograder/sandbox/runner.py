@@ -239,20 +239,49 @@ def main(job_dir: Path) -> None:
         }
     )
     for entry in job["items"]:
-        item = entry["item"]
-        (job_dir / "progress").write_text(item)
-        if entry["prerequisites"]:
-            install_prerequisites(modules, entry["prerequisites"], entry["own_caches"])
-        for case in entry["cases"]:
-            run_case(
-                getattr(probes, entry["probe"]),
-                entry["options"],
-                modules,
-                job_dir / "inputs" / item / case,
-                job_dir / "outputs" / item / case,
-                package,
-            )
-        (job_dir / "outputs" / item / "done").write_text("")
+        (job_dir / "progress").write_text(entry["item"])
+        if entry["prerequisites"] and len(job["items"]) > 1:
+            apart(lambda entry=entry: run_entry(entry, probes, modules, job_dir, package))
+        else:
+            run_entry(entry, probes, modules, job_dir, package)
+
+
+def run_entry(entry: dict, probes, modules: StudentModules, job_dir: Path, package: Path) -> None:
+    """Run every case of one item (its reference functions swapped in first), then mark it done."""
+    item = entry["item"]
+    if entry["prerequisites"]:
+        install_prerequisites(modules, entry["prerequisites"], entry["own_caches"])
+    for case in entry["cases"]:
+        run_case(
+            getattr(probes, entry["probe"]),
+            entry["options"],
+            modules,
+            job_dir / "inputs" / item / case,
+            job_dir / "outputs" / item / case,
+            package,
+        )
+    (job_dir / "outputs" / item / "done").write_text("")
+
+
+def apart(work) -> None:
+    """Run work in a forked child and wait for it, so that the reference functions it
+    swaps into the student's modules are gone for the next item of the job.
+
+    An item whose child could not start or did not finish is not marked done: the
+    grader runs it again in a job of its own, where nothing needs undoing.
+    """
+    global RUNNER_PID
+    try:
+        pid = os.fork()
+    except OSError:  # e.g. RLIMIT_NPROC outside the jail
+        return
+    if pid == 0:
+        RUNNER_PID = os.getpid()
+        try:
+            work()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
 
 
 if __name__ == "__main__":
