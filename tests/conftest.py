@@ -43,7 +43,6 @@ GROUPED = {
     "test_grading",
     "test_student_bundle",
     "test_course_workflows",
-    "test_grading_scale",
     "test_similarity",
     "test_shapes_dataset",
 }
@@ -58,7 +57,6 @@ SLOWEST_FIRST = (
     "test_grading",
     "test_student_bundle",
     "test_course_workflows",
-    "test_grading_scale",
     "test_student_corpus",
     "test_hidden_checks",
     "test_submit",

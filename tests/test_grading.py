@@ -1,12 +1,15 @@
 """Batch grading end to end: nbgrader course, trusted verdicts, CSV, feedback, reruns,
-and nbgrader's own commands in the course."""
+parallel workers, a killed run, and nbgrader's own commands in the course."""
 
 import csv
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import sysconfig
+import time
 import zipfile
 from pathlib import Path
 
@@ -27,7 +30,7 @@ from autograder.course.course import (
 )
 from autograder.course.grading import grade_all
 from autograder.examples import write_examples
-from autograder.paths import STUDENT_MODULES
+from autograder.paths import REPO, STUDENT_MODULES
 from autograder.points import ITEMS, POINTS
 from autograder.reports.integrity import verify
 from autograder.reports.report import INLINE, LEADERBOARD_COLUMNS, MAX_TOTAL
@@ -169,6 +172,47 @@ def test_gradebook_holds_the_trusted_scores(graded):
         assert grades["lstm_forward"].score == 0
         assert grades["loss_lstm"].score == POINTS["loss_lstm"]
         assert not any(grades[item].needs_manual_grade for item in ITEMS)
+
+
+@pytest.fixture(scope="module")
+def one_worker(graded, tmp_path_factory) -> Path:
+    """The same batch graded by one worker: the grades of two workers must be the same."""
+    submissions, _ = graded
+    out = tmp_path_factory.mktemp("one")
+    grade_all(submissions, out, jobs=1)
+    return out
+
+
+def test_one_or_two_workers_give_the_same_grades(graded, one_worker):
+    _, two_workers = graded
+    one = (one_worker / "grades.csv").read_text()
+    assert one == (two_workers / "grades.csv").read_text()
+    assert len(one.splitlines()) == 1 + len(EXPECTED_LOST)
+
+
+def test_kill_9_then_rerun_gives_the_clean_grades(graded, one_worker, tmp_path):
+    submissions, _ = graded
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out)]
+    process = subprocess.Popen(
+        [*command, "--jobs", "2"],
+        cwd=REPO,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 300
+    while not list((out / "results").glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    graded_before = len(list((out / "results").glob("*.json")))
+    assert 1 <= graded_before < len(EXPECTED_LOST), "the kill should land mid-batch"
+    assert not (out / "grades.csv").exists()
+
+    grade_all(submissions, out, jobs=2)
+    assert (out / "grades.csv").read_text() == (one_worker / "grades.csv").read_text()
+    assert not list(out.rglob(".*.partial"))
 
 
 def test_rerun_grades_only_changed_submissions_and_force_regrades(graded, tmp_path, capsys):
