@@ -193,9 +193,18 @@ def test_one_or_two_workers_give_the_same_grades(graded, one_worker):
 def test_kill_9_then_rerun_gives_the_clean_grades(graded, one_worker, tmp_path):
     submissions, _ = graded
     out = tmp_path / "killed"
-    command = [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out)]
     process = subprocess.Popen(
-        [*command, "--jobs", "2"],
+        [
+            sys.executable,
+            "-m",
+            "autograder",
+            "grade",
+            str(submissions),
+            "--out",
+            str(out),
+            "--jobs",
+            "2",
+        ],
         cwd=REPO,
         start_new_session=True,
         stdout=subprocess.DEVNULL,

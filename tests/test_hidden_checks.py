@@ -17,7 +17,6 @@ from autograder.release.stubs import strip_markers
 from autograder.sandbox import run
 from autograder.sandbox.isolation import level
 from autograder.sandbox.limits import Limits
-from autograder.sandbox.run import run_items
 
 LAYERS, MODEL = "cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py"
 SOLVED = {rel: strip_markers((SOURCE / rel).read_text()) for rel in (LAYERS, MODEL)}
@@ -496,7 +495,7 @@ def test_one_round_of_retries_shares_a_sandbox_and_charges_once(checks, tmp_path
 def run_swap_then_own_step(checks, tmp_path) -> tuple[dict, bool]:
     """rnn_forward with the reference step swapped in, then the student's own step."""
     tasks = [checks._task("rnn_forward", ("rnn_step_forward",)), checks._task("rnn_step_forward")]
-    return run_items(
+    return run.run_items(
         package(tmp_path, layers_extra=STEP_RETURNS_PREV_H),
         tmp_path / "job",
         tasks,
