@@ -205,14 +205,16 @@ def test_setup_sh_installs_the_kit_under_the_root(gradescope):
         [
             str(kit / ".venv" / "bin" / "python"),
             "-c",
-            "import importlib.util as u, h5py, matplotlib, nbformat, numpy; "
-            "print([m for m in ('nbgrader', 'notebook', 'pytest') if u.find_spec(m)])",
+            "import importlib.metadata as d, importlib.util as u; "
+            "import h5py, matplotlib, nbformat, numpy; "
+            "print([m for m in ('nbgrader', 'notebook', 'pytest') if u.find_spec(m)]); "
+            "print(d.version('pip'))",
         ],
         capture_output=True,
         text=True,
         check=True,
     )
-    assert found.stdout == "[]\n"
+    assert found.stdout == f"[]\n{pins(REPO / 'constraints.txt')['pip']}\n"  # the pinned pip
     assert (kit / "data" / "shapes_captioning" / "coco2014_captions.h5").is_file()
     assert list((kit / "build" / "leaderboard").glob("heldout-*.npz"))
     assert len(list((kit / "build" / "cache").glob("hidden-checks-*.pickle"))) == 1
