@@ -225,7 +225,7 @@ import os
 
 for _item in os.listdir("inputs"):
     for _case in os.listdir(os.path.join("inputs", _item)):
-        _dir = os.path.join("outputs", _item, _case)
+        _dir = os.path.join("outputs", _item, _case.removesuffix(".npz"))
         os.makedirs(_dir, exist_ok=True)
         with open(os.path.join(_dir, "status.json"), "w") as _file:
             json.dump({"error": None, "types": {}, "modified": []}, _file)

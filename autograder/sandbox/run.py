@@ -78,11 +78,11 @@ def write_job(
     entries = []
     for task in tasks:
         names = []
+        item_dir = job_dir / "inputs" / task.name
+        item_dir.mkdir(parents=True, exist_ok=True)
         for index, case in enumerate(task.cases):
-            case_dir = job_dir / "inputs" / task.name / f"case{index}"
-            case_dir.mkdir(parents=True, exist_ok=True)
-            for name, value in case.items():
-                np.save(case_dir / f"{name}.npy", value, allow_pickle=False)
+            # One file per case: creating a file costs about a millisecond of CPU here.
+            np.savez(item_dir / f"case{index}.npz", **case)
             names.append(f"case{index}")
         entries.append(
             {

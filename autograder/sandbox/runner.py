@@ -3,7 +3,7 @@
 Usage: python -I runner.py JOB_DIR
 
 JOB_DIR holds job.json (which items, the probe and options of each, which cases), the
-student's package in package/, probes.py, the inputs as inputs/<item>/<case>/<name>.npy
+student's package in package/, probes.py, the inputs of each case as inputs/<item>/<case>.npz
 and, for a run with reference prerequisites, prerequisites.py. For every case the runner
 writes what the student's code returned to outputs/<item>/<case>/<name>.npy and a
 status.json (the error raised, and where in the student's files; the types returned; the
@@ -184,9 +184,10 @@ def save_outputs(outputs, out_dir: Path) -> dict:
 
 
 def run_case(
-    probe, options: dict, modules: StudentModules, case_dir: Path, out_dir: Path, package: Path
+    probe, options: dict, modules: StudentModules, case_path: Path, out_dir: Path, package: Path
 ) -> None:
-    inputs = {path.stem: np.load(path, allow_pickle=False) for path in case_dir.glob("*.npy")}
+    with np.load(case_path, allow_pickle=False) as archive:
+        inputs = {name: archive[name] for name in archive.files}
     out_dir.mkdir(parents=True, exist_ok=True)
     status = {"error": None, "where": None, "types": {}, "report": {}}
     try:
@@ -256,7 +257,7 @@ def run_entry(entry: dict, probes, modules: StudentModules, job_dir: Path, packa
             getattr(probes, entry["probe"]),
             entry["options"],
             modules,
-            job_dir / "inputs" / item / case,
+            job_dir / "inputs" / item / f"{case}.npz",
             job_dir / "outputs" / item / case,
             package,
         )
