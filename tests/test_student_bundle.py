@@ -98,8 +98,16 @@ def test_the_command_refuses_in_one_line_per_problem_without_a_traceback(tmp_pat
     root = kit_copy(tmp_path / "repo")
     (root / "cs231n" / "notes.txt").write_text("my notes\n")
     run = subprocess.run(
-        [sys.executable, "-m", "autograder", "student-bundle", "--root", str(root), "--out",
-         str(tmp_path / "student.zip")],
+        [
+            sys.executable,
+            "-m",
+            "autograder",
+            "student-bundle",
+            "--root",
+            str(root),
+            "--out",
+            str(tmp_path / "student.zip"),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,

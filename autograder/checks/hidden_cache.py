@@ -1,18 +1,21 @@
-"""The hidden checks, computed once per reference and kept on disk.
+"""What the kit computes from the reference once per version, kept on disk.
 
 Building HiddenChecks computes the reference's outputs on every hidden case (about
-5 s), and they are the same for every student. They are pickled into
-build/cache/, under a key made of everything they depend on: the instructor side
-(checks, sandbox, reference answers, points), the provided package and the
-dataset's files. A grading run, each of its workers and nbgrader's own commands
-then load them in milliseconds; any change to those files computes them afresh.
-build/ is hidden from student code by the sandbox, like the reference solution.
+5 s), and they are the same for every student; the example captioners take about
+10 s to train. Both are pickled into build/cache/, under a key made of everything
+they depend on: the instructor side (checks, sandbox, reference answers, points),
+the provided package and the dataset's files. A grading run, each of its workers and
+nbgrader's own commands then load them in milliseconds; any change to those files
+computes them afresh. build/ is hidden from student code by the sandbox, like the
+reference solution.
 """
 
 import hashlib
 import pickle
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -48,14 +51,26 @@ def hidden_checks(private_roots: list[Path]):
     """
     from autograder.checks.hidden import HiddenChecks
 
-    path = CACHE / f"hidden-checks-{checks_key()}.pickle"
-    try:
-        checks = pickle.loads(path.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        checks = HiddenChecks()
-        CACHE.mkdir(parents=True, exist_ok=True)
-        for stale in CACHE.glob("hidden-checks-*.pickle"):
-            stale.unlink(missing_ok=True)
-        write_atomically(path, pickle.dumps(checks))
+    checks = cached("hidden-checks", HiddenChecks)
     checks.private_roots = list(private_roots)
     return checks
+
+
+Value = TypeVar("Value")
+
+
+def cached(name: str, compute: Callable[[], Value]) -> Value:
+    """compute()'s result, from build/cache/<name>-<checks_key()>.pickle when that is there.
+
+    Otherwise compute() runs, and its result replaces the stale files of that name.
+    """
+    path = CACHE / f"{name}-{checks_key()}.pickle"
+    try:
+        return pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        value = compute()
+        CACHE.mkdir(parents=True, exist_ok=True)
+        for stale in CACHE.glob(f"{name}-*.pickle"):
+            stale.unlink(missing_ok=True)
+        write_atomically(path, pickle.dumps(value))
+        return value
