@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.checks.hidden_cache import cached
+from autograder.cache import cached
 from autograder.intake.submissions import STUDENT_FILES
 from autograder.paths import DATA_DIR, REPO, SOURCE, TRAINED_MODELS
 from autograder.reference import reference_modules

@@ -2,15 +2,15 @@
 
 import pytest
 
+from autograder import cache as kit_cache
 from autograder import examples
-from autograder.checks import hidden_cache
-from autograder.checks.hidden_cache import cached
+from autograder.cache import cached
 
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
-    monkeypatch.setattr(hidden_cache, "CACHE", tmp_path / "cache")
-    monkeypatch.setattr(hidden_cache, "checks_key", lambda: "version1")
+    monkeypatch.setattr(kit_cache, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(kit_cache, "checks_key", lambda: "version1")
     return tmp_path / "cache"
 
 
@@ -25,7 +25,7 @@ def test_a_value_is_computed_once_per_version_and_a_stale_file_replaced(cache, m
     assert cached("thing", compute) == {"calls": 1}
     assert sorted(path.name for path in cache.iterdir()) == ["thing-version1.pickle"]
 
-    monkeypatch.setattr(hidden_cache, "checks_key", lambda: "version2")
+    monkeypatch.setattr(kit_cache, "checks_key", lambda: "version2")
     assert cached("thing", compute) == {"calls": 2}
     assert cached("other", compute) == {"calls": 3}  # a name of its own
     assert sorted(path.name for path in cache.iterdir()) == [

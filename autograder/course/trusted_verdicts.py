@@ -75,7 +75,7 @@ def write_verdicts(course: Path, student: str, verdicts: dict, stamp: str) -> No
 
 def read_verdicts(course: Path, student: str) -> dict | None:
     """The recorded verdicts of a student, or None if there are none or they are stale."""
-    from autograder.checks.hidden_cache import checks_key
+    from autograder.cache import checks_key
 
     try:
         record = json.loads(verdicts_path(course, student).read_text())
@@ -93,7 +93,8 @@ def compute_verdicts(course: Path, student: str, private_roots: list[Path]) -> d
     Returns:
     - Map from item to the fields of its Verdict (also recorded for the student)
     """
-    from autograder.checks.hidden_cache import checks_key, hidden_checks
+    from autograder.cache import checks_key
+    from autograder.checks.hidden_cache import hidden_checks
 
     modules = submitted_modules(course, student)
     work = Path(course) / "work" / student

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from autograder.atomic import write_atomically
-from autograder.checks.hidden_cache import checks_key
+from autograder.cache import checks_key
 from autograder.course.course import ASSIGNMENT, autograde, record_student, zero_autograded
 from autograder.course.records import FAILED
 from autograder.course.trusted_verdicts import fingerprint, submitted_modules, write_verdicts

@@ -81,7 +81,7 @@ def write_job(
         item_dir = job_dir / "inputs" / task.name
         item_dir.mkdir(parents=True, exist_ok=True)
         for index, case in enumerate(task.cases):
-            # One file per case: creating a file costs about a millisecond of CPU here.
+            # One file per case: creating a file costs up to a millisecond of CPU.
             np.savez(item_dir / f"case{index}.npz", **case)
             names.append(f"case{index}")
         entries.append(
