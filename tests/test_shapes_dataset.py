@@ -6,9 +6,11 @@ from itertools import pairwise
 import h5py
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from cs231n.shapes.build import add_split, main
 from cs231n.shapes.dataset import build_dataset, build_split
+from cs231n.shapes.features import FEATURE_DIM, raw_features
 from cs231n.shapes.files import load_pca
 from cs231n.shapes.grammar import (
     MAX_WORDS,
@@ -221,6 +223,22 @@ def test_determinism():
         assert not np.array_equal(first[split].images, other[split].images)
         assert not np.array_equal(first[split].features, other[split].features)
     assert not np.array_equal(first["train"].images[:6], first["val"].images)
+
+
+def test_features_do_not_depend_on_the_cores_or_the_blas_threads():
+    """A multithreaded matrix product rounds differently: every batch runs at one thread,
+    in this process or side by side in others, and the bits come out the same."""
+    images = build_dataset(300, 0, seed=5)[0]["train"].images
+    with threadpool_limits(limits=1, user_api="blas"):
+        alone = raw_features(images, workers=1)
+    with threadpool_limits(limits=2, user_api="blas"):
+        threaded = raw_features(images, workers=1)
+    side_by_side = raw_features(images, batch_size=64, workers=2)
+    assert alone.shape == (300, FEATURE_DIM) and alone.dtype == np.float32
+    assert threaded.tobytes() == alone.tobytes()
+    # Other batches give the same features too (each image is featurised on its own).
+    assert np.allclose(side_by_side, alone, rtol=1e-5, atol=1e-6)
+    assert raw_features(images, batch_size=64, workers=1).tobytes() == side_by_side.tobytes()
 
 
 def test_held_out_split(tmp_path):

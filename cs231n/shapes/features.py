@@ -11,10 +11,19 @@ Per cell of the 3x3 layout grid the raw feature vector holds three blocks:
 The filters come from a fixed seed, so every split is featurised identically. The
 blocks have very different sizes, so each gets a weight (BLOCK_WEIGHTS) that the PCA
 applies after standardising; see `cs231n.shapes.pca`.
+
+Every batch is featurised at one BLAS thread, in as many processes as there are cores:
+a multithreaded matrix product rounds differently, so the features (and every number
+trained on them) would otherwise depend on the machine's number of cores.
 """
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from threadpoolctl import threadpool_limits
 
 from cs231n.shapes.scenes import GRID, IMAGE_SIZE
 
@@ -26,6 +35,7 @@ ORIENTATION_BINS = 36
 HARMONICS = 9  # Fourier coefficients 0..8 of the orientation histogram
 COLOUR_LEVELS = 3
 BATCH_SIZE = 256
+MAX_WORKERS = 4
 NUM_CELLS = GRID * GRID
 
 # Per-cell size and pre-PCA weight of each block, in the order of the feature vector.
@@ -164,29 +174,55 @@ def colour_histograms(images: np.ndarray) -> np.ndarray:
     return (hist * (NUM_CELLS / IMAGE_SIZE**2)).astype(np.float32)
 
 
-def raw_features(images: np.ndarray, batch_size: int = BATCH_SIZE) -> np.ndarray:
+def featurise_batch(images: np.ndarray) -> np.ndarray:
+    """Raw features of one batch, computed at one BLAS thread.
+
+    Inputs:
+    - images: uint8 array of shape (B, 64, 64, 3)
+
+    Returns a float32 array of shape (B, FEATURE_DIM): the conv, orientation and colour
+    blocks, each of shape (9, block size) flattened in turn.
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        blocks = [
+            conv_features(images, random_filters()),
+            orientation_spectra(images),
+            colour_histograms(images),
+        ]
+    return np.concatenate([block.reshape(len(images), -1) for block in blocks], axis=1)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def raw_features(
+    images: np.ndarray, batch_size: int = BATCH_SIZE, workers: int | None = None
+) -> np.ndarray:
     """Featurise images with the fixed random featuriser, in batches.
+
+    The result does not depend on workers: every batch is computed the same way.
 
     Inputs:
     - images: uint8 array of shape (N, 64, 64, 3)
     - batch_size: Images per batch; bounds the memory of the im2col buffer
+    - workers: Processes featurising batches side by side (default: the usable cores,
+      at most MAX_WORKERS); 1 featurises in this process
 
-    Returns a float32 array of shape (N, FEATURE_DIM) of pre-PCA features: the conv,
-    orientation and colour blocks, each of shape (9, block size) flattened in turn.
+    Returns a float32 array of shape (N, FEATURE_DIM) of pre-PCA features.
     """
-    filters = random_filters()
-    out = np.empty((len(images), FEATURE_DIM), dtype=np.float32)
-    for start in range(0, len(images), batch_size):
-        batch = images[start : start + batch_size]
-        blocks = [
-            conv_features(batch, filters),
-            orientation_spectra(batch),
-            colour_histograms(batch),
-        ]
-        out[start : start + len(batch)] = np.concatenate(
-            [block.reshape(len(batch), -1) for block in blocks], axis=1
-        )
-    return out
+    batches = [images[start : start + batch_size] for start in range(0, len(images), batch_size)]
+    workers = min(workers or min(usable_cores(), MAX_WORKERS), len(batches))
+    if workers <= 1:
+        parts = [featurise_batch(batch) for batch in batches]
+    else:
+        # spawn, not fork: a fork of a process that holds BLAS threads may deadlock.
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            parts = list(pool.map(featurise_batch, batches))
+    return np.concatenate(parts) if parts else np.zeros((0, FEATURE_DIM), dtype=np.float32)
 
 
 def feature_weights() -> np.ndarray:

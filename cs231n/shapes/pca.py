@@ -3,12 +3,14 @@
 The transform standardises every raw feature, multiplies it by a fixed weight (see
 `cs231n.shapes.features.BLOCK_WEIGHTS`), projects onto the top principal directions of
 the training features and rescales so that the outputs have mean variance 1 on the
-training split.
+training split. Its matrix products run at one BLAS thread, so that the features do not
+depend on the machine's number of cores.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 
 def _principal_directions(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -17,10 +19,11 @@ def _principal_directions(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Uses the eigendecomposition of the D x D covariance, or the SVD of x when N < D
     (then only N directions exist). Returns variances (R,) and directions (D, R).
     """
-    if len(x) < x.shape[1]:
-        _, singular, vt = np.linalg.svd(x, full_matrices=False)
-        return singular**2 / len(x), vt.T
-    return np.linalg.eigh(x.T @ x / len(x))
+    with threadpool_limits(limits=1, user_api="blas"):
+        if len(x) < x.shape[1]:
+            _, singular, vt = np.linalg.svd(x, full_matrices=False)
+            return singular**2 / len(x), vt.T
+        return np.linalg.eigh(x.T @ x / len(x))
 
 
 @dataclass
@@ -73,4 +76,5 @@ class PCA:
     def transform(self, features: np.ndarray) -> np.ndarray:
         """Project features of shape (N, D) to float32 features of shape (N, K)."""
         x = (features - self.mean) / self.std * self.weights
-        return (self.scale * (x @ self.components)).astype(np.float32)
+        with threadpool_limits(limits=1, user_api="blas"):
+            return (self.scale * (x @ self.components)).astype(np.float32)
