@@ -51,6 +51,7 @@ solution: $(SETUP_STAMP)  ## write the solved package to build/solution/cs231n
 
 lint: $(SETUP_STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m autograder release --check
 
 test: lint data  ## lint, check the release is fresh, run every test (two workers, a file per worker)

@@ -76,9 +76,7 @@ class BleuReferences:
         if any(len(refs) == 0 for refs in references):
             raise ValueError("Every hypothesis needs at least one reference")
         lengths = [[len(ref) for ref in refs] for refs in references]
-        largest = [
-            [_largest_counts(refs, n) for n in range(1, max_n + 1)] for refs in references
-        ]
+        largest = [[_largest_counts(refs, n) for n in range(1, max_n + 1)] for refs in references]
         return cls(max_n, lengths, largest)
 
     def score(self, hypotheses: list[list[str]]) -> float:

@@ -78,8 +78,9 @@ class CaptioningSolver:
         if kwargs:
             raise ValueError(f"Unrecognized arguments: {', '.join(sorted(kwargs))}")
         if self.update_rule_name not in optim.__all__:
-            raise ValueError(f"Unknown update rule {self.update_rule_name!r}; "
-                             f"choose one of {optim.__all__}")
+            raise ValueError(
+                f"Unknown update rule {self.update_rule_name!r}; choose one of {optim.__all__}"
+            )
         self.update_rule = getattr(optim, self.update_rule_name)
 
         self.rng = None if self.seed is None else np.random.default_rng(self.seed)

@@ -115,11 +115,13 @@ def load_coco_data(
     """
     base = Path(base_dir) if base_dir is not None else default_data_dir()
     if not base.is_dir():
-        raise FileNotFoundError(f"Captioning data directory {base} does not exist: "
-                                f"{_HOW_TO_GET_DATA}.")
+        raise FileNotFoundError(
+            f"Captioning data directory {base} does not exist: {_HOW_TO_GET_DATA}."
+        )
 
-    caption_names = tuple(f"{split}_{kind}" for split in _SPLITS
-                          for kind in ("captions", "image_idxs"))
+    caption_names = tuple(
+        f"{split}_{kind}" for split in _SPLITS for kind in ("captions", "image_idxs")
+    )
     data = _read_h5(base / "coco2014_captions.h5", caption_names)
 
     with _require_file(base / "coco2014_vocab.json").open(encoding="utf-8") as f:

@@ -13,8 +13,10 @@ import numpy as np
 def _check_floating(x: np.ndarray) -> None:
     """Finite differences need a floating-point array to perturb."""
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"x must be a floating-point numpy array, got {type(x).__name__} "
-                        f"{getattr(x, 'dtype', '')}")
+        raise TypeError(
+            f"x must be a floating-point numpy array, got {type(x).__name__} "
+            f"{getattr(x, 'dtype', '')}"
+        )
 
 
 def _centred_difference(f, x: np.ndarray, ix: tuple, h: float):
@@ -63,9 +65,7 @@ def eval_numerical_gradient(f, x: np.ndarray, verbose: bool = True, h: float = 1
     return grad
 
 
-def eval_numerical_gradient_array(
-    f, x: np.ndarray, df: np.ndarray, h: float = 1e-5
-) -> np.ndarray:
+def eval_numerical_gradient_array(f, x: np.ndarray, df: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """Numerical gradient of an array-valued function f, contracted with df.
 
     Computes d(sum(f(x) * df)) / dx, i.e. the gradient a backward pass returns
@@ -123,8 +123,7 @@ def grad_check_sparse(
         numerical = float((f_plus - f_minus) / step)
         analytic = float(analytic_grad[ix])
         rel_errors[i] = rel_error(numerical, analytic)
-        print(f"numerical: {numerical:f} analytic: {analytic:f}, "
-              f"relative error: {rel_errors[i]:e}")
+        print(f"numerical: {numerical:f} analytic: {analytic:f}, relative error: {rel_errors[i]:e}")
     return rel_errors
 
 

@@ -81,8 +81,9 @@ def get_image(data: dict, url: str) -> np.ndarray | None:
         return image_from_url(url)
     match = _SHAPES_URL.fullmatch(url)
     if match is None:
-        raise ValueError(f"Malformed shapes URL {url!r}; expected shapes://train2014/<i> "
-                         "or shapes://val2014/<i>")
+        raise ValueError(
+            f"Malformed shapes URL {url!r}; expected shapes://train2014/<i> or shapes://val2014/<i>"
+        )
     images = data.get(f"{match.group(1)}_images")
     return None if images is None else images[int(match.group(2))]
 
@@ -153,8 +154,15 @@ def show_captioned_images(
         if image is None:
             ax.set_facecolor("0.85")
             ax.set_box_aspect(1)
-            ax.text(0.5, 0.5, "image unavailable", transform=ax.transAxes,
-                    ha="center", va="center", color="0.3")
+            ax.text(
+                0.5,
+                0.5,
+                "image unavailable",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color="0.3",
+            )
         else:
             ax.imshow(image)
         ax.set_xlabel(caption, fontsize=9, loc="left")
@@ -165,9 +173,18 @@ def show_captioned_images(
             for spine in ax.spines.values():
                 spine.set_edgecolor(colour)
                 spine.set_linewidth(3)
-            ax.text(0.03, 0.97, "right" if verdicts[i] else "wrong", transform=ax.transAxes,
-                    ha="left", va="top", fontsize=9, color="white", fontweight="bold",
-                    bbox={"facecolor": colour, "edgecolor": "none", "pad": 2})
+            ax.text(
+                0.03,
+                0.97,
+                "right" if verdicts[i] else "wrong",
+                transform=ax.transAxes,
+                ha="left",
+                va="top",
+                fontsize=9,
+                color="white",
+                fontweight="bold",
+                bbox={"facecolor": colour, "edgecolor": "none", "pad": 2},
+            )
     return fig
 
 

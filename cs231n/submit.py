@@ -238,8 +238,10 @@ def check_model(root: Path, relative: str, findings: Findings) -> bool:
     else:
         reason = "no arrays"
     if not arrays:
-        findings.warn(f"{relative} is not an .npz file of arrays ({reason}): save it again with "
-                      f"the cell in {notebook}; it was left out")
+        findings.warn(
+            f"{relative} is not an .npz file of arrays ({reason}): save it again with "
+            f"the cell in {notebook}; it was left out"
+        )
         return False
     if untrained(arrays):
         findings.warn(

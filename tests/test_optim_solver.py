@@ -57,8 +57,7 @@ def test_rmsprop_first_step():
     np.testing.assert_allclose(config["cache"], [0.04, 0.0025, 0.0], rtol=1e-14)
     expected = [1 - 0.02 / 0.20000001, 1 + 0.005 / 0.05000001, 1.0]
     np.testing.assert_allclose(next_w, expected, rtol=1e-14)
-    assert (config["learning_rate"], config["decay_rate"], config["epsilon"]) == (
-        1e-2, 0.99, 1e-8)
+    assert (config["learning_rate"], config["decay_rate"], config["epsilon"]) == (1e-2, 0.99, 1e-8)
 
 
 def test_adam_first_step_explicit_numbers():
@@ -181,9 +180,15 @@ def fake_data(num_train=50, dim=3, seed=0):
 
 def test_solver_decreases_loss_and_counts_iterations(capsys):
     model = QuadraticModel()
-    solver = CaptioningSolver(model, fake_data(num_train=50), update_rule="sgd",
-                              optim_config={"learning_rate": 0.1}, batch_size=10,
-                              num_epochs=3, print_every=5)
+    solver = CaptioningSolver(
+        model,
+        fake_data(num_train=50),
+        update_rule="sgd",
+        optim_config={"learning_rate": 0.1},
+        batch_size=10,
+        num_epochs=3,
+        print_every=5,
+    )
     solver.train()
     # 50 // 10 = 5 iterations per epoch, 3 epochs.
     assert solver.iterations_run == 15
@@ -195,20 +200,25 @@ def test_solver_decreases_loss_and_counts_iterations(capsys):
 
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(")")[0] for line in lines] == [
-        "(Iteration 1 / 15", "(Iteration 6 / 15", "(Iteration 11 / 15"]
+        "(Iteration 1 / 15",
+        "(Iteration 6 / 15",
+        "(Iteration 11 / 15",
+    ]
     assert lines[0] == f"(Iteration 1 / 15) loss: {solver.loss_history[0]:f}"
 
 
 def test_solver_verbose_false_prints_nothing(capsys):
-    solver = CaptioningSolver(QuadraticModel(), fake_data(), batch_size=10, num_epochs=1,
-                              verbose=False)
+    solver = CaptioningSolver(
+        QuadraticModel(), fake_data(), batch_size=10, num_epochs=1, verbose=False
+    )
     solver.train()
     assert capsys.readouterr().out == ""
 
 
 def test_solver_at_least_one_iteration_per_epoch():
-    solver = CaptioningSolver(QuadraticModel(), fake_data(num_train=7), batch_size=100,
-                              num_epochs=4, verbose=False)
+    solver = CaptioningSolver(
+        QuadraticModel(), fake_data(num_train=7), batch_size=100, num_epochs=4, verbose=False
+    )
     solver.train()
     assert solver.iterations_run == 4
     assert solver.epoch == 4
@@ -216,9 +226,16 @@ def test_solver_at_least_one_iteration_per_epoch():
 
 def test_solver_lr_decay_per_epoch_and_separate_configs():
     optim_config = {"learning_rate": 0.01}
-    solver = CaptioningSolver(QuadraticModel(), fake_data(num_train=50), update_rule="adam",
-                              optim_config=optim_config, lr_decay=0.5, batch_size=10,
-                              num_epochs=3, verbose=False)
+    solver = CaptioningSolver(
+        QuadraticModel(),
+        fake_data(num_train=50),
+        update_rule="adam",
+        optim_config=optim_config,
+        lr_decay=0.5,
+        batch_size=10,
+        num_epochs=3,
+        verbose=False,
+    )
     solver.train()
     for name in ("W", "b"):
         assert solver.optim_configs[name]["learning_rate"] == pytest.approx(0.01 * 0.5**3)
@@ -249,8 +266,15 @@ def test_solver_rejects_unknown_update_rule(rule):
 
 def test_solver_seed_reproducible():
     def run(seed):
-        solver = CaptioningSolver(QuadraticModel(), fake_data(), update_rule="sgd_momentum",
-                                  batch_size=5, num_epochs=2, verbose=False, seed=seed)
+        solver = CaptioningSolver(
+            QuadraticModel(),
+            fake_data(),
+            update_rule="sgd_momentum",
+            batch_size=5,
+            num_epochs=2,
+            verbose=False,
+            seed=seed,
+        )
         solver.train()
         return solver.loss_history
 
@@ -260,9 +284,17 @@ def test_solver_seed_reproducible():
 
 
 def test_solver_num_iterations_replaces_the_epochs_and_still_decays(capsys):
-    solver = CaptioningSolver(QuadraticModel(), fake_data(num_train=50), update_rule="sgd",
-                              optim_config={"learning_rate": 0.1}, lr_decay=0.5, batch_size=10,
-                              num_epochs=100, num_iterations=12, print_every=5)
+    solver = CaptioningSolver(
+        QuadraticModel(),
+        fake_data(num_train=50),
+        update_rule="sgd",
+        optim_config={"learning_rate": 0.1},
+        lr_decay=0.5,
+        batch_size=10,
+        num_epochs=100,
+        num_iterations=12,
+        print_every=5,
+    )
     solver.train()
     # 5 iterations per epoch: 12 iterations are 2 full epochs and 2 of a third.
     assert solver.iterations_run == len(solver.loss_history) == 12
@@ -270,4 +302,7 @@ def test_solver_num_iterations_replaces_the_epochs_and_still_decays(capsys):
     assert solver.optim_configs["W"]["learning_rate"] == pytest.approx(0.1 * 0.5**2)
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(")")[0] for line in lines] == [
-        "(Iteration 1 / 12", "(Iteration 6 / 12", "(Iteration 11 / 12"]
+        "(Iteration 1 / 12",
+        "(Iteration 6 / 12",
+        "(Iteration 11 / 12",
+    ]

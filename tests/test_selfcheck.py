@@ -161,10 +161,12 @@ SQUEEZED = (
     "rnn_step_forward(x[:, t, :].squeeze(), prev_h, Wx, Wh, b)",
 )
 # The reference rnn_backward reads D from the first cached x; a student's often from Wx.
-D_FROM_WX = ("np.empty((N, T, x_first.shape[1]), dtype=dh.dtype)\n    dWx, dWh, db = "
-             "np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H,",
-             "np.empty((N, T, Wx.shape[0]), dtype=dh.dtype)\n    dWx, dWh, db = "
-             "np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H,")
+D_FROM_WX = (
+    "np.empty((N, T, x_first.shape[1]), dtype=dh.dtype)\n    dWx, dWh, db = "
+    "np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H,",
+    "np.empty((N, T, Wx.shape[0]), dtype=dh.dtype)\n    dWx, dWh, db = "
+    "np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H,",
+)
 
 
 def test_a_squeezed_step_input_is_charged_to_the_forward_in_plain_words(tmp_path: Path):
@@ -187,8 +189,13 @@ def test_a_squeezed_step_input_is_charged_to_the_forward_in_plain_words(tmp_path
 
 
 def test_a_sequence_output_squeezed_for_t_1_fails_with_t_1(tmp_path: Path):
-    folder = broken_copy(tmp_path, ("    return h, cache\n\n\ndef rnn_backward", (
-        "    return (h.squeeze() if T == 1 else h), cache\n\n\ndef rnn_backward")))
+    folder = broken_copy(
+        tmp_path,
+        (
+            "    return h, cache\n\n\ndef rnn_backward",
+            ("    return (h.squeeze() if T == 1 else h), cache\n\n\ndef rnn_backward"),
+        ),
+    )
     _, statuses, _ = run_selfcheck(folder)
     assert statuses["rnn_forward"] == (
         "FAIL (with T = 1: `h` has shape (3, 6); expected (3, 1, 6))"
@@ -202,13 +209,17 @@ IN_PLACE = {
         "dnext_h",
     ),
     "rnn_backward": (
-        ("rnn_step_backward(dh[:, t] + dprev_h, cache[t])",
-         "rnn_step_backward(dh[:, t].__iadd__(dprev_h), cache[t])"),
+        (
+            "rnn_step_backward(dh[:, t] + dprev_h, cache[t])",
+            "rnn_step_backward(dh[:, t].__iadd__(dprev_h), cache[t])",
+        ),
         "dh",
     ),
     "word_embedding_backward": (
-        ("np.add.at(dW, x.reshape(-1), dout.reshape(-1, W_shape[1]))",
-         "np.add.at(dW, x.reshape(-1), dout.reshape(-1, W_shape[1]))\n    x[...] = 0"),
+        (
+            "np.add.at(dW, x.reshape(-1), dout.reshape(-1, W_shape[1]))",
+            "np.add.at(dW, x.reshape(-1), dout.reshape(-1, W_shape[1]))\n    x[...] = 0",
+        ),
         "cache[0]",
     ),
     "lstm_step_backward": (("dprev_c = dc * f", "dprev_c = dc * f\n    f -= f"), "cache[6]"),
@@ -232,16 +243,21 @@ def test_float64_results_for_float32_inputs_are_a_note_not_a_failure(tmp_path: P
     folder = broken_copy(
         tmp_path,
         ("dW = np.zeros(W_shape, dtype=dout.dtype)", "dW = np.zeros(W_shape)"),
-        ("dprev_h = np.zeros((N, H), dtype=dh.dtype)\n    for t in reversed(range(T)):\n"
-         "        dx[:, t], dprev_h, dWx_t",
-         "dprev_h = np.zeros((N, H))\n    for t in reversed(range(T)):\n"
-         "        dx[:, t], dprev_h, dWx_t"),
+        (
+            "dprev_h = np.zeros((N, H), dtype=dh.dtype)\n    for t in reversed(range(T)):\n"
+            "        dx[:, t], dprev_h, dWx_t",
+            "dprev_h = np.zeros((N, H))\n    for t in reversed(range(T)):\n"
+            "        dx[:, t], dprev_h, dWx_t",
+        ),
     )
     status, statuses, notes = run_selfcheck(folder)
     assert statuses == dict.fromkeys(selfcheck.CHECKS, "PASS")
     assert status == 0
     assert sorted(notes) == [
-        "loss_gradients_lstm", "loss_gradients_rnn", "rnn_backward", "word_embedding_backward"
+        "loss_gradients_lstm",
+        "loss_gradients_rnn",
+        "rnn_backward",
+        "word_embedding_backward",
     ]
     assert notes["word_embedding_backward"] == (
         "NOTE (`dW` float64 for float32 inputs: give new arrays the input's dtype, e.g. "

@@ -210,7 +210,7 @@ def test_an_untrained_captioner_is_a_warning_and_left_out(kit: Path, capsys):
     assert status == 0
     assert [line for line in lines if line.startswith("WARNING")] == [
         "WARNING  notebooks/captioner_lstm.npz holds an untrained captioner (its biases are all "
-        "exactly zero, as a new CaptioningRNN's are): run the \"Train a good captioner\" section "
+        'exactly zero, as a new CaptioningRNN\'s are): run the "Train a good captioner" section '
         "of notebooks/LSTM_Captioning.ipynb and save it again; it was left out"
     ]
     assert "notebooks/captioner_lstm.npz" not in zipped(kit)

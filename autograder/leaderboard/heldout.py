@@ -59,9 +59,7 @@ def _build(data_dir: Path, path: Path) -> None:
 
     split = build_split(NUM_IMAGES, HELDOUT_SEED, load_pca(data_dir))
     arrays = io.BytesIO()
-    np.savez(
-        arrays, features=split.features, captions=split.captions, image_idxs=split.image_idxs
-    )
+    np.savez(arrays, features=split.features, captions=split.captions, image_idxs=split.image_idxs)
     write_atomically(path, arrays.getvalue())
 
 

@@ -132,4 +132,3 @@ def build_student_bundle(out: Path, root: Path = REPO) -> Path:
             bundle.writestr(info, member.data)
     write_atomically(out, data.getvalue())
     return out
-

@@ -204,7 +204,9 @@ def raw_features(
 ) -> np.ndarray:
     """Featurise images with the fixed random featuriser, in batches.
 
-    The result does not depend on workers: every batch is computed the same way.
+    The result does not depend on workers: every batch is computed the same way. The
+    worker processes are spawned, so a script that calls this with workers > 1 must do so
+    under `if __name__ == "__main__":`.
 
     Inputs:
     - images: uint8 array of shape (N, 64, 64, 3)
