@@ -401,6 +401,35 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     assert verdicts["lstm_step_forward"].score == POINTS["lstm_step_forward"]
 
 
+STOPPING_STEP = {
+    "hangs": "\ndef rnn_step_forward(x, prev_h, Wx, Wh, b):\n    while True:\n        pass\n",
+    "crashes": "\nimport os\n\n\ndef rnn_step_forward(x, prev_h, Wx, Wh, b):\n    os._exit(3)\n",
+}
+# Items that never call rnn_step_forward.
+AROUND_THE_STEP = ["word_embedding_forward", "lstm_step_forward", "word_embedding_backward"]
+
+
+@pytest.mark.parametrize(
+    "how, message, jobs",
+    [
+        # It had its seconds alone in the sandbox: charged at once, never waited for again.
+        ("hangs", "your code timed out after 2 s during this check", ["batch", "resume1"]),
+        # A crash is cheap to confirm: the step runs again on its own.
+        ("crashes", "exit code 3", ["batch", "resume1", "rnn_step_forward"]),
+    ],
+)
+def test_an_item_that_stops_the_sandbox_costs_only_itself(checks, tmp_path, how, message, jobs):
+    names = ["word_embedding_forward", "rnn_step_forward", *AROUND_THE_STEP[1:]]
+    tasks = [dataclasses.replace(checks._task(name), seconds=2.0) for name in names]
+    package_dir = package(tmp_path, layers_extra=STOPPING_STEP[how])
+    results, imported = run.run_items(package_dir, tmp_path / "job", tasks)
+    assert imported
+    assert isinstance(results["rnn_step_forward"], str) and message in results["rnn_step_forward"]
+    for name in AROUND_THE_STEP:  # before it in the batch, and after it, together, in resume1
+        assert isinstance(results[name], list) and results[name][0].error is None, name
+    assert sorted(p.name for p in (tmp_path / "job").iterdir()) == jobs
+
+
 def test_syntax_error_in_the_model_keeps_layer_points(checks, tmp_path):
     verdicts = grade(checks, tmp_path, model="def broken(:\n")
     assert verdicts["loss_rnn"].score == 0

@@ -6,6 +6,7 @@ reference package there would shadow the student's), one BLAS thread, its workin
 directory, home and temporary directory the job directory.
 """
 
+import itertools
 import json
 import os
 import shutil
@@ -54,6 +55,20 @@ class Task:
     seconds: float
     prerequisites: list[str] = field(default_factory=list)
     own_caches: bool = False
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Why a job did not finish.
+
+    - reason: What went wrong, in words for the feedback ("timed out after 8 s")
+    - item: The item the runner was on (None while importing, or when not known)
+    - overstayed: Whether that item was stopped for taking longer than its own seconds
+    """
+
+    reason: str
+    item: str | None = None
+    overstayed: bool = False
 
 
 def write_job(
@@ -117,8 +132,8 @@ def run_job(
     limits: Limits,
     item_seconds: dict[str, float] | None = None,
     private_roots: list[Path] | None = None,
-) -> str | None:
-    """Run the runner on a prepared job; None if it finished, else what went wrong.
+) -> Stop | None:
+    """Run the runner on a prepared job; None if it finished, else why it stopped.
 
     Inputs:
     - job_dir: A directory prepared by write_job
@@ -145,18 +160,19 @@ def run_job(
         preexec_fn=limits.apply,
     )
     try:
-        returncode, overstayed = watch(process, job_dir, limits.wall_seconds, seconds)
+        returncode, overstayed, item = watch(process, job_dir, limits.wall_seconds, seconds)
     finally:
         kill_group(process)
     if overstayed is not None:
-        return f"timed out after {overstayed:.0f} s"
+        return Stop(f"timed out after {overstayed:.0f} s", item, overstayed=item is not None)
     killed_by = signal_of(returncode)
+    item = current_item(job_dir)
     if killed_by == signal.SIGXCPU:
-        return f"used more than {limits.cpu_seconds} s of CPU time"
+        return Stop(f"used more than {limits.cpu_seconds} s of CPU time", item)
     if killed_by is not None:
-        return f"crashed ({killed_by.name})"
+        return Stop(f"crashed ({killed_by.name})", item)
     if returncode != 0:
-        return f"stopped the grading process (exit code {returncode})"
+        return Stop(f"stopped the grading process (exit code {returncode})", item)
     return None
 
 
@@ -167,6 +183,15 @@ def signal_of(returncode: int) -> signal.Signals | None:
         return signal.Signals(number) if number > 0 else None
     except ValueError:
         return None
+
+
+def current_item(job_dir: Path) -> str | None:
+    """The item the runner named last in JOB_DIR/progress (None while importing)."""
+    try:
+        item = (job_dir / "progress").read_text()[:100]
+    except OSError:
+        return None
+    return None if item == IMPORTING else item
 
 
 def stopped_while_importing(job_dir: Path) -> bool:
@@ -180,17 +205,18 @@ def stopped_while_importing(job_dir: Path) -> bool:
 def watch(
     process: subprocess.Popen, job_dir: Path, wall_seconds: float, item_seconds: dict
 ) -> tuple[int | None, float | None]:
-    """Wait for the process; (returncode, None), or (None, limit) once a limit is overstayed."""
+    """Wait for the process: (returncode, None, None), or (None, limit, item) once a limit
+    is overstayed (item None for the whole job's wall_seconds)."""
     start = time.monotonic()
     current, since = None, start
     while True:
         try:
-            return process.wait(timeout=POLL_SECONDS), None
+            return process.wait(timeout=POLL_SECONDS), None, None
         except subprocess.TimeoutExpired:
             pass
         now = time.monotonic()
         if now - start > wall_seconds:
-            return None, wall_seconds
+            return None, wall_seconds, None
         try:
             item = (job_dir / "progress").read_text()[:100]
         except OSError:
@@ -198,7 +224,7 @@ def watch(
         if item != current:
             current, since = item, now
         if current in item_seconds and now - since > item_seconds[current]:
-            return None, item_seconds[current]
+            return None, item_seconds[current], None if current == IMPORTING else current
 
 
 def kill_group(process: subprocess.Popen) -> None:
@@ -247,11 +273,18 @@ def run_items(
     prerequisites_source: str | None = None,
     private_roots: list[Path] | None = None,
 ) -> tuple[dict[str, list[CaseResult] | str], bool]:
-    """Run tasks in one sandbox; any task it did not finish runs again on its own.
+    """Run tasks in one sandbox, going on in a fresh one past an item that stops it.
+
+    An item that stops the sandbox (it hangs or kills the process) costs that item only:
+    one that overstayed its own seconds is charged at once (it had them all, alone in
+    the sandbox, and would only hang again), one that crashed it runs again on its own;
+    the items after it run on together in JOB_ROOT/resume<k>. An item left unfinished
+    for another reason (its process could not start) runs again on its own.
 
     Inputs:
     - package_dir: Directory holding the student's `cs231n` package
-    - job_root: Empty directory for the jobs (JOB_ROOT/batch, then JOB_ROOT/<task>)
+    - job_root: Empty directory for the jobs (JOB_ROOT/batch, JOB_ROOT/resume<k>, then
+      JOB_ROOT/<task>)
     - tasks: What to run
     - prerequisites_source: As for write_job
     - private_roots: As for run_job
@@ -263,31 +296,48 @@ def run_items(
       then fails with that reason, and nothing is run again)
     """
 
-    def launch(job_dir: Path, chosen: list[Task]) -> str | None:
+    def launch(job_dir: Path, chosen: list[Task]) -> Stop | None:
+        write_job(job_dir, package_dir, chosen, prerequisites_source)
         wall = IMPORT_SECONDS + sum(task.seconds for task in chosen)
         limits = Limits().scaled(wall / Limits().wall_seconds)
         seconds = {task.name: task.seconds for task in chosen}
         return run_job(job_dir, limits, seconds, private_roots)
 
-    write_job(job_root / "batch", package_dir, tasks, prerequisites_source)
-    failure = launch(job_root / "batch", tasks)
-    if stopped_while_importing(job_root / "batch"):
-        reason = f"your code {failure or 'exited'} while its modules were being imported"
-        return {task.name: reason for task in tasks}, False
-    results = {}
-    for task in tasks:
-        job_dir = job_root / "batch"
-        if not item_finished(job_dir, task.name) and len(tasks) > 1:
-            job_dir = job_root / task.name
-            write_job(job_dir, package_dir, [task], prerequisites_source)
-            failure = launch(job_dir, [task])
+    def result(job_dir: Path, task: Task, stop: Stop | None) -> list[CaseResult] | str:
         if item_finished(job_dir, task.name):
-            results[task.name] = [
+            return [
                 read_case(job_dir / "outputs" / task.name / f"case{index}", names)
                 for index, names in enumerate(task.outputs)
             ]
-        else:
-            results[task.name] = (
-                f"your code {failure or 'stopped before finishing'} during this check"
-            )
-    return results, True
+        return f"your code {stop.reason if stop else 'stopped before finishing'} during this check"
+
+    def alone(task: Task) -> list[CaseResult] | str:
+        job_dir = job_root / task.name
+        return result(job_dir, task, launch(job_dir, [task]))
+
+    job_dir, pending = job_root / "batch", list(tasks)
+    stop = launch(job_dir, pending)
+    if stopped_while_importing(job_dir):
+        what = stop.reason if stop else "exited"
+        reason = f"your code {what} while its modules were being imported"
+        return {task.name: reason for task in tasks}, False
+    results = {}
+    for number in itertools.count(1):
+        done = {task.name for task in pending if item_finished(job_dir, task.name)}
+        if len(pending) == 1:  # a job of one item: what it did is its result
+            done = {pending[0].name}
+        for task in pending:
+            if task.name in done:
+                results[task.name] = result(job_dir, task, stop)
+        unfinished = [task for task in pending if task.name not in done]
+        stuck = next((t for t in unfinished if stop is not None and stop.item == t.name), None)
+        if stuck is not None:
+            results[stuck.name] = result(job_dir, stuck, stop) if stop.overstayed else alone(stuck)
+        rest = [task for task in unfinished if task.name not in results]
+        if stuck is None or len(rest) <= 1:
+            for task in rest:
+                results[task.name] = alone(task)
+            break
+        job_dir, pending = job_root / f"resume{number}", rest
+        stop = launch(job_dir, pending)
+    return {task.name: results[task.name] for task in tasks}, True
