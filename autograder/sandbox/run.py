@@ -185,26 +185,28 @@ def signal_of(returncode: int) -> signal.Signals | None:
         return None
 
 
-def current_item(job_dir: Path) -> str | None:
-    """The item the runner named last in JOB_DIR/progress (None while importing)."""
+def progress(job_dir: Path) -> str | None:
+    """What the runner wrote last to JOB_DIR/progress: IMPORTING or an item (None if nothing)."""
     try:
-        item = (job_dir / "progress").read_text()[:100]
+        return (job_dir / "progress").read_text()[:100]
     except OSError:
         return None
+
+
+def current_item(job_dir: Path) -> str | None:
+    """The item the runner named last (None while importing, or if it named none)."""
+    item = progress(job_dir)
     return None if item == IMPORTING else item
 
 
 def stopped_while_importing(job_dir: Path) -> bool:
     """Whether the runner never got past importing the student's modules."""
-    try:
-        return (job_dir / "progress").read_text() == IMPORTING
-    except OSError:
-        return True
+    return progress(job_dir) in (IMPORTING, None)
 
 
 def watch(
     process: subprocess.Popen, job_dir: Path, wall_seconds: float, item_seconds: dict
-) -> tuple[int | None, float | None]:
+) -> tuple[int | None, float | None, str | None]:
     """Wait for the process: (returncode, None, None), or (None, limit, item) once a limit
     is overstayed (item None for the whole job's wall_seconds)."""
     start = time.monotonic()
@@ -217,10 +219,7 @@ def watch(
         now = time.monotonic()
         if now - start > wall_seconds:
             return None, wall_seconds, None
-        try:
-            item = (job_dir / "progress").read_text()[:100]
-        except OSError:
-            item = None
+        item = progress(job_dir)
         if item != current:
             current, since = item, now
         if current in item_seconds and now - since > item_seconds[current]:
