@@ -19,6 +19,7 @@ trained on them) would otherwise depend on the machine's number of cores.
 
 import os
 from concurrent.futures import ProcessPoolExecutor
+from itertools import repeat
 from multiprocessing import get_context
 
 import numpy as np
@@ -174,18 +175,19 @@ def colour_histograms(images: np.ndarray) -> np.ndarray:
     return (hist * (NUM_CELLS / IMAGE_SIZE**2)).astype(np.float32)
 
 
-def featurise_batch(images: np.ndarray) -> np.ndarray:
+def featurise_batch(images: np.ndarray, filters: np.ndarray) -> np.ndarray:
     """Raw features of one batch, computed at one BLAS thread.
 
     Inputs:
     - images: uint8 array of shape (B, 64, 64, 3)
+    - filters: float32 array of shape (7 * 7 * 3, F) from `random_filters`
 
     Returns a float32 array of shape (B, FEATURE_DIM): the conv, orientation and colour
     blocks, each of shape (9, block size) flattened in turn.
     """
     with threadpool_limits(limits=1, user_api="blas"):
         blocks = [
-            conv_features(images, random_filters()),
+            conv_features(images, filters),
             orientation_spectra(images),
             colour_histograms(images),
         ]
@@ -216,14 +218,15 @@ def raw_features(
 
     Returns a float32 array of shape (N, FEATURE_DIM) of pre-PCA features.
     """
+    filters = random_filters()
     batches = [images[start : start + batch_size] for start in range(0, len(images), batch_size)]
     workers = min(workers or min(usable_cores(), MAX_WORKERS), len(batches))
     if workers <= 1:
-        parts = [featurise_batch(batch) for batch in batches]
+        parts = [featurise_batch(batch, filters) for batch in batches]
     else:
         # spawn, not fork: a fork of a process that holds BLAS threads may deadlock.
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            parts = list(pool.map(featurise_batch, batches))
+            parts = list(pool.map(featurise_batch, batches, repeat(filters)))
     return np.concatenate(parts) if parts else np.zeros((0, FEATURE_DIM), dtype=np.float32)
 
 
