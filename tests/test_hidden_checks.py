@@ -388,7 +388,7 @@ def word_embedding_forward(x, W):
 
 def test_an_endless_loop_times_out_alone(checks, tmp_path, monkeypatch):
     for name, item in declared.ITEMS.items():  # each item that calls the loop waits this long
-        seconds = 8.0 if name.startswith("overfit") else 2.0
+        seconds = 4.0 if name.startswith("overfit") else 1.0
         monkeypatch.setitem(declared.ITEMS, name, dataclasses.replace(item, seconds=seconds))
     bug = """
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
@@ -410,22 +410,28 @@ AROUND_THE_STEP = ["word_embedding_forward", "lstm_step_forward", "word_embeddin
 
 
 @pytest.mark.parametrize(
-    "how, message, jobs",
+    "how, step_at, message, jobs",
     [
         # It had its seconds alone in the sandbox: charged at once, never waited for again.
-        ("hangs", "your code timed out after 2 s during this check", ["batch", "resume1"]),
-        # A crash is cheap to confirm: the step runs again on its own.
-        ("crashes", "exit code 3", ["batch", "resume1", "rnn_step_forward"]),
+        ("hangs", 1, "your code timed out after 2 s during this check", ["batch", "resume1"]),
+        # A crash after other items is confirmed: the step runs again, first in resume1
+        # (where it crashes again, so the items after it go on in resume2).
+        ("crashes", 1, "exit code 3", ["batch", "resume1", "resume2"]),
+        # A crash as the sandbox's first item needs no confirming: nothing ran before it.
+        ("crashes", 0, "exit code 3", ["batch", "resume1"]),
     ],
 )
-def test_an_item_that_stops_the_sandbox_costs_only_itself(checks, tmp_path, how, message, jobs):
-    names = ["word_embedding_forward", "rnn_step_forward", *AROUND_THE_STEP[1:]]
+def test_an_item_that_stops_the_sandbox_costs_only_itself(
+    checks, tmp_path, how, step_at, message, jobs
+):
+    names = list(AROUND_THE_STEP)
+    names.insert(step_at, "rnn_step_forward")
     tasks = [dataclasses.replace(checks._task(name), seconds=2.0) for name in names]
     package_dir = package(tmp_path, layers_extra=STOPPING_STEP[how])
     results, imported = run.run_items(package_dir, tmp_path / "job", tasks)
     assert imported
     assert isinstance(results["rnn_step_forward"], str) and message in results["rnn_step_forward"]
-    for name in AROUND_THE_STEP:  # before it in the batch, and after it, together, in resume1
+    for name in AROUND_THE_STEP:  # before it in the batch, and after it, together, resumed
         assert isinstance(results[name], list) and results[name][0].error is None, name
     assert sorted(p.name for p in (tmp_path / "job").iterdir()) == jobs
 

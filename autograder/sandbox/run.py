@@ -276,9 +276,11 @@ def run_items(
 
     An item that stops the sandbox (it hangs or kills the process) costs that item only:
     one that overstayed its own seconds is charged at once (it had them all, alone in
-    the sandbox, and would only hang again), one that crashed it runs again on its own;
-    the items after it run on together in JOB_ROOT/resume<k>. An item left unfinished
-    for another reason (its process could not start) runs again on its own.
+    the sandbox, and would only hang again), and so is one that crashed the sandbox as
+    its first item (nothing ran before it); one that crashed it after other items runs
+    again, first, in JOB_ROOT/resume<k>, where the items after it go on together. An
+    item left unfinished for another reason (its process could not start) runs again on
+    its own.
 
     Inputs:
     - package_dir: Directory holding the student's `cs231n` package
@@ -330,9 +332,9 @@ def run_items(
                 results[task.name] = result(job_dir, task, stop)
         unfinished = [task for task in pending if task.name not in done]
         stuck = next((t for t in unfinished if stop is not None and stop.item == t.name), None)
-        if stuck is not None:
-            results[stuck.name] = result(job_dir, stuck, stop) if stop.overstayed else alone(stuck)
-        rest = [task for task in unfinished if task.name not in results]
+        if stuck is not None and (stop.overstayed or stuck is pending[0]):
+            results[stuck.name] = result(job_dir, stuck, stop)
+        rest = [task for task in unfinished if task.name not in results]  # stuck, if left, first
         if stuck is None or len(rest) <= 1:
             for task in rest:
                 results[task.name] = alone(task)
