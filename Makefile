@@ -99,7 +99,7 @@ gradescope: $(SETUP_STAMP)  ## write dist/gradescope-autograder.zip [VISIBILITY=
 	$(PY) -m autograder gradescope --out dist/gradescope-autograder.zip --visibility $(VISIBILITY)
 
 notebook: data  ## open the student notebooks in Jupyter (on the stubs of cs231n/)
-	$(PY) -m jupyter notebook notebooks/
+	$(PY) -m cs231n.blas_kernels $(PY) -m jupyter notebook notebooks/
 
 check: $(SETUP_STAMP)  ## the students' public checks, on cs231n/
 	$(PY) -m cs231n.selfcheck

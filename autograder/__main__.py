@@ -4,15 +4,13 @@ Run `python -m autograder COMMAND --help` for the options of a command.
 """
 
 import argparse
-import os
 import sys
 import tomllib
 from pathlib import Path
 
-# One BLAS thread per process: the grader's matrices are tiny, and a multithreaded
-# OpenBLAS spinning against parallel workers was measured 50x slower. Set before
-# anything imports numpy.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+from autograder.blas import configure_blas
+
+configure_blas()  # one BLAS thread, the pinned kernels: before anything imports numpy
 
 from autograder.paths import BUILD, CACHE, REPO  # noqa: E402
 

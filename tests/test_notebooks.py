@@ -1,6 +1,7 @@
 """Both student notebooks run top to bottom with the solution and reach the numbers they
 state, and fail cleanly with the stubs. Each notebook runs once per session."""
 
+import os
 import re
 from pathlib import Path
 
@@ -10,10 +11,14 @@ import pytest
 
 from autograder.notebook_runner import cell_errors, execute_notebook, printed_text, stderr_text
 from autograder.paths import BUILD, NOTEBOOKS, REPO
+from cs231n.blas_kernels import KERNELS, VARIABLE
 
-# The reference's numbers may move this much between machines (floating-point rounding
-# differs between CPUs and BLAS kernels, and training amplifies it a little).
-TOLERANCE = 0.02
+# The notebooks state, to two decimals, what the reference reaches on the pinned OpenBLAS
+# kernels (cs231n/blas_kernels.py; the tests run on them, see conftest.py). Where they
+# cannot be pinned, rounding differs and training amplifies it: on four other kernels the
+# numbers moved by up to 0.04 overall and 0.07 for one number of shapes.
+PINNED = os.environ.get(VARIABLE) == KERNELS
+TOLERANCE = 0.005 + 1e-9 if PINNED else 0.08
 CELL = {"RNN_Captioning.ipynb": "rnn", "LSTM_Captioning.ipynb": "lstm"}
 MEASURED = re.compile(
     r"(?P<cell>RNN|LSTM) on \d+ validation images: BLEU-4 (?P<bleu>[\d.]+), "
@@ -120,10 +125,11 @@ def test_notebook_with_stubs_fails_only_with_not_implemented_and_saves_nothing(
 
 
 def test_the_lstm_notebook_says_how_it_compares_with_the_rnn_and_it_is_true():
-    """At these budgets the two end level on scene accuracy: the notebook must not say more."""
+    """At these budgets the two end within 0.02 on scene accuracy: the notebook must not say
+    that either one does better."""
     rnn, lstm = (nbformat.read(REPO / "notebooks" / name, as_version=4) for name in NOTEBOOKS)
     rnn_numbers = stated(markdown(rnn), STATED)
     lstm_numbers = stated(markdown(lstm), BY_COUNT_LSTM)
-    assert "The two end level on scene accuracy" in markdown(lstm)
-    assert lstm_numbers["scene"] == pytest.approx(rnn_numbers["scene"], abs=0.01)
+    assert "The two end within 0.02 of each other on\nscene accuracy" in markdown(lstm)
+    assert abs(lstm_numbers["scene"] - rnn_numbers["scene"]) <= 0.02 + 1e-9
     assert "is ahead" not in markdown(lstm) and "does better" not in markdown(rnn)

@@ -6,10 +6,12 @@
 """
 
 import argparse
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from cs231n.blas_kernels import run_pinned
 from cs231n.shapes.dataset import (
     DEFAULT_SEED,
     DEFAULT_TRAIN,
@@ -79,4 +81,6 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    # The same features on every x86-64 machine: see cs231n/blas_kernels.py.
+    run_pinned([sys.executable, "-m", "cs231n.shapes.build", *sys.argv[1:]])
     main()

@@ -17,14 +17,18 @@ from autograder.checks.items.loss import LAYERS
 from autograder.checks.judgements import CaseVerdict, equal_captions
 from autograder.reference import reference_modules
 
-# 20 images in one batch, 60 epochs: 60 Adam steps, the largest part of a grading. The
-# reference ends at a loss of 0.093 (RNN) and 0.190 (LSTM), every caption exact, and so do
-# the corpus's correct submissions (loops, lists, float64) within 0.003.
+# 20 images in one batch, 60 epochs: 60 Adam steps, the largest part of a grading. Every
+# caption must come out exact, for the reference and for correct code written otherwise
+# (the corpus's loops, lists, float64), whatever the rounding of the machine's BLAS
+# kernels. Measured with four OpenBLAS kernels on those five implementations: the RNN ends
+# at a loss of 0.093 with every true word ahead of the next-best by at least 3.5 in score;
+# the LSTM at 0.086-0.111, ahead by at least 2.0. (At 2e-2 the LSTM ended at 0.17-0.21 and
+# a correct float64 LSTM lost one caption on AVX-512 kernels; 45 epochs lose captions.)
 NUM_IMAGES = 20
 SEED = 23_1126
 SETTINGS = {
     "rnn": {"hidden_dim": 128, "wordvec_dim": 64, "learning_rate": 2e-2, "lr_decay": 0.99},
-    "lstm": {"hidden_dim": 128, "wordvec_dim": 64, "learning_rate": 2e-2, "lr_decay": 0.995},
+    "lstm": {"hidden_dim": 128, "wordvec_dim": 64, "learning_rate": 3e-2, "lr_decay": 0.995},
 }
 BATCH_SIZE, NUM_EPOCHS = NUM_IMAGES, 60
 # Correct code ends within a few times the reference's loss (float rounding takes
