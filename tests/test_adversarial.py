@@ -81,6 +81,14 @@ def test_feedback_names_the_fault(batch):
             assert rich_text(text) in page, (case.name, item, text)  # `code` shown as code
 
 
+def test_an_import_that_hung_in_the_hidden_checks_is_not_waited_for_again(batch):
+    """The leaderboard would only hang on it for another IMPORT_SECONDS."""
+    _, _, out = batch
+    page = (out / "feedback" / "sigint_loop_at_import.html").read_text()
+    stopped = "timed out after 10 s while its modules were being imported in the hidden checks"
+    assert page.count(f"no score: your code {stopped}") == 2  # both trained captioners
+
+
 def test_good_submissions_score_as_they_do_alone(batch):
     _, root, out = batch
     together, alone = rows(out), rows(root / "good_alone")

@@ -54,7 +54,7 @@ def package(tmp_path: Path, layers_extra: str = "", model_extra: str = "", **fil
 
 
 def grade(checks, tmp_path, **kwargs) -> dict:
-    return checks.grade(package(tmp_path, **kwargs), tmp_path / "work")
+    return checks.grade(package(tmp_path, **kwargs), tmp_path / "work").verdicts
 
 
 def scores(verdicts) -> dict:
@@ -66,9 +66,19 @@ def full_marks_except(*lost: str) -> dict:
 
 
 def test_reference_gets_full_marks(checks, tmp_path):
-    verdicts = grade(checks, tmp_path)
-    assert scores(verdicts) == full_marks_except()
-    assert all(v.message == "all hidden checks pass" for v in verdicts.values())
+    graded = checks.grade(package(tmp_path), tmp_path / "work")
+    assert scores(graded.verdicts) == full_marks_except()
+    assert all(v.message == "all hidden checks pass" for v in graded.verdicts.values())
+    assert graded.import_stopped is None
+
+
+def test_modules_whose_import_kills_the_sandbox_cost_everything_and_say_so(checks, tmp_path):
+    exits = "\nimport os\nos._exit(0)\n"
+    graded = checks.grade(package(tmp_path, model_extra=exits), tmp_path / "work")
+    assert graded.import_stopped == "your code exited while its modules were being imported"
+    assert scores(graded.verdicts) == full_marks_except(*ITEMS)
+    assert {v.message for v in graded.verdicts.values()} == {graded.import_stopped}
+    assert sorted(p.name for p in (tmp_path / "work").iterdir()) == ["own"]  # no retries
 
 
 def test_stubs_get_nothing_and_each_item_names_its_function(checks, tmp_path):

@@ -15,7 +15,7 @@ from autograder.intake.submissions import (
     read_submission,
     student_package,
 )
-from autograder.leaderboard.evaluate import Leaderboard
+from autograder.leaderboard.evaluate import Entry, Leaderboard
 from autograder.leaderboard.heldout import HELDOUT_SEED, NUM_IMAGES, heldout_split
 from autograder.leaderboard.params import InvalidParams, expected_shapes, read_params
 from autograder.paths import TRAINED_MODELS
@@ -68,6 +68,17 @@ def test_a_trained_captioner_scores_clearly_above_an_untrained_one(leaderboard, 
         assert trained[cell_type].bleu4 is not None and baseline[cell_type].bleu4 is not None
         assert trained[cell_type].bleu4 > baseline[cell_type].bleu4 + 0.2, cell_type
         assert trained[cell_type].message.startswith("BLEU-4 ")
+
+
+def test_modules_that_never_imported_in_the_hidden_checks_are_not_run_again(leaderboard, tmp_path):
+    """Their import hung or crashed the hidden checks' sandbox: it would only do it again."""
+    submission = reference_submission({TRAINED_MODELS["rnn"]: trained_models()[RNN_FILE]})
+    package = student_package(submission, tmp_path / "package")
+    reason = "your code timed out after 10 s while its modules were being imported"
+    entries = leaderboard.evaluate(submission, package, tmp_path / "work", import_stopped=reason)
+    assert entries["rnn"] == Entry(None, f"no score: {reason} in the hidden checks")
+    assert entries["lstm"].message.startswith(f"no {LSTM_FILE} in the submission")
+    assert not (tmp_path / "work").exists()  # no sandbox was started
 
 
 def test_missing_files_leave_empty_cells_that_say_what_to_do(leaderboard, tmp_path):

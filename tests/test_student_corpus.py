@@ -42,7 +42,7 @@ def deserved(score: float, verdict) -> bool:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_each_case_gets_the_verdict_of_the_policy(checks, tmp_path, case):
-    verdicts = checks.grade(submission(case, tmp_path), tmp_path / "work")
+    verdicts = checks.grade(submission(case, tmp_path), tmp_path / "work").verdicts
     wrong = [
         f"{item}: {verdicts[item].score:g}, expected {verdict}: {verdicts[item].message}"
         for item, verdict in CASES[case]["scores"].items()

@@ -17,7 +17,7 @@
 import copy
 import itertools
 import shutil
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +72,19 @@ def own_module_not_importable(function: str, results: list[CaseResult] | str) ->
             for r in results
         )
     )
+
+
+@dataclass
+class Graded:
+    """What the hidden checks made of one package.
+
+    - verdicts: Map from item name to its Verdict
+    - import_stopped: Why the student's modules never finished importing in the sandbox
+      (they hung or killed it), or None; nothing else of that package can run either
+    """
+
+    verdicts: dict[str, Verdict]
+    import_stopped: str | None
 
 
 class HiddenChecks:
@@ -138,15 +151,15 @@ class HiddenChecks:
         upstream = {out: case.inputs[name] for name, out in item.derivative.upstream.items()}
         return derivative.nonlinear_inputs(around, upstream, item.derivative)
 
-    def grade(self, package_dir: Path, work_dir: Path) -> dict[str, Verdict]:
+    def grade(self, package_dir: Path, work_dir: Path) -> Graded:
         """Score every item on the package in package_dir (a folder holding `cs231n/`).
 
         Inputs:
         - package_dir: The student's package, provided files from the release
         - work_dir: Scratch directory for the sandbox jobs (emptied first)
 
-        Returns:
-        - Map from item name to its Verdict
+        Returns the Graded package: a Verdict per item, and why its modules did not
+        import, if they did not.
         """
         if work_dir.exists():
             shutil.rmtree(work_dir)
@@ -169,7 +182,8 @@ class HiddenChecks:
         if imported:
             self._own_derivatives(package_dir, work_dir / "own_derivative", attempts, missing)
             best = self._retries(package_dir, work_dir, attempts, first, source, missing)
-        return final_verdicts(attempts, best, missing)
+        import_stopped = None if imported else next(iter(first.values()))
+        return Graded(final_verdicts(attempts, best, missing), import_stopped)
 
     def _task(self, name: str, prerequisites: tuple[str, ...] = (), own_caches=False) -> Task:
         item = ITEMS[name]

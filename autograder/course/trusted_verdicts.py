@@ -109,7 +109,8 @@ def compute_verdicts(course: Path, student: str, private_roots: list[Path]) -> d
                 data if data is not None else (REPO / relative).read_bytes()
             )
         checks = hidden_checks([Path(course), *private_roots])
-        verdicts = {item: vars(v) for item, v in checks.grade(package, work / "checks").items()}
+        graded = checks.grade(package, work / "checks")
+        verdicts = {item: vars(v) for item, v in graded.verdicts.items()}
     finally:
         shutil.rmtree(work, ignore_errors=True)
     write_verdicts(course, student, verdicts, fingerprint(modules, checks_key()))

@@ -136,12 +136,14 @@ class Worker:
         try:
             self.lay_out(task)
             package = student_package(submission, work / "package")
-            verdicts = self.checks.grade(package, work / "checks")
+            graded = self.checks.grade(package, work / "checks")
             stamp = fingerprint(submitted_modules(self.course, student_id), checks_key())
             write_verdicts(
-                self.course, student_id, {i: vars(v) for i, v in verdicts.items()}, stamp
+                self.course, student_id, {i: vars(v) for i, v in graded.verdicts.items()}, stamp
             )
-            entries = self.leaderboard.evaluate(submission, package, work / "leaderboard")
+            entries = self.leaderboard.evaluate(
+                submission, package, work / "leaderboard", graded.import_stopped
+            )
             result["leaderboard"] = {cell: vars(entry) for cell, entry in entries.items()}
             record_student(self.course, student_id, **student_fields(task.lms))
             self.autograde_notebooks(task, result)

@@ -199,13 +199,13 @@ def run(root: Path) -> dict:
     submission = read_submission("gradescope", root / "submission")
     with tempfile.TemporaryDirectory() as work:
         package = student_package(submission, Path(work) / "package")
-        verdicts = hidden_checks([root]).grade(package, Path(work) / "checks")
+        graded = hidden_checks([root]).grade(package, Path(work) / "checks")
         leaderboard = Leaderboard(private_roots=[root]).evaluate(
-            submission, package, Path(work) / "leaderboard"
+            submission, package, Path(work) / "leaderboard", graded.import_stopped
         )
     seconds = time.perf_counter() - start
     results = results_json(
-        verdicts,
+        graded.verdicts,
         submission,
         seconds,
         leaderboard,

@@ -58,7 +58,11 @@ class Leaderboard:
         return caption_references(self.heldout.references)
 
     def evaluate(
-        self, submission: Submission, package_dir: Path, work_dir: Path
+        self,
+        submission: Submission,
+        package_dir: Path,
+        work_dir: Path,
+        import_stopped: str | None = None,
     ) -> dict[str, Entry]:
         """BLEU-4 of every trained captioner of the submission.
 
@@ -66,24 +70,32 @@ class Leaderboard:
         - submission: The read submission (its trained-parameter files, if any)
         - package_dir: The student's package, provided files from the release
         - work_dir: Scratch directory for the sandbox job
+        - import_stopped: Why the package's modules never finished importing in the
+          hidden checks' sandbox (Graded.import_stopped), if they did not: then nothing
+          runs, instead of waiting for the same hang or crash again
 
         Returns:
         - Map from cell type ('rnn', 'lstm') to its Entry
         """
         try:
-            return self._evaluate(submission, package_dir, work_dir)
+            return self._evaluate(submission, package_dir, work_dir, import_stopped)
         except Exception as error:  # noqa: BLE001 - the ungraded leaderboard never stops grading
             message = f"not evaluated: the grader failed ({type(error).__name__}); tell your TA"
             return {cell_type: Entry(None, message) for cell_type in TRAINED_MODELS}
 
-    def _evaluate(self, submission, package_dir, work_dir) -> dict[str, Entry]:
+    def _evaluate(self, submission, package_dir, work_dir, import_stopped) -> dict[str, Entry]:
         entries, cases = {}, {}
         for cell_type in TRAINED_MODELS:
             try:
                 cases[f"sample_{cell_type}"] = [self._case(submission, cell_type)]
             except InvalidParams as error:
                 entries[cell_type] = Entry(None, str(error))
-        if cases:
+        if cases and import_stopped is not None:
+            for item in cases:
+                entries[item.removeprefix("sample_")] = Entry(
+                    None, f"no score: {import_stopped} in the hidden checks"
+                )
+        elif cases:
             tasks = [
                 Task(item, "sample", {"cell_type": item.removeprefix("sample_")}, inputs,
                      [["captions"]], SECONDS)
