@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder.paths import REPO
+from autograder.sandbox.run import child_environment
 from cs231n import blas_kernels
 from cs231n.blas_kernels import KERNELS, VARIABLE, cpu_flags, pinned_environment
 
@@ -43,6 +44,20 @@ def test_run_pinned_does_nothing_where_nothing_is_pinned(monkeypatch):
     blas_kernels.run_pinned(["true"])
 
 
+PINNABLE = pytest.mark.skipif(not pinned_environment({}), reason="no AVX2 kernels to pin here")
+
+
+@PINNABLE
+def test_student_code_runs_on_the_pinned_kernels_however_the_grader_was_started(
+    tmp_path, monkeypatch
+):
+    """`nbgrader autograde` run by hand has no pin of its own; the sandbox sets it."""
+    monkeypatch.delenv(VARIABLE, raising=False)
+    assert child_environment(tmp_path)[VARIABLE] == KERNELS
+    monkeypatch.setenv(VARIABLE, "Sandybridge")  # an instructor's explicit choice stands
+    assert child_environment(tmp_path)[VARIABLE] == "Sandybridge"
+
+
 def build_digests(out: Path, kernels: str | None) -> dict[str, str]:
     """Run the dataset command with OPENBLAS_CORETYPE unset or set; digest its files."""
     env = {name: value for name, value in os.environ.items() if name != VARIABLE}
@@ -56,7 +71,7 @@ def build_digests(out: Path, kernels: str | None) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())}
 
 
-@pytest.mark.skipif(not pinned_environment({}), reason="no AVX2 kernels to pin here")
+@PINNABLE
 def test_the_dataset_command_builds_on_the_pinned_kernels_whatever_the_cpu(tmp_path):
     """Left alone, OpenBLAS would pick this CPU's own kernels (AVX-512 ones on newer
     servers); the command runs itself again on the pinned ones. Other kernels do change

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.blas import pinned_kernels
 from autograder.checks.results import CaseResult, read_report, read_where
 from autograder.sandbox.isolation import sandbox_launch
 from autograder.sandbox.limits import Limits
@@ -113,7 +114,11 @@ def write_job(
 
 
 def child_environment(inside: Path) -> dict[str, str]:
+    """The sandbox's variables: the kept ones, OpenBLAS's pinned kernels unless the grader
+    names others (the same kernels, and so the same rounding, however the grader was
+    started: see autograder/blas.py), one thread, and nothing else of the grader's."""
     env = {name: os.environ[name] for name in KEPT_VARIABLES if name in os.environ}
+    env.update(pinned_kernels())
     env.update(
         PATH=os.defpath,
         HOME=str(inside),
