@@ -68,8 +68,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         sys.exit("usage: python -m cs231n.blas_kernels COMMAND [ARGUMENTS...]")
-    run_pinned(argv)
-    os.execvp(argv[0], argv)
+    try:
+        run_pinned(argv)
+        os.execvp(argv[0], argv)
+    except OSError as error:
+        sys.exit(f"cannot run {argv[0]}: {error.strerror}")
 
 
 if __name__ == "__main__":

@@ -44,6 +44,22 @@ def test_run_pinned_does_nothing_where_nothing_is_pinned(monkeypatch):
     blas_kernels.run_pinned(["true"])
 
 
+def test_the_command_runs_a_program_pinned_or_says_in_one_line_why_not():
+    run = [sys.executable, "-m", "cs231n.blas_kernels"]
+    env = {name: value for name, value in os.environ.items() if name != VARIABLE}
+    show = f"import os; print(os.environ.get('{VARIABLE}'))"
+    shown = subprocess.run(
+        [*run, sys.executable, "-c", show], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    expected = KERNELS if pinned_environment({}) else None
+    assert (shown.returncode, shown.stdout) == (0, f"{expected}\n")
+    missing = subprocess.run([*run, "no-such-program"], cwd=REPO, capture_output=True, text=True)
+    error = "cannot run no-such-program: No such file or directory\n"
+    assert (missing.returncode, missing.stderr) == (1, error)
+    bare = subprocess.run(run, cwd=REPO, capture_output=True, text=True)
+    assert bare.returncode == 1 and bare.stderr.startswith("usage: python -m cs231n.blas_kernels")
+
+
 PINNABLE = pytest.mark.skipif(not pinned_environment({}), reason="no AVX2 kernels to pin here")
 
 
