@@ -1,7 +1,6 @@
 """The pinned OpenBLAS kernels: chosen only where they can run, never over the user's
 choice, and what makes the dataset command give the same bytes on every x86-64 machine."""
 
-import hashlib
 import os
 import platform
 import subprocess
@@ -9,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from digests import file_digests
 
 from autograder.paths import REPO
 from autograder.sandbox.run import child_environment
@@ -84,7 +84,7 @@ def build_digests(out: Path, kernels: str | None) -> dict[str, str]:
          "--val", "16"],
         cwd=REPO, env=env, check=True, capture_output=True,
     )  # fmt: skip
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())}
+    return file_digests(out)
 
 
 @PINNABLE
