@@ -4,7 +4,7 @@ OpenBLAS picks its matrix-product kernels by CPU: AVX2 ones on most x86-64 machi
 AVX-512 ones on newer servers. The kernels sum in different orders, so the dataset's
 features, and everything trained on them, differ in their last bits from one machine to
 the next, and training turns that into different results (the notebooks' held-out scene
-accuracy moved by up to 0.03). The dataset build, the notebooks opened with
+accuracy moved by up to 0.04). The dataset build, the notebooks opened with
 `make notebook` and the grader run on OpenBLAS's AVX2 ("Haswell") kernels wherever the
 CPU has AVX2 and FMA, unless OPENBLAS_CORETYPE already names kernels. Elsewhere (Apple
 silicon, macOS's Accelerate, CPUs without AVX2) nothing changes, and the last bits may.
@@ -46,7 +46,7 @@ def pinned_environment(
     Returns {"OPENBLAS_CORETYPE": "Haswell"} on an x86-64 CPU with AVX2 and FMA, and {}
     where OPENBLAS_CORETYPE is set already or the CPU cannot run those kernels.
     """
-    if VARIABLE in environ or platform.machine() not in ("x86_64", "AMD64"):
+    if VARIABLE in environ or platform.machine() != "x86_64":
         return {}
     if not NEEDED_FLAGS <= cpu_flags(cpuinfo):
         return {}

@@ -44,9 +44,14 @@ def test_run_pinned_does_nothing_where_nothing_is_pinned(monkeypatch):
     blas_kernels.run_pinned(["true"])
 
 
+def unpinned_environment() -> dict[str, str]:
+    """This process's environment without OPENBLAS_CORETYPE (which the tests set)."""
+    return {name: value for name, value in os.environ.items() if name != VARIABLE}
+
+
 def test_the_command_runs_a_program_pinned_or_says_in_one_line_why_not():
     run = [sys.executable, "-m", "cs231n.blas_kernels"]
-    env = {name: value for name, value in os.environ.items() if name != VARIABLE}
+    env = unpinned_environment()
     show = f"import os; print(os.environ.get('{VARIABLE}'))"
     shown = subprocess.run(
         [*run, sys.executable, "-c", show], cwd=REPO, env=env, capture_output=True, text=True
@@ -76,7 +81,7 @@ def test_student_code_runs_on_the_pinned_kernels_however_the_grader_was_started(
 
 def build_digests(out: Path, kernels: str | None) -> dict[str, str]:
     """Run the dataset command with OPENBLAS_CORETYPE unset or set; digest its files."""
-    env = {name: value for name, value in os.environ.items() if name != VARIABLE}
+    env = unpinned_environment()
     if kernels is not None:
         env[VARIABLE] = kernels
     subprocess.run(

@@ -22,9 +22,10 @@ from autograder.reference import reference_modules
 # (the corpus's loops, lists, float64), whatever the rounding of the machine's BLAS
 # kernels. Measured with four OpenBLAS kernels on those five implementations: the RNN ends
 # at a loss of 0.093 with every true word ahead of the next-best by at least 3.5 in score;
-# the LSTM at 0.096-0.134, ahead by at least 1.8 (tests/test_rounding_margins.py). At a
-# learning rate of 2e-2 the LSTM ended at 0.17-0.21, and six of those twenty runs, the
-# reference's among them, lost a caption; 45 epochs lose captions at any rate tried.
+# the LSTM at 0.096-0.134, ahead by at least 1.8 (the reference's margins are tested in
+# tests/test_rounding_margins.py). At a learning rate of 2e-2 the LSTM ended at 0.17-0.21,
+# and six of those twenty runs, the reference's among them, lost a caption; 45 epochs lose
+# captions at any rate tried.
 NUM_IMAGES = 20
 SEED = 23_1126
 SETTINGS = {
