@@ -5,7 +5,6 @@ the grader process only; student code never runs here, and the sandbox never see
 this package on its path.
 """
 
-import ast
 import importlib
 import sys
 import tempfile
@@ -43,31 +42,3 @@ def is_solved_package(package: Path) -> bool:
         (package.parent / relative).read_text() == strip_markers((SOURCE / relative).read_text())
         for relative in STUDENT_MODULES
     )
-
-
-def prerequisites_source(names: list[str]) -> str:
-    """A module holding only the named reference functions (and the imports they need).
-
-    Inputs:
-    - names: Functions of rnn_layers to keep (each one's own dependencies must be listed
-      too), and "CaptioningRNN.loss" for the reference model class
-
-    Returns:
-    - Python source of the module
-    """
-    layers = ast.parse(strip_markers((SOURCE / "cs231n" / "rnn_layers.py").read_text()))
-    kept = [
-        node
-        for node in layers.body
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        or (isinstance(node, ast.FunctionDef) and node.name in names)
-    ]
-    missing = {name for name in names if "." not in name} - {
-        node.name for node in kept if isinstance(node, ast.FunctionDef)
-    }
-    if missing:
-        raise KeyError(f"no reference function {sorted(missing)}")
-    if "CaptioningRNN.loss" in names:
-        model = ast.parse(strip_markers((SOURCE / "cs231n" / "classifiers" / "rnn.py").read_text()))
-        kept += [node for node in model.body if isinstance(node, ast.ClassDef)]
-    return ast.unparse(ast.Module(body=kept, type_ignores=[])) + "\n"

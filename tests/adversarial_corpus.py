@@ -283,6 +283,215 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
 """
 
 
+# Every student function looks for a version of itself that is not its own (the reference,
+# or a stub that reaches it) anywhere in the process, and calls it; its own code only raises.
+FINDS_REFERENCE = """
+import gc as _gc
+import sys as _sys
+
+
+def _elsewhere(name, mine):
+    modules = list(_sys.modules.values())
+    for found in [*_gc.get_objects(), *(getattr(module, name, None) for module in modules)]:
+        code = getattr(found, "__code__", None)
+        if callable(found) and getattr(found, "__name__", "") == name and found is not mine and (
+            code is None or code.co_filename != __file__
+        ):
+            return found
+    return None
+
+
+def _cheat(name):
+    def function(*args):
+        found = _elsewhere(name, function)
+        if found is None:
+            raise ValueError("nothing to copy from")
+        return found(*args)
+
+    function.__name__ = name
+    return function
+
+
+for _name in ("rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
+              "word_embedding_forward", "word_embedding_backward", "lstm_step_forward",
+              "lstm_step_backward", "lstm_forward", "lstm_backward"):
+    globals()[_name] = _cheat(_name)
+"""
+
+FINDS_REFERENCE_MODEL = """
+import gc as _gc
+
+
+def _copied(name):
+    def method(self, *args, **kwargs):
+        for found in _gc.get_objects():
+            code = getattr(found, "__code__", None)
+            if getattr(found, "__name__", "") == name and code and code.co_filename != __file__:
+                return found(self, *args, **kwargs)
+        return (0.0, {}) if name == "loss" else np.zeros((len(args[0]), 2), dtype=np.int32)
+
+    return method
+
+
+CaptioningRNN.loss = _copied("loss")
+CaptioningRNN.sample = _copied("sample")
+"""
+
+MARKS = "/run/lock", "/tmp", "/var/tmp", "/dev/shm"
+SHM_KEY = 0x5EC2E7  # the System V shared memory key the persistence cases use
+
+# Leaves its own (correct) source where a later job might find it: files, System V shared
+# memory, and a process that escapes its session and waits to hand it over.
+OUTLIVES_ITS_JOB = f"""
+import ctypes as _ctypes
+import os as _os
+import time as _time
+
+_source = open(__file__, "rb").read()
+for _place in {MARKS!r} + (_os.path.expanduser("~"),):
+    try:
+        with open(_os.path.join(_place, "{MARKER}-source.py"), "wb") as _file:
+            _file.write(_source)
+    except OSError:
+        pass
+_libc = _ctypes.CDLL(None)
+_segment = _libc.shmget({SHM_KEY}, len(_source) + 8, 0o1666)
+if _segment >= 0:
+    _libc.shmat.restype = _ctypes.c_void_p
+    _address = _libc.shmat(_segment, None, 0)
+    if _address not in (None, _ctypes.c_void_p(-1).value):
+        _ctypes.memmove(_address, len(_source).to_bytes(8, "little") + _source, len(_source) + 8)
+try:
+    if _os.fork() == 0:
+        _os.setsid()
+        _time.sleep(600)
+        _os._exit(0)
+except OSError:
+    pass
+"""
+
+# Loads whatever an earlier job left behind, from the same places.
+READS_WHAT_OTHERS_LEFT = f"""
+import ctypes as _ctypes
+import os as _os
+
+_found = []
+for _place in {MARKS!r} + (_os.path.expanduser("~"),):
+    try:
+        _found.append(open(_os.path.join(_place, "{MARKER}-source.py"), "rb").read())
+    except OSError:
+        pass
+_libc = _ctypes.CDLL(None)
+_segment = _libc.shmget({SHM_KEY}, 0, 0)
+if _segment >= 0:
+    _libc.shmat.restype = _ctypes.c_void_p
+    _address = _libc.shmat(_segment, None, 0)
+    if _address not in (None, _ctypes.c_void_p(-1).value):
+        _size = int.from_bytes(_ctypes.string_at(_address, 8), "little")
+        _found.append(_ctypes.string_at(_address + 8, _size))
+for _text in _found:
+    exec(compile(_text, "left-behind", "exec"), globals())
+"""
+
+
+def reads_classmates(places: list[Path]) -> str:
+    """Stubs that find a classmate's finished rnn_layers.py (a file, or in a zip) and run it."""
+    return f"""
+import os as _os
+import zipfile as _zipfile
+
+_places = {[str(p) for p in places]!r} + ["/", "/root", "/home", "/srv", "/tmp", "/var"]
+
+
+def _texts():
+    for _place in _places:
+        for _top, _folders, _files in _os.walk(_place):
+            for _name in _files:
+                _path = _os.path.join(_top, _name)
+                try:
+                    if _name == "rnn_layers.py":
+                        yield open(_path).read()
+                    elif _name.endswith(".zip"):
+                        with _zipfile.ZipFile(_path) as _archive:
+                            for _member in _archive.namelist():
+                                if _member.endswith("rnn_layers.py"):
+                                    yield _archive.read(_member).decode()
+                except (OSError, ValueError, _zipfile.BadZipFile):
+                    continue
+
+
+for _text in _texts():
+    if "NotImplementedError" not in _text.split("def rnn_step_forward")[-1][:1500]:
+        exec(compile(_text, "classmate", "exec"), globals())
+        break
+"""
+
+
+# The job folder filled with what the grader once read back: FIFOs that block a reader,
+# links out of the folder, a forged results tree; and 512 MB of files.
+FILLS_ITS_FOLDER = """
+import os as _os
+
+for _name in ("progress", "job.json", "status.json", "outputs", "done"):
+    try:
+        _os.mkfifo(_name)
+    except OSError:
+        pass
+for _link, _target in (("inputs", "/"), ("result.npy", "/dev/zero")):
+    try:
+        _os.symlink(_target, _link)
+    except OSError:
+        pass
+_chunk = b"x" * (1 << 20)
+for _index in range(16):
+    try:
+        with open(f"filler-{_index}", "wb") as _file:
+            for _ in range(32):
+                _file.write(_chunk)
+    except OSError:
+        break
+"""
+
+# An output whose type name is long and holds markup.
+MARKUP_TYPE_NAME = """
+_provided_step = rnn_step_forward
+_Evil = type("<script>alert(1)</script>" + "A" * 5000, (), {})
+
+
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    return _Evil(), None
+"""
+
+# Writes on the grader's channel: a forged result, then a header nested too deep to parse.
+WRITES_ON_THE_CHANNEL = """
+import os as _os
+import stat as _stat
+import struct as _struct
+import json as _json
+
+_provided_step = rnn_step_forward
+
+
+def _channels():
+    for _fd in range(3, 64):
+        try:
+            if _stat.S_ISSOCK(_os.fstat(_fd).st_mode):
+                yield _fd
+        except OSError:
+            continue
+
+
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    forged = _json.dumps({"kind": "result", "error": None, "where": None, "types": {},
+                          "report": {}, "outputs": {}, "arrays": []}).encode()
+    nested = b"[" * 100_000
+    for _fd in _channels():
+        for _header in (forged, nested):
+            _os.write(_fd, _struct.pack(">II", len(_header), 0) + _header)
+    return _provided_step(x, prev_h, Wx, Wh, b)
+"""
+
+
 def symlink_zip(folder: Path, case: Case) -> None:
     link = zipfile.ZipInfo(LAYERS)
     link.external_attr = (stat.S_IFLNK | 0o777) << 16
@@ -329,13 +538,14 @@ def not_a_zip(folder: Path, case: Case) -> None:
     (folder / f"{case.name}.zip").write_bytes(os.urandom(4096))
 
 
-def corpus(repo: Path, out: Path, outside: list[Path]) -> list[Case]:
+def corpus(repo: Path, out: Path, outside: list[Path], submissions: Path) -> list[Case]:
     """Every case, for a grading run into out.
 
     Inputs:
     - repo: The kit's folder (the cheats that read instructor files look there)
     - out: The grading run's OUT (the cheats that forge grades write there)
     - outside: Folders where no case may leave a file
+    - submissions: The folder of the batch's submissions (the cheats that copy look there)
     """
     no_model = with_code(REFERENCE, MODEL, "raise SystemExit(0)\n")
     latin1 = REFERENCE[LAYERS].decode().replace("# ", "# café ", 1).encode("latin-1")
@@ -383,8 +593,33 @@ def corpus(repo: Path, out: Path, outside: list[Path]) -> list[Case]:
              "jail: private /tmp, own uid, only the job folder writable", [],
              with_code(REFERENCE, LAYERS, writes_outside(outside)), needs_jail=True),
         Case("forged_outputs", "stubs that write success records for every check",
-             "the runner rewrites each case's record; arrays judged by the grader", ALL,
+             "results cross the channel; nothing is read from the job folder", ALL,
              with_code(STUBS, LAYERS, FORGED_OUTPUTS)),
+        Case("finds_reference_functions",
+             "stubs that call any version of themselves found in the process (gc, sys.modules)",
+             "no reference code in the sandbox; the oracle serves only the current item's "
+             "prerequisites", ALL,
+             with_code(with_code(STUBS, LAYERS, FINDS_REFERENCE), MODEL, FINDS_REFERENCE_MODEL)),
+        Case("reads_what_others_left",
+             "stubs that load code an earlier job left in /run/lock, /tmp, /dev/shm, ~ and "
+             "System V shared memory", "jail: fresh root, private IPC namespace", ALL,
+             with_code(STUBS, LAYERS, READS_WHAT_OTHERS_LEFT), needs_jail=True),
+        Case("reads_classmates", "stubs that look for a classmate's finished module on disk",
+             "jail: a fresh root holds no other submission", ALL,
+             with_code(STUBS, LAYERS, reads_classmates([submissions, submissions.parent])),
+             needs_jail=True),
+        Case("fills_its_folder", "reference that leaves FIFOs, links and 512 MB in its folder",
+             "the job folder is a 256 MB tmpfs the grader never reads", [],
+             with_code(REFERENCE, LAYERS, FILLS_ITS_FOLDER), needs_jail=True),
+        Case("markup_type_name", "rnn_step_forward returns an object of a 5,000-character "
+             "type name holding a script", "type names capped; feedback escaped",
+             ["rnn_step_forward"], with_code(REFERENCE, LAYERS, MARKUP_TYPE_NAME),
+             message=("rnn_step_forward", "`next_h` is a <script>alert")),
+        Case("writes_on_the_channel", "rnn_step_forward writes a forged result and an "
+             "unparsable header on the grader's channel",
+             "every message checked; a broken channel charges the item that broke it",
+             ["rnn_step_forward"], with_code(REFERENCE, LAYERS, WRITES_ON_THE_CHANNEL),
+             message=("rnn_step_forward", "broke the sandbox's channel")),
         Case("exit_in_model_import", "reference; classifiers/rnn.py raises SystemExit",
              "SystemExit at import is caught: the model counts as not importable",
              MODEL_ITEMS, no_model, message=("loss_rnn", "could not be imported: SystemExit")),
@@ -442,6 +677,15 @@ def corpus(repo: Path, out: Path, outside: list[Path]) -> list[Case]:
         Case("not_a_zip", "random bytes named .zip", "zip check at intake", ALL, {},
              not_a_zip, status="is not a readable zip file"),
     ]  # fmt: skip
+
+
+def left_behind_case() -> Case:
+    """A correct submission that tries to leave its source behind (graded in a batch of its
+    own before the corpus, whose reads_what_others_left looks for it)."""
+    return Case("outlives_its_job",
+                "reference that leaves its source in files, System V shared memory and a "
+                "process that escapes its session", "jail: fresh root, IPC and PID namespaces",
+                [], with_code(REFERENCE, LAYERS, OUTLIVES_ITS_JOB), needs_jail=True)  # fmt: skip
 
 
 def notebook_with_first_cell(data: bytes, source: str) -> bytes:

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from adversarial_corpus import MARKER, corpus, write_case
+from adversarial_corpus import MARKER, MARKS, SHM_KEY, corpus, left_behind_case, write_case
 
 from autograder.course.grading import grade_all
 from autograder.examples import write_examples
@@ -15,7 +15,7 @@ from autograder.paths import REPO
 from autograder.points import ITEMS, POINTS
 from autograder.reports.integrity import verify
 from autograder.reports.report import rich_text
-from autograder.sandbox.isolation import level
+from autograder.sandbox.isolation import UID_BASE, level
 
 GOOD = {"reference": [], "partial": ["lstm_step_forward", "lstm_step_backward", "lstm_forward",
                                      "lstm_backward"]}  # fmt: skip
@@ -39,8 +39,13 @@ def batch(tmp_path_factory):
     root = tmp_path_factory.mktemp("adversarial")
     submissions, out = root / "submissions", root / "out"
     submissions.mkdir()
-    cases = corpus(REPO, out, outside=[root, submissions])
-    if level() != "jail":
+    cases = corpus(REPO, out, outside=[root, submissions], submissions=submissions)
+    if level() == "jail":  # a batch before, whose job tries to leave things for the corpus
+        before = root / "before"
+        before.mkdir()
+        write_case(before, left_behind_case())
+        grade_all(before, root / "before_out", jobs=1)
+    else:
         cases = [case for case in cases if not case.needs_jail]
     for case in cases:
         write_case(submissions, case)
@@ -101,9 +106,41 @@ def test_nothing_is_written_outside_out(batch):
     _, root, _ = batch
     if level() != "jail":
         pytest.skip("no file-system jail on this machine (needs root and unshare)")
-    places = [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), Path.home(), Path("/")]
+    places = [*map(Path, MARKS), Path.home(), Path("/")]
     assert not [path for place in places for path in place.glob(f"{MARKER}*")]
     assert not markers([root, REPO])
+
+
+def test_no_job_leaves_a_process_or_an_ipc_object(batch):
+    _, root, _ = batch
+    if level() != "jail":
+        pytest.skip("no PID and IPC namespaces on this machine (needs root and unshare)")
+    assert float(rows(root / "before_out")["outlives_its_job"]["total"]) > 0  # it ran
+    segments = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    assert SHM_KEY not in {int(line.split()[0]) for line in segments}
+    assert not [pid for pid, uid in process_owners() if uid >= UID_BASE]
+
+
+def process_owners() -> list[tuple[int, int]]:
+    """(pid, real uid) of every process of the machine."""
+    owners = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        uid = next(line for line in status.splitlines() if line.startswith("Uid:"))
+        owners.append((int(entry.name), int(uid.split()[1])))
+    return owners
+
+
+def test_feedback_holds_no_live_markup_from_a_type_name(batch):
+    _, _, out = batch
+    page = (out / "feedback" / "markup_type_name.html").read_text()
+    assert "<script>" not in page and "&lt;script&gt;alert" in page
+    assert "A" * 100 not in page  # the 5,000-character type name was capped
 
 
 def test_the_gradebook_agrees_with_every_output(batch):

@@ -6,7 +6,8 @@
    the forward's mistake is charged at the forward.
 3. An item that still loses points is run again with the reference versions of the
    functions it calls swapped in (its retries, in order; the k-th retries of all items
-   share one sandbox); it keeps the better score. An item whose own module did not
+   share one sandbox, where what is swapped in is a stub that the grader answers with
+   the reference: sandbox/oracle.py); it keeps the better score. An item whose own module did not
    import is not retried: nothing swapped in restores it.
 4. A classic mistake of the model code found in both the RNN and the LSTM item (the
    loss, sampling) is charged at the RNN item only; right values from a function that
@@ -32,9 +33,9 @@ from autograder.checks.summary import Outcome, summarise
 from autograder.checks.unwritten import unwritten
 from autograder.checks.verdicts import Attempt, Verdict, final_verdicts, items_of
 from autograder.paths import DATA_DIR, STUDENT_MODULES
-from autograder.reference import prerequisites_source, reference_modules
+from autograder.reference import reference_modules
+from autograder.sandbox.channel import NOT_IMPORTABLE
 from autograder.sandbox.run import Task, run_items
-from autograder.sandbox.runner import NOT_IMPORTABLE
 
 STEP_FORWARDS = ("rnn_step_forward", "lstm_step_forward")
 
@@ -198,8 +199,8 @@ class HiddenChecks:
             own_caches=own_caches,
         )
 
-    def _run(self, package_dir, job_root, tasks, prerequisites=None):
-        return run_items(package_dir, job_root, tasks, prerequisites, self.private_roots)
+    def _run(self, package_dir, job_root, tasks):
+        return run_items(package_dir, job_root, tasks, reference_modules(), self.private_roots)
 
     def _attempt(self, name, results, source, swapped=()) -> Attempt:
         """Judge every case of one run of an item."""
@@ -306,7 +307,8 @@ class HiddenChecks:
         """Step 3: items that lose points again, with reference functions swapped in.
 
         Round k runs the k-th retry of every item still short of its points, all in one
-        sandbox (each item in a process of its own there); an item keeps its best attempt.
+        sandbox, in the order of ITEMS (an item whose function another one's retry swaps
+        in is done before it); an item keeps its best attempt.
         """
         best = dict(attempts)
         plans = {
@@ -326,9 +328,7 @@ class HiddenChecks:
             if not chosen:
                 break
             tasks = [self._task(n, plan, own_caches(plan, first)) for n, plan in chosen.items()]
-            swapped = sorted({function for plan in chosen.values() for function in plan})
-            job = work_dir / f"retry_round{number}"
-            results, _ = self._run(package_dir, job, tasks, prerequisites_source(swapped))
+            results, _ = self._run(package_dir, work_dir / f"retry_round{number}", tasks)
             for name, plan in chosen.items():
                 last[name] = self._attempt(name, results[name], source, plan)
                 best[name] = better(best[name], last[name])

@@ -1,8 +1,8 @@
 """What the sandbox reports for one case, read back without trusting it.
 
-The sandbox runs the student's code, so every field of its status file is checked
+The sandbox runs the student's code, so every field of its result message is checked
 here before the grader looks at it: anything of the wrong form makes the whole case
-unreadable (ValueError), and the case then fails like a crash.
+unreadable, and the case then fails like a crash.
 """
 
 from dataclasses import dataclass, field
@@ -13,6 +13,9 @@ from autograder.paths import STUDENT_MODULES
 
 MAX_CALLS = 64
 MAX_NAMES = 64
+MESSAGE_LIMIT = 300  # characters of an exception's text
+TYPE_LIMIT = 60  # characters of a type name
+UNREADABLE = "GradingError: no readable result (did your code exit early?)"
 
 
 @dataclass
@@ -81,3 +84,34 @@ def read_where(raw) -> dict | None:
     if not isinstance(raw, dict) or raw.get("file") not in STUDENT_MODULES:
         raise ValueError("bad where")
     return {"file": raw["file"], "line": int(raw["line"]), "function": str(raw["function"])[:60]}
+
+
+def read_result(header: dict, arrays: list[np.ndarray], names: list[str]) -> CaseResult:
+    """One case's result message from the sandbox, validated (a broken result if malformed).
+
+    Inputs:
+    - header: The message's header: "error", "where", "types", "report", and "outputs"
+      (output name -> position in arrays)
+    - arrays: The message's arrays (plain arrays of allowed dtypes: see sandbox/channel.py)
+    - names: The outputs the grader wants; anything else is dropped
+
+    Returns:
+    - CaseResult
+    """
+    try:
+        error, types, outputs = header["error"], header["types"], header["outputs"]
+        if error is not None and not isinstance(error, str):
+            raise ValueError("bad error")
+        if not isinstance(types, dict) or not isinstance(outputs, dict) or len(types) > MAX_NAMES:
+            raise ValueError("bad outputs")
+        types = {str(name)[:100]: str(kind)[:TYPE_LIMIT] for name, kind in types.items()}
+        found = {}
+        for name in names:
+            position = outputs.get(name)
+            if name in types and type(position) is int and 0 <= position < len(arrays):
+                found[name] = arrays[position]
+        report, where = read_report(header["report"]), read_where(header["where"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return CaseResult(error=UNREADABLE)
+    error = None if error is None else error[:MESSAGE_LIMIT]
+    return CaseResult(error, where, types, report, found)

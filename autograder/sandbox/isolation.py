@@ -1,20 +1,25 @@
 """How far this machine lets the sandbox shut student code in, and the command that does it.
 
 The best level that works is probed once per process:
-- "jail" (root, with `unshare`): fresh network, mount and PID namespaces; the
-  course, the grader's outputs and the instructor files hidden; private /tmp; the
-  code runs as an unprivileged user of its own (see jail.py);
+- "jail" (root, with `unshare`): fresh network, mount, PID, IPC and UTS namespaces; a
+  new root that holds only the Python installation (read-only), /dev/null,
+  /dev/urandom and a size-capped private copy of the job; the code runs as an
+  unprivileged user of its own (see jail.py);
 - "user" (root without namespaces, e.g. a Docker container such as Gradescope's):
   the code runs as its own user; the instructor folders and the grader's outputs
-  are made unreadable to other users (chmod go-rwx); the network stays reachable;
+  are made unreadable to other users (chmod go-rwx); the network, /tmp and System V
+  IPC stay shared with the machine;
 - "network" (`unshare --net` works, e.g. through user namespaces): no network, but
   the student's code runs as the grader's user and can read what it can read;
 - "none": only the resource limits apply.
-Anything short of "jail" is said once, as a warning, so the log shows it.
+Anything short of "jail" is said once, as a warning, so the log shows it. At every level
+the student's code reaches the grader only through the job's channel (channel.py), and
+no reference code or output is in the sandbox.
 """
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,13 +32,22 @@ from autograder.paths import REPO
 HERE = Path(__file__).resolve().parent
 JAIL = HERE / "jail.py"
 INSIDE = Path("/tmp/job")  # where the jail shows the job directory
+ROOT = ".root"  # the empty folder of a job directory that the jail builds its new root on
 NAMESPACES = [
-    "unshare", "--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc",
+    "unshare", "--net", "--mount", "--pid", "--ipc", "--uts", "--fork", "--kill-child",
     "--propagation", "private", "--",
 ]  # fmt: skip
 # Each grading process runs its sandboxes as its own user id, so one submission's
 # processes never count against another's process limit.
 UID_BASE = 100_000
+# What the sandbox's Python loads: the runner's own modules, numpy's, and ctypes'.
+LIBRARY_PROBE = (
+    "import ctypes, hashlib, json, socket, struct, traceback, zlib; "
+    "import numpy, numpy.fft, numpy.linalg, numpy.random; "
+    "print('\\n'.join(line.split()[5] for line in open('/proc/self/maps') "
+    "if len(line.split()) > 5 and line.split()[5].startswith('/')))"
+)
+LOADED = re.compile(r"calling init: (/\S+)")
 
 
 def sandbox_uid() -> int:
@@ -41,14 +55,14 @@ def sandbox_uid() -> int:
 
 
 def hidden_directories(roots: list[Path], keep: list[Path]) -> list[Path]:
-    """The directories to cover so nothing under roots stays visible but what keep needs.
+    """The directories to close so nothing under roots stays open but what keep needs.
 
     Inputs:
     - roots: Directories whose contents the student's code must not see
-    - keep: Paths that must stay reachable (the Python environment)
+    - keep: Paths that must stay reachable (the Python environment, the job)
 
     Returns:
-    - Directories, none inside another, ordered for mounting
+    - Directories, none inside another, ordered
     """
     keep = [path.resolve() for path in keep]
 
@@ -71,20 +85,32 @@ def hidden_directories(roots: list[Path], keep: list[Path]) -> list[Path]:
     return found
 
 
-def jail_command(job_dir: Path, private_roots: list[Path]) -> list[str]:
-    """The prefix that runs a command shut in with job_dir, hiding REPO and private_roots."""
-    hidden = hidden_directories([REPO, *private_roots], keep=[Path(sys.prefix)])
-    hide = [argument for path in hidden for argument in ("--hide", str(path))]
-    python = {
-        Path(sys.prefix).absolute(),  # the environment, at the path its interpreter names
-        Path(sys.base_prefix).resolve(),
-        Path(sys.executable).resolve().parent,
-    }
-    reveal = [argument for path in sorted(python) for argument in ("--reveal", str(path))]
+@functools.cache
+def python_paths() -> tuple[str, ...]:
+    """Every path the sandbox's Python needs: its prefixes and executable, and the files
+    its loader opened (libraries, by the names it looked them up under) in a probe."""
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", LIBRARY_PROBE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "LD_DEBUG": "libs"},
+    )
+    loaded = LOADED.findall(done.stderr) + done.stdout.split()
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    return tuple(sorted(prefixes | {sys.executable} | set(loaded)))
+
+
+def jail_command(job_dir: Path) -> list[str]:
+    """The prefix that runs a command in the jail with a copy of job_dir (see jail.py)."""
+    show = [argument for path in python_paths() for argument in ("--show", path)]
+    root = job_dir / ROOT
+    root.mkdir(exist_ok=True)
     return [
         *NAMESPACES,
-        sys.executable, "-I", str(JAIL), "--job", str(job_dir), "--uid", str(sandbox_uid()),
-        *reveal, *hide, "--",
+        sys.executable, "-I", str(JAIL), "--job", str(job_dir), "--root", str(root),
+        "--uid", str(sandbox_uid()), *show, "--",
     ]  # fmt: skip
 
 
@@ -113,7 +139,11 @@ def works(command: list[str], **options) -> bool:
 def jail_works(probe: Path) -> bool:
     if not shutil.which("unshare"):
         return False
-    return works([*jail_command(probe, []), *PYTHON_STARTS])
+    try:
+        command = jail_command(probe)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return works([*command, *PYTHON_STARTS])
 
 
 def user_works(probe: Path) -> bool:
@@ -177,24 +207,25 @@ class Launch:
     user: int | None = None
 
 
-def runner(inside: Path) -> list[str]:
-    return [sys.executable, "-I", str(inside / "runner.py"), str(inside)]
+def runner(inside: Path, channel: int) -> list[str]:
+    return [sys.executable, "-I", str(inside / "runner.py"), str(inside), str(channel)]
 
 
-def sandbox_launch(job_dir: Path, private_roots: list[Path]) -> Launch:
+def sandbox_launch(job_dir: Path, private_roots: list[Path], channel: int) -> Launch:
     """How to run the job's runner at the strongest level this machine allows.
 
     Inputs:
     - job_dir: A prepared job directory
-    - private_roots: Directories to hide besides the kit's own (the grader's outputs)
+    - private_roots: Directories to close besides the kit's own (the grader's outputs),
+      where there is no jail to leave them out
+    - channel: The file descriptor of the sandbox's end of the channel (inherited)
     """
     where = level()
     if where == "jail":
-        hand_over(job_dir)
-        return Launch([*jail_command(job_dir, private_roots), *runner(INSIDE)], INSIDE)
+        return Launch([*jail_command(job_dir), *runner(INSIDE, channel)], INSIDE)
     if where == "user":
         hand_over(job_dir)
         close_to_others(job_dir, private_roots)
-        return Launch(runner(job_dir), job_dir, sandbox_uid())
+        return Launch(runner(job_dir, channel), job_dir, sandbox_uid())
     prefix = ["unshare", "--net", "--"] if where == "network" else []
-    return Launch([*prefix, *runner(job_dir)], job_dir)
+    return Launch([*prefix, *runner(job_dir, channel)], job_dir)

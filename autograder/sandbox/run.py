@@ -1,16 +1,21 @@
-"""Lay out a sandbox job, run it in a limited child process, read back its results.
+"""Run items of the hidden checks on a student's package in a sandbox, over its channel.
 
-The child is `python -I runner.py JOB_DIR` in a fresh session, shut in as far as
-the machine allows (isolation.py), with a scrubbed environment: no PYTHONPATH (a
-reference package there would shadow the student's), one BLAS thread, its working
-directory, home and temporary directory the job directory.
+A job is one sandbox process: `python -I runner.py JOB_DIR FD`, shut in as far as the
+machine allows (isolation.py), in a fresh session, with a scrubbed environment (no
+PYTHONPATH: a reference package there would shadow the student's; one BLAS thread)
+and resource limits (limits.py). JOB_DIR holds only the runner, the probes, the
+channel code and the student's package. Everything else crosses the channel
+(channel.py), driven from here: each item, each case's inputs, each result, and the
+calls of a retry's reference stubs, which the item's Oracle answers in this process.
+The grader keeps every result the moment it arrives, believes nothing of it until it
+is checked (checks/results.py), and reads nothing the job leaves on disk.
 """
 
 import itertools
-import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -19,16 +24,17 @@ from pathlib import Path
 import numpy as np
 
 from autograder.blas import pinned_kernels
-from autograder.checks.results import CaseResult, read_report, read_where
-from autograder.sandbox.isolation import sandbox_launch
+from autograder.checks.results import CaseResult, read_result
+from autograder.sandbox.channel import ChannelError, receive, send
+from autograder.sandbox.isolation import level, sandbox_launch, sandbox_uid
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.oracle import Oracle
 
 HERE = Path(__file__).resolve().parent
-PROBES = HERE.parent / "checks" / "probes.py"
-STATUS_LIMIT = 100_000
-IMPORTING = "importing"  # what runner.py writes to JOB_DIR/progress before the imports
+JOB_FILES = (HERE / "runner.py", HERE / "channel.py", HERE.parent / "checks" / "probes.py")
 IMPORT_SECONDS = 10.0
-POLL_SECONDS = 0.02
+EXIT_SECONDS = 2.0  # for a process whose channel closed to be seen exiting
+FROM_SANDBOX = 64 << 20  # bytes of one message from the sandbox
 # Variables the child keeps: locale, and the OpenBLAS settings some CPUs need to be correct.
 KEPT_VARIABLES = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
@@ -37,12 +43,13 @@ KEPT_VARIABLES = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 class Task:
     """One item's part of a sandbox job.
 
-    - name: The item (its outputs land in outputs/<name>/)
+    - name: The item
     - probe, options: The procedure of checks/probes.py to run, and its options
     - cases: The inputs of every case (name -> array)
     - outputs: The output names to read back, per case
     - seconds: Wall-clock seconds the item may take
-    - prerequisites: Reference functions swapped into the student's modules first
+    - prerequisites: Reference functions swapped into the student's modules first (as
+      stubs that the grader answers)
     - own_caches: Whether a swapped-in step forward hands back the cache the student's
       own step forward makes (for a student's sequence backward that reads it); only
       where that step forward runs without an error
@@ -63,54 +70,45 @@ class Stop:
     """Why a job did not finish.
 
     - reason: What went wrong, in words for the feedback ("timed out after 8 s")
-    - item: The item the runner was on (None while importing, or when not known)
-    - overstayed: Whether that item was stopped for taking longer than its own seconds
+    - item: The item the job was on (None while importing, or when not known)
+    - charged: Whether that item is charged at once: it overstayed its own seconds (it
+      had them all, alone, and would only hang again) or broke the channel
     """
 
     reason: str
     item: str | None = None
-    overstayed: bool = False
+    charged: bool = False
 
 
-def write_job(
-    job_dir: Path, package_dir: Path, tasks: list[Task], prerequisites_source: str | None = None
-) -> None:
-    """Write the inputs, the probes and job.json for the runner.
+@dataclass
+class JobOutcome:
+    """What one sandbox job did.
+
+    - results: Map from each item it finished to its case results
+    - stop: Why it did not finish every item (None if it did)
+    - imported: Whether the student's modules finished importing
+    """
+
+    results: dict[str, list[CaseResult]]
+    stop: Stop | None
+    imported: bool
+
+
+class Broken(Exception):
+    """The sandbox sent a message the protocol does not allow (the reason is for the student)."""
+
+
+def write_job(job_dir: Path, package_dir: Path) -> None:
+    """Put the runner, its two modules and the student's package into an empty job_dir.
 
     Inputs:
-    - job_dir: Empty directory for the job
-    - package_dir: Directory holding the student's `cs231n` package (copied into
-      the job, so that the job directory is all the child needs)
-    - tasks: What to run, in order
-    - prerequisites_source: Text of the module that holds the reference functions
-      the tasks swap in
+    - job_dir: Directory for the job (created)
+    - package_dir: Directory holding the student's `cs231n` package
     """
     job_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(HERE / "runner.py", job_dir / "runner.py")
-    shutil.copy(PROBES, job_dir / "probes.py")
+    for path in JOB_FILES:
+        shutil.copy(path, job_dir / path.name)
     shutil.copytree(package_dir, job_dir / "package")
-    if prerequisites_source is not None:
-        (job_dir / "prerequisites.py").write_text(prerequisites_source)
-    entries = []
-    for task in tasks:
-        names = []
-        item_dir = job_dir / "inputs" / task.name
-        item_dir.mkdir(parents=True, exist_ok=True)
-        for index, case in enumerate(task.cases):
-            # One file per case: creating a file costs up to a millisecond of CPU.
-            np.savez(item_dir / f"case{index}.npz", **case)
-            names.append(f"case{index}")
-        entries.append(
-            {
-                "item": task.name,
-                "probe": task.probe,
-                "options": task.options,
-                "cases": names,
-                "prerequisites": list(task.prerequisites),
-                "own_caches": task.own_caches,
-            }
-        )
-    (job_dir / "job.json").write_text(json.dumps({"items": entries}))
 
 
 def child_environment(inside: Path) -> dict[str, str]:
@@ -132,25 +130,88 @@ def child_environment(inside: Path) -> dict[str, str]:
     return env
 
 
+class Session:
+    """The grader's end of one job's channel: items in, results and reference calls out."""
+
+    def __init__(self, connection: socket.socket, reference):
+        self.connection = connection
+        self.reference = reference
+        self.cases_sent = 0  # each case is numbered, and its result must carry the number
+
+    def receive(self, deadline: float) -> tuple[dict, list[np.ndarray]]:
+        return receive(self.connection, FROM_SANDBOX, deadline)
+
+    def send(self, header: dict, arrays: list[np.ndarray], deadline: float) -> None:
+        """Send a message, by the deadline (a job that stops reading does not block here)."""
+        self.connection.settimeout(max(deadline - time.monotonic(), 1e-3))
+        try:
+            send(self.connection, header, arrays)
+        except TimeoutError as error:
+            raise ChannelError("timed out") from error
+
+    def wait_until_imported(self, deadline: float) -> None:
+        header, _ = self.receive(deadline)
+        if header.get("kind") != "ready":
+            raise Broken("sent something else than the runner's word that it is ready")
+
+    def run_task(self, task: Task, deadline: float) -> list[CaseResult]:
+        """Run one item's cases; its results, each as it arrived."""
+        oracle = Oracle(self.reference, task.prerequisites) if task.prerequisites else None
+        item = {"kind": "item", "probe": task.probe, "options": task.options,
+                "cases": len(task.cases), "prerequisites": list(task.prerequisites),
+                "own_caches": task.own_caches}  # fmt: skip
+        self.send(item, [], deadline)
+        results = []
+        for inputs, names in zip(task.cases, task.outputs, strict=True):
+            if oracle is not None:
+                oracle.new_case()
+            self.cases_sent += 1
+            case = {"kind": "case", "number": self.cases_sent, "names": list(inputs)}
+            self.send(case, list(inputs.values()), deadline)
+            results.append(self._result(names, oracle, deadline))
+        return results
+
+    def _result(self, names: list[str], oracle: Oracle | None, deadline: float) -> CaseResult:
+        """Answer reference calls until the case's result arrives."""
+        while True:
+            header, arrays = self.receive(deadline)
+            kind = header.get("kind")
+            if kind == "result" and header.get("number") == self.cases_sent:
+                return read_result(header, arrays, names)
+            if kind != "call":
+                raise Broken("sent a message the grader did not ask for")
+            if oracle is None:
+                reply = {"kind": "reply", "error": "no reference function is served here"}
+                self.send(reply, [], deadline)
+            else:
+                self.send(*oracle.answer(header, arrays), deadline)
+
+
 def run_job(
     job_dir: Path,
+    package_dir: Path,
+    tasks: list[Task],
     limits: Limits,
-    item_seconds: dict[str, float] | None = None,
+    reference=None,
     private_roots: list[Path] | None = None,
-) -> Stop | None:
-    """Run the runner on a prepared job; None if it finished, else why it stopped.
+) -> JobOutcome:
+    """Run tasks in order in one sandbox process, until they are done or it stops.
 
     Inputs:
-    - job_dir: A directory prepared by write_job
+    - job_dir: Empty directory for the job
+    - package_dir: Directory holding the student's `cs231n` package
+    - tasks: What to run; a task with prerequisites needs reference
     - limits: Limits of the whole process
-    - item_seconds: Wall seconds each item may take; the runner names the item it
-      is on in JOB_DIR/progress (IMPORTING while it imports the student's modules,
-      which may take IMPORT_SECONDS), and the process is killed when one overstays
-    - private_roots: Directories the student's code must not see, besides the kit's
-      own (e.g. the grader's output folder)
+    - reference: Namespace with the reference modules (layers, model), for the oracle
+    - private_roots: Directories the student's code must not see where there is no
+      jail (the grader's output folder)
+
+    Returns:
+    - JobOutcome
     """
-    seconds = {IMPORTING: IMPORT_SECONDS, **(item_seconds or {})}
-    launch = sandbox_launch(job_dir, private_roots or [])
+    write_job(job_dir, package_dir)
+    grader_end, sandbox_end = socket.socketpair()
+    launch = sandbox_launch(job_dir, private_roots or [], sandbox_end.fileno())
     process = subprocess.Popen(
         launch.command,
         cwd=job_dir,
@@ -162,23 +223,50 @@ def run_job(
         stdout=subprocess.DEVNULL,  # what the student's code prints is not kept
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        pass_fds=(sandbox_end.fileno(),),
         preexec_fn=limits.apply,
     )
+    sandbox_end.close()
+    session, results = Session(grader_end, reference), {}
+    start = time.monotonic()
+    wall = start + limits.wall_seconds
+    current, deadline = None, min(start + IMPORT_SECONDS, wall)
     try:
-        returncode, overstayed, item = watch(process, job_dir, limits.wall_seconds, seconds)
+        session.wait_until_imported(deadline)
+        for task in tasks:
+            current, deadline = task, min(time.monotonic() + task.seconds, wall)
+            results[task.name] = session.run_task(task, deadline)
+        return JobOutcome(results, None, True)
+    except (ChannelError, Broken, OSError) as error:
+        stop = why_stopped(error, process, current, deadline, wall, limits)
+        return JobOutcome(results, stop, current is not None)
     finally:
-        kill_group(process)
-    if overstayed is not None:
-        return Stop(f"timed out after {overstayed:.0f} s", item, overstayed=item is not None)
+        grader_end.close()
+        end(process)
+
+
+def why_stopped(error, process, task: Task | None, deadline, wall, limits: Limits) -> Stop:
+    """Why a job stopped, from what broke off the session and how the process ended."""
+    item = task.name if task else None
+    if isinstance(error, Broken) or (isinstance(error, ChannelError) and error.malformed):
+        return Stop(f"broke the sandbox's channel ({error})", item, charged=True)
+    if isinstance(error, ChannelError) and str(error) == "timed out":
+        if deadline < wall:
+            seconds = task.seconds if task else IMPORT_SECONDS
+            return Stop(f"timed out after {seconds:.0f} s", item, charged=task is not None)
+        return Stop(f"timed out after {limits.wall_seconds:.0f} s", item)
+    try:
+        returncode = process.wait(timeout=EXIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        return Stop("closed the sandbox's channel", item, charged=True)
     killed_by = signal_of(returncode)
-    item = current_item(job_dir)
     if killed_by == signal.SIGXCPU:
         return Stop(f"used more than {limits.cpu_seconds} s of CPU time", item)
     if killed_by is not None:
         return Stop(f"crashed ({killed_by.name})", item)
     if returncode != 0:
         return Stop(f"stopped the grading process (exit code {returncode})", item)
-    return None
+    return Stop("exited", item)
 
 
 def signal_of(returncode: int) -> signal.Signals | None:
@@ -190,109 +278,51 @@ def signal_of(returncode: int) -> signal.Signals | None:
         return None
 
 
-def progress(job_dir: Path) -> str | None:
-    """What the runner wrote last to JOB_DIR/progress: IMPORTING or an item (None if nothing)."""
-    try:
-        return (job_dir / "progress").read_text()[:100]
-    except OSError:
-        return None
-
-
-def current_item(job_dir: Path) -> str | None:
-    """The item the runner named last (None while importing, or if it named none)."""
-    item = progress(job_dir)
-    return None if item == IMPORTING else item
-
-
-def stopped_while_importing(job_dir: Path) -> bool:
-    """Whether the runner never got past importing the student's modules."""
-    return progress(job_dir) in (IMPORTING, None)
-
-
-def watch(
-    process: subprocess.Popen, job_dir: Path, wall_seconds: float, item_seconds: dict
-) -> tuple[int | None, float | None, str | None]:
-    """Wait for the process: (returncode, None, None), or (None, limit, item) once a limit
-    is overstayed (item None for the whole job's wall_seconds)."""
-    start = time.monotonic()
-    current, since = None, start
-    while True:
-        try:
-            return process.wait(timeout=POLL_SECONDS), None, None
-        except subprocess.TimeoutExpired:
-            pass
-        now = time.monotonic()
-        if now - start > wall_seconds:
-            return None, wall_seconds, None
-        item = progress(job_dir)
-        if item != current:
-            current, since = item, now
-        if current in item_seconds and now - since > item_seconds[current]:
-            return None, item_seconds[current], None if current == IMPORTING else current
-
-
-def kill_group(process: subprocess.Popen) -> None:
-    """Kill the child and anything it started."""
+def end(process: subprocess.Popen) -> None:
+    """Kill the child and everything it started: its process group, and without a jail
+    (whose PID namespace dies with it) every process of the sandbox user."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
     process.wait()
+    if level() == "user":
+        kill_every_process_of(sandbox_uid())
 
 
-def item_finished(job_dir: Path, item: str) -> bool:
-    return (job_dir / "outputs" / item / "done").is_file()
-
-
-def read_case(case_dir: Path, expected_names: list[str]) -> CaseResult:
-    """Read one case back, believing nothing: bad files become a broken result."""
-    status_path = case_dir / "status.json"
-    try:
-        if status_path.stat().st_size > STATUS_LIMIT:
-            raise ValueError("status too large")
-        status = json.loads(status_path.read_text())
-        error = status["error"]
-        types = {str(k): str(v) for k, v in dict(status["types"]).items()}
-        if error is not None and not isinstance(error, str):
-            raise ValueError("bad error field")
-        report = read_report(status["report"])
-        where = read_where(status["where"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return CaseResult(error="GradingError: no readable result (did your code exit early?)")
-    arrays = {}
-    for name in expected_names:
-        path = case_dir / f"{name}.npy"
-        if name in types and path.is_file():
-            try:
-                arrays[name] = np.load(path, allow_pickle=False)
-            except (OSError, ValueError):
-                types[name] = "unreadable value"
-    return CaseResult(error=error, where=where, types=types, report=report, arrays=arrays)
+def kill_every_process_of(uid: int) -> None:
+    """SIGKILL every process of uid (a child that becomes uid, then kill(-1))."""
+    child = os.fork()
+    if child == 0:
+        try:
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
 
 
 def run_items(
     package_dir: Path,
     job_root: Path,
     tasks: list[Task],
-    prerequisites_source: str | None = None,
+    reference=None,
     private_roots: list[Path] | None = None,
 ) -> tuple[dict[str, list[CaseResult] | str], bool]:
     """Run tasks in one sandbox, going on in a fresh one past an item that stops it.
 
-    An item that stops the sandbox (it hangs or kills the process) costs that item only:
-    one that overstayed its own seconds is charged at once (it had them all, alone in
-    the sandbox, and would only hang again), and so is one that crashed the sandbox as
-    its first item (nothing ran before it); one that crashed it after other items runs
-    again, first, in JOB_ROOT/resume<k>, where the items after it go on together. An
-    item left unfinished for another reason (its process could not start) runs again on
-    its own.
+    An item that stops the sandbox (it hangs, kills the process or breaks the channel)
+    costs that item only: one that overstayed its own seconds or broke the channel is
+    charged at once, and so is one that crashed the sandbox as its first item (nothing
+    ran before it); one that crashed it after other items runs again, first, in
+    JOB_ROOT/resume<k>, where the items after it go on together.
 
     Inputs:
     - package_dir: Directory holding the student's `cs231n` package
     - job_root: Empty directory for the jobs (JOB_ROOT/batch, JOB_ROOT/resume<k>, then
       JOB_ROOT/<task>)
     - tasks: What to run
-    - prerequisites_source: As for write_job
+    - reference: As for run_job
     - private_roots: As for run_job
 
     Returns a tuple of:
@@ -302,48 +332,36 @@ def run_items(
       then fails with that reason, and nothing is run again)
     """
 
-    def launch(job_dir: Path, chosen: list[Task]) -> Stop | None:
-        write_job(job_dir, package_dir, chosen, prerequisites_source)
+    def launch(job_dir: Path, chosen: list[Task]) -> JobOutcome:
         wall = IMPORT_SECONDS + sum(task.seconds for task in chosen)
         limits = Limits().scaled(wall / Limits().wall_seconds)
-        seconds = {task.name: task.seconds for task in chosen}
-        return run_job(job_dir, limits, seconds, private_roots)
+        return run_job(job_dir, package_dir, chosen, limits, reference, private_roots)
 
-    def result(job_dir: Path, task: Task, stop: Stop | None) -> list[CaseResult] | str:
-        if item_finished(job_dir, task.name):
-            return [
-                read_case(job_dir / "outputs" / task.name / f"case{index}", names)
-                for index, names in enumerate(task.outputs)
-            ]
+    def failed(stop: Stop | None) -> str:
         return f"your code {stop.reason if stop else 'stopped before finishing'} during this check"
 
     def alone(task: Task) -> list[CaseResult] | str:
-        job_dir = job_root / task.name
-        return result(job_dir, task, launch(job_dir, [task]))
+        outcome = launch(job_root / task.name, [task])
+        return outcome.results.get(task.name) or failed(outcome.stop)
 
-    job_dir, pending = job_root / "batch", list(tasks)
-    stop = launch(job_dir, pending)
-    if stopped_while_importing(job_dir):
-        what = stop.reason if stop else "exited"
+    pending = list(tasks)
+    outcome = launch(job_root / "batch", pending)
+    if not outcome.imported:
+        what = outcome.stop.reason if outcome.stop else "exited"
         reason = f"your code {what} while its modules were being imported"
         return {task.name: reason for task in tasks}, False
-    results = {}
+    results: dict[str, list[CaseResult] | str] = {}
     for number in itertools.count(1):
-        done = {task.name for task in pending if item_finished(job_dir, task.name)}
-        if len(pending) == 1:  # a job of one item: what it did is its result
-            done = {pending[0].name}
-        for task in pending:
-            if task.name in done:
-                results[task.name] = result(job_dir, task, stop)
-        unfinished = [task for task in pending if task.name not in done]
+        results.update(outcome.results)
+        stop, unfinished = outcome.stop, [t for t in pending if t.name not in outcome.results]
         stuck = next((t for t in unfinished if stop is not None and stop.item == t.name), None)
-        if stuck is not None and (stop.overstayed or stuck is pending[0]):
-            results[stuck.name] = result(job_dir, stuck, stop)
+        if stuck is not None and (stop.charged or stuck is pending[0]):
+            results[stuck.name] = failed(stop)
         rest = [task for task in unfinished if task.name not in results]  # stuck, if left, first
         if stuck is None or len(rest) <= 1:
             for task in rest:
                 results[task.name] = alone(task)
             break
-        job_dir, pending = job_root / f"resume{number}", rest
-        stop = launch(job_dir, pending)
+        pending = rest
+        outcome = launch(job_root / f"resume{number}", pending)
     return {task.name: results[task.name] for task in tasks}, True

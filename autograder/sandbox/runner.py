@@ -1,21 +1,23 @@
 """Run a student's code on hidden inputs, inside the sandbox process.
 
-Usage: python -I runner.py JOB_DIR
+Usage: python -I runner.py JOB_DIR CHANNEL_FD
 
-JOB_DIR holds job.json (which items, the probe and options of each, which cases), the
-student's package in package/, probes.py, the inputs of each case as inputs/<item>/<case>.npz
-and, for a run with reference prerequisites, prerequisites.py. For every case the runner
-writes what the student's code returned to outputs/<item>/<case>/<name>.npy and a
-status.json (the error raised, and where in the student's files; the types returned; the
-probe's report).
+JOB_DIR holds this file, probes.py, channel.py and the student's package in package/.
+Everything else comes over the channel (channel.py), from the grader, one message at a
+time: an item (its probe and options, how many cases, the functions a retry swaps in),
+then each case's inputs; the runner answers each case with what the student's code
+returned (arrays), the error it raised and where, the types it returned and the
+probe's report. A function a retry swaps in is a stub that asks the grader over the
+same channel: no reference code, reference output or hidden expected value is ever
+in this process.
 
-This process runs untrusted code, so nothing it writes is believed: the grader
-re-reads every file with strict checks and judges it against the reference.
+This process runs untrusted code, so nothing it sends is believed: the grader checks
+every message and judges the arrays against the reference itself.
 """
 
 import importlib
-import json
 import os
+import socket
 import sys
 import traceback
 import types
@@ -23,12 +25,16 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # channel.py and probes.py
+from channel import NOT_IMPORTABLE, Handle, pack, receive, send, unpack  # noqa: E402
+
 MESSAGE_LIMIT = 300
+TYPE_LIMIT = 60
 RUNNER_PID = os.getpid()
 STUDENT_FILES = ("cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py")
 STEP_FORWARDS = ("rnn_step_forward", "lstm_step_forward")
-STEP_BACKWARDS = ("rnn_step_backward", "lstm_step_backward")
-NOT_IMPORTABLE = "could not be imported"  # in the error of every use of such a module
+MODEL_LOSS = "CaptioningRNN.loss"
+FROM_GRADER = 1 << 30  # bytes of one message from the grader (trusted)
 
 
 def describe(error: BaseException) -> str:
@@ -72,43 +78,107 @@ class ImportFailure:
         raise ImportError(self.message)
 
 
-class CachePairs:
-    """The student's step caches, each paired with the reference cache of the same step."""
+class Grader:
+    """The runner's end of the channel."""
+
+    def __init__(self, connection: socket.socket):
+        self.connection = connection
+
+    def receive(self) -> tuple[dict, list[np.ndarray]]:
+        return receive(self.connection, FROM_GRADER)
+
+    def send(self, header: dict, arrays: list[np.ndarray] = ()) -> None:
+        send(self.connection, header, arrays)
+
+    def call(self, function: str, args: tuple, model: dict | None = None):
+        """What the reference function returns on args, computed by the grader.
+
+        Raises TypeError for arguments that are not plain values (arrays, numbers, tuples,
+        lists and dicts of them, reference caches), and RuntimeError when the grader does
+        not answer with values.
+        """
+        arrays: list[np.ndarray] = []
+        spec = pack(args, arrays)
+        header = {"kind": "call", "function": function, "args": spec}
+        if model is not None:
+            header["model"] = {**model, "params": pack(model["params"], arrays)}
+        self.send(header, arrays)
+        reply, values = self.receive()
+        if reply.get("kind") != "reply" or "value" not in reply:
+            raise RuntimeError(f"the grader could not run the reference {function}: "
+                               f"{reply.get('error', 'no answer')}")  # fmt: skip
+        return unpack(reply["value"], values)
+
+
+def argument_value(value) -> np.ndarray:
+    """An argument as it crosses to the grader: an array."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"a reference function was given a {type(value).__name__}")
+    return array
+
+
+class Caches:
+    """The caches of one case that a reference backward may be handed: the reference's
+    own (Handle), and the student's own step caches paired with the reference's."""
 
     def __init__(self):
-        self.pairs: list[tuple[object, object]] = []
+        self.pairs: list[tuple[object, Handle]] = []
 
-    def add(self, own, reference) -> None:
-        self.pairs.append((own, reference))
+    def add(self, cache, handle: Handle) -> None:
+        self.pairs.append((cache, handle))
+
+    def clear(self) -> None:
+        self.pairs.clear()
 
     def reference_for(self, cache):
-        """The reference cache paired with cache (by identity, else by equal content)."""
-        for own, reference in self.pairs:
+        """The reference cache for cache: a Handle (with no contents: the grader kept them)
+        found by identity or equal content, else cache itself (a step cache inside a
+        sequence's reference cache is plain values)."""
+        for own, handle in self.pairs:
             if own is cache:
-                return reference
-        for own, reference in self.pairs:
+                return Handle((), handle.number)
+        for own, handle in self.pairs:
             if same_content(own, cache):
-                return reference
+                return Handle((), handle.number)
         return cache
 
 
 def same_content(a, b) -> bool:
+    if isinstance(a, tuple | list) and isinstance(b, tuple | list):
+        return len(a) == len(b) and all(same_content(x, y) for x, y in zip(a, b, strict=True))
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(same_content(a[k], b[k]) for k in a)
-    if isinstance(a, tuple | list):
-        return len(a) == len(b) and all(same_content(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, np.ndarray):
         return a.shape == b.shape and np.array_equal(a, b)
     return a is b or a == b
 
 
-def step_forward_keeping_own_cache(reference, own, pairs: CachePairs):
+def stub(grader: Grader, name: str, caches: Caches):
+    """The function that stands in for the reference name: the grader computes it."""
+
+    def reference(*args):
+        if "backward" in name:
+            *upstream, cache = args
+            args = (*(argument_value(a) for a in upstream), caches.reference_for(cache))
+        else:
+            args = tuple(argument_value(a) for a in args)
+        outputs = grader.call(name, args)
+        if "forward" in name and isinstance(outputs[-1], Handle):
+            caches.add(outputs[-1], outputs[-1])
+        return outputs
+
+    reference.__name__ = name
+    return reference
+
+
+def step_forward_keeping_own_cache(reference, own, caches: Caches):
     """The reference step forward, handing back the cache the student's own step makes.
 
     The student's sequence functions may read their own cache format; the reference
-    step backward finds its own cache again through pairs.
+    step backward finds its own cache again through caches.
     """
 
     def step(*args):
@@ -118,120 +188,143 @@ def step_forward_keeping_own_cache(reference, own, pairs: CachePairs):
         except Exception:  # noqa: BLE001 - a broken own step: hand back the reference cache
             return (*outputs, reference_cache)
         if isinstance(own_cache, tuple | list | dict) and len(own_cache) > 0:
-            pairs.add(own_cache, reference_cache)
+            caches.add(own_cache, reference_cache)
             return (*outputs, own_cache)
         return (*outputs, reference_cache)
 
     return step
 
 
-def step_backward_finding_reference_cache(reference, pairs: CachePairs):
-    def step(*args):
-        *upstream, cache = args
-        return reference(*upstream, pairs.reference_for(cache))
+def model_loss(grader: Grader):
+    """CaptioningRNN.loss computed by the grader on the student model's parameters."""
 
-    return step
+    def loss(self, features, captions):
+        model = {"cell_type": str(self.cell_type), "null": int(self._null), "params": {
+            name: argument_value(value) for name, value in dict(self.params).items()
+        }}  # fmt: skip
+        args = (argument_value(features), argument_value(captions))
+        value, grads = grader.call(MODEL_LOSS, args, model)
+        return float(value), dict(grads)
+
+    return loss
 
 
-def install_prerequisites(modules: StudentModules, names: list[str], own_caches: bool) -> None:
-    """Swap the reference version of each named function into the student's modules.
+def install_prerequisites(
+    modules: StudentModules, grader: Grader, item: dict, caches: Caches
+) -> list[tuple[object, str, object]]:
+    """Swap a stub of each reference function the item names into the student's modules.
 
-    The reference functions call each other through the prerequisites module, which
-    holds exactly the swapped ones (a plan lists each function's dependencies). When both step
-    functions of a cell are swapped but its sequence backward is the student's (which
-    may read the step caches) and own_caches is set, the step forward hands back the
-    student's own cache format and the step backward finds the reference cache again.
-    "CaptioningRNN.loss" swaps the reference loss method into the student's model.
+    When both step functions of a cell are swapped but its sequence backward is the
+    student's (which may read the step caches) and the item says own_caches, the step
+    forward hands back the student's own cache format, which the reference step backward
+    finds its own cache by. "CaptioningRNN.loss" swaps a stub of the reference loss
+    method into the student's model.
+
+    Returns:
+    - What was replaced, as (owner, attribute, original) for restore
     """
-    reference = sys.modules["prerequisites"]
+    names = item["prerequisites"]
     layers = modules.layers if isinstance(modules.layers, types.ModuleType) else None
-    pairs = CachePairs()
     chosen = {}
     for name in names:
-        if name == "CaptioningRNN.loss":
+        if name == MODEL_LOSS:
             continue
-        function = getattr(reference, name)
+        function = stub(grader, name, caches)
         own = getattr(layers, name, None)
         cell = name.split("_")[0]
-        if own_caches and f"{cell}_step_backward" in names and f"{cell}_backward" not in names:
-            if name in STEP_FORWARDS and own is not None:
-                function = step_forward_keeping_own_cache(function, own, pairs)
-            elif name in STEP_BACKWARDS:
-                function = step_backward_finding_reference_cache(function, pairs)
+        if (
+            item["own_caches"]
+            and name in STEP_FORWARDS
+            and own is not None
+            and f"{cell}_step_backward" in names
+            and f"{cell}_backward" not in names
+        ):
+            function = step_forward_keeping_own_cache(function, own, caches)
         chosen[name] = function
-    for name, function in chosen.items():
-        setattr(reference, name, function)
-        for module in (modules.layers, modules.model):
-            if isinstance(module, types.ModuleType):
+    replaced = []
+    for module in (modules.layers, modules.model):
+        if isinstance(module, types.ModuleType):
+            for name, function in chosen.items():
+                replaced.append((module, name, module.__dict__.get(name)))
                 setattr(module, name, function)
-    if "CaptioningRNN.loss" in names and isinstance(modules.model, types.ModuleType):
-        modules.model.CaptioningRNN.loss = reference.CaptioningRNN.loss
+    if MODEL_LOSS in names and isinstance(modules.model, types.ModuleType):
+        model = modules.model.CaptioningRNN
+        replaced.append((model, "loss", model.__dict__.get("loss")))
+        model.loss = model_loss(grader)
+    return replaced
 
 
-def save_outputs(outputs, out_dir: Path) -> dict:
-    """Write every returned value that is numeric data; report the type of each."""
+def restore(replaced: list[tuple[object, str, object]]) -> None:
+    """Put back what install_prerequisites replaced."""
+    for owner, name, original in reversed(replaced):
+        if original is None:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, original)
+
+
+def outputs_of(outputs, arrays: list[np.ndarray]) -> tuple[dict, dict]:
+    """The type of every returned value, and which of arrays holds each numeric one."""
     if not isinstance(outputs, dict):
-        return {}
-    types_seen = {}
+        return {}, {}
+    types_seen, positions = {}, {}
     for name, value in outputs.items():
-        types_seen[name] = type(value).__name__
+        types_seen[name] = type(value).__name__[:TYPE_LIMIT]
         if isinstance(value, np.ndarray | np.generic | float | int) and not isinstance(value, bool):
-            try:
-                np.save(out_dir / f"{name}.npy", np.asarray(value), allow_pickle=False)
-            except (ValueError, TypeError):
+            array = np.array(value)  # a plain copy: the student's object may be a subclass
+            if array.dtype.kind in "biuf":
+                arrays.append(array)
+                positions[name] = len(arrays) - 1
+            else:
                 types_seen[name] = "array of Python objects"
-    return types_seen
+    return types_seen, positions
 
 
-def run_case(
-    probe, options: dict, modules: StudentModules, case_path: Path, out_dir: Path, package: Path
-) -> None:
-    with np.load(case_path, allow_pickle=False) as archive:
-        inputs = {name: archive[name] for name in archive.files}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    status = {"error": None, "where": None, "types": {}, "report": {}}
+def run_case(probe, options: dict, modules: StudentModules, inputs: dict, package: Path):
+    """Run one case; the result message (header and arrays)."""
+    result = {"kind": "result", "error": None, "where": None, "report": {}}
     try:
-        outputs = probe(modules, inputs, options, status["report"])
+        outputs = probe(modules, inputs, options, result["report"])
     except BaseException as error:  # noqa: BLE001 - SystemExit from student code included
-        outputs, status["error"] = None, describe(error)
-        status["where"] = student_frame(error, package)
+        outputs, result["error"] = None, describe(error)
+        result["where"] = student_frame(error, package)
     if os.getpid() != RUNNER_PID:  # a process the student's code forked: it goes no further
         os._exit(0)
-    try:  # the outputs are the student's objects: saving them runs their code too
-        status["types"] = save_outputs(outputs, out_dir)
+    arrays: list[np.ndarray] = []
+    try:  # the outputs are the student's objects: reading them runs their code too
+        result["types"], result["outputs"] = outputs_of(outputs, arrays)
     except BaseException as error:  # noqa: BLE001
-        status["error"] = status["error"] or describe(error)
+        result["types"], result["outputs"], arrays = {}, {}, []
+        result["error"] = result["error"] or describe(error)
+    return result, arrays
+
+
+def run_item(grader: Grader, item: dict, probes, modules: StudentModules, package: Path):
+    """Run every case of one item, its reference stubs swapped in first, then removed."""
+    caches = Caches()
+    replaced = install_prerequisites(modules, grader, item, caches)
     try:
-        text = json.dumps(status)
-    except (TypeError, ValueError):  # a report the student's objects made unserialisable
-        status["report"] = {}
-        text = json.dumps(status)
-    (out_dir / "status.json").write_text(text)
+        for _ in range(item["cases"]):
+            caches.clear()
+            header, arrays = grader.receive()
+            inputs = dict(zip(header["names"], arrays, strict=True))
+            result, outputs = run_case(
+                getattr(probes, item["probe"]), item["options"], modules, inputs, package
+            )
+            result["number"] = header["number"]
+            try:
+                grader.send(result, outputs)
+            except (TypeError, ValueError):  # a report the student's objects made unsendable
+                grader.send({**result, "report": {}}, outputs)
+    finally:
+        restore(replaced)
 
 
-def load_reference(job_dir: Path) -> None:
-    """Load prerequisites.py (the reference functions a retry swaps in), then delete it.
-
-    It is loaded before any student code runs, so the student's code never finds the
-    reference's source on disk (nor through inspect or linecache).
-    """
-    path = job_dir / "prerequisites.py"
-    if not path.is_file():
-        return
-    source = path.read_text()
-    path.unlink()
-    module = types.ModuleType("prerequisites")
-    sys.modules["prerequisites"] = module
-    exec(compile(source, "<reference>", "exec"), module.__dict__)
-
-
-def main(job_dir: Path) -> None:
-    job = json.loads((job_dir / "job.json").read_text())
+def main(job_dir: Path, channel: int) -> None:
+    grader = Grader(socket.socket(fileno=channel))
     package = (job_dir / "package").resolve()
-    sys.path[:0] = [str(package), str(job_dir)]
+    sys.path.insert(0, str(package))
     probes = importlib.import_module("probes")
-    load_reference(job_dir)
-    (job_dir / "progress").write_text("importing")
     modules = StudentModules(
         {
             "layers": "cs231n.rnn_layers",
@@ -239,51 +332,13 @@ def main(job_dir: Path) -> None:
             "solver": "cs231n.captioning_solver",
         }
     )
-    for entry in job["items"]:
-        (job_dir / "progress").write_text(entry["item"])
-        if entry["prerequisites"] and len(job["items"]) > 1:
-            apart(lambda entry=entry: run_entry(entry, probes, modules, job_dir, package))
-        else:
-            run_entry(entry, probes, modules, job_dir, package)
-
-
-def run_entry(entry: dict, probes, modules: StudentModules, job_dir: Path, package: Path) -> None:
-    """Run every case of one item (its reference functions swapped in first), then mark it done."""
-    item = entry["item"]
-    if entry["prerequisites"]:
-        install_prerequisites(modules, entry["prerequisites"], entry["own_caches"])
-    for case in entry["cases"]:
-        run_case(
-            getattr(probes, entry["probe"]),
-            entry["options"],
-            modules,
-            job_dir / "inputs" / item / f"{case}.npz",
-            job_dir / "outputs" / item / case,
-            package,
-        )
-    (job_dir / "outputs" / item / "done").write_text("")
-
-
-def apart(work) -> None:
-    """Run work in a forked child and wait for it, so that the reference functions it
-    swaps into the student's modules are gone for the next item of the job.
-
-    An item whose child could not start or did not finish is not marked done: the
-    grader runs it again in a job of its own, where nothing needs undoing.
-    """
-    global RUNNER_PID
-    try:
-        pid = os.fork()
-    except OSError:  # e.g. RLIMIT_NPROC outside the jail
-        return
-    if pid == 0:
-        RUNNER_PID = os.getpid()
-        try:
-            work()
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
+    grader.send({"kind": "ready"})
+    while True:
+        header, _ = grader.receive()
+        if header.get("kind") != "item":
+            return
+        run_item(grader, header, probes, modules, package)
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), int(sys.argv[2]))
