@@ -136,6 +136,31 @@ def test_a_consistent_gate_order_is_charged_once_at_the_forward(checks, tmp_path
     for backward, forward in (("lstm_step_backward", "lstm_step_forward"),
                               ("lstm_backward", "lstm_forward")):  # fmt: skip
         assert f"derivative of your own {forward}" in verdicts[backward].message
+        assert "(charged at lstm_step_forward)" in verdicts[backward].message
+
+
+SIGMOID_STEP = """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    next_h = sigmoid(x @ Wx + prev_h @ Wh + b)
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+
+
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h * next_h * (1 - next_h)
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+"""
+
+
+def test_a_classic_mistake_of_a_step_credits_both_backwards_as_its_derivative(checks, tmp_path):
+    verdicts = grade(checks, tmp_path, layers_extra=SIGMOID_STEP)
+    assert scores(verdicts) == full_marks_except("rnn_step_forward")
+    assert "next_h uses the sigmoid" in verdicts["rnn_step_forward"].message
+    for backward, forward in (("rnn_step_backward", "rnn_step_forward"),
+                              ("rnn_backward", "rnn_forward")):  # fmt: skip
+        message = verdicts[backward].message
+        assert f"derivative of your own {forward}" in message
+        assert "(charged at rnn_step_forward)" in message
 
 
 TRIVIAL_STEPS = {
@@ -158,6 +183,41 @@ def rnn_step_backward(dnext_h, cache):
     x, prev_h, Wx, Wh, b = cache
     return dnext_h @ Wx.T, dnext_h @ Wh.T, x.T @ dnext_h, prev_h.T @ dnext_h, dnext_h.sum(0)
 """,
+    "no_bias": """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    next_h = np.tanh(x @ Wx + prev_h @ Wh)
+    return next_h, (x, prev_h, Wx, Wh, b, next_h)
+
+
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, b, next_h = cache
+    da = dnext_h * (1 - next_h**2)
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, np.zeros_like(b)
+""",
+    "sine": """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    a = x @ Wx + prev_h @ Wh + b
+    return np.sin(a), (x, prev_h, Wx, Wh, a)
+
+
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, a = cache
+    da = dnext_h * np.cos(a)
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+""",
+}
+# Why each earns nothing: "linear" and "no_bias" are classic mistakes, but the derivative of
+# the one is matrix products alone and the other's has no `db`; zeros and a sine are no
+# mistake the grader names.
+UNKNOWN_FORWARD = (
+    "your rnn_step_forward differs from the assignment's, but not by a known classic mistake: "
+    "rnn_step_backward is judged against the assignment's rnn_step_forward only"
+)
+TRIVIAL_REASONS = {
+    "zeros": UNKNOWN_FORWARD,
+    "linear": "your forward is linear in",
+    "no_bias": "your forward does not depend on all of `b`",
+    "sine": UNKNOWN_FORWARD,
 }
 
 
@@ -166,8 +226,8 @@ def test_a_trivial_forward_earns_nothing_for_its_matching_backward(checks, tmp_p
     verdicts = grade(checks, tmp_path, layers_extra=TRIVIAL_STEPS[kind])
     assert verdicts["rnn_step_forward"].score == 0
     assert verdicts["rnn_step_backward"].score == 0
-    reason = {"zeros": "does not depend on all of", "linear": "is linear in"}[kind]
-    assert f"your forward {reason}" in verdicts["rnn_step_backward"].message
+    assert TRIVIAL_REASONS[kind] in verdicts["rnn_step_backward"].message
+    assert "derivative of your own" not in verdicts["rnn_step_backward"].message
     assert verdicts["rnn_forward"].score == POINTS["rnn_forward"]
 
 
