@@ -10,6 +10,8 @@ import pytest
 
 from autograder.checks import items as declared
 from autograder.checks.hidden import HiddenChecks
+from autograder.checks.items.loss import LAYERS as LOSS_LAYERS
+from autograder.checks.verdicts import shown
 from autograder.paths import REPO, SOURCE
 from autograder.points import ITEMS, POINTS
 from autograder.reference import prerequisites_source
@@ -89,6 +91,52 @@ def test_stubs_get_nothing_and_each_item_names_its_function(checks, tmp_path):
         function = declared.ITEMS[name].function
         shown = f"CaptioningRNN.{function}" if function in ("loss", "sample") else function
         assert verdict.message == f"not implemented yet ({shown} raises NotImplementedError)"
+
+
+def without_raises(relative: str) -> str:
+    """A release module whose stubs no longer raise: each returns what its template sets
+    (None; the loss 0.0 with no gradients; captions all <NULL>)."""
+    return (REPO / relative).read_text().replace("raise NotImplementedError()", "pass")
+
+
+def test_the_starter_code_without_its_raises_earns_nothing(checks, tmp_path):
+    verdicts = grade(checks, tmp_path, layers=without_raises(LAYERS), model=without_raises(MODEL))
+    assert "grads has no entry" in verdicts["loss_rnn"].message
+    for cell in ("rnn", "lstm"):  # never retried with the reference loss: theirs shows no work
+        assert "CaptioningRNN.loss" not in verdicts[f"overfit_{cell}"].message
+        assert verdicts[f"overfit_{cell}"].score == 0
+
+
+LOSS_WITHOUT_GRADIENTS = """
+_solved_loss = CaptioningRNN.loss
+
+
+def _loss_value_only(self, features, captions):
+    loss, _ = _solved_loss(self, features, captions)
+    return loss, {}
+
+
+CaptioningRNN.loss = _loss_value_only
+"""
+
+
+def test_a_loss_whose_value_is_right_shows_work_for_the_reference_loss_retry(checks, tmp_path):
+    verdicts = grade(checks, tmp_path, model_extra=LOSS_WITHOUT_GRADIENTS)
+    assert scores(verdicts) == full_marks_except("loss_rnn", "loss_lstm")
+    assert "grads has no entry" in verdicts["loss_rnn"].message
+    for cell in ("rnn", "lstm"):
+        assert "with the reference" in verdicts[f"overfit_{cell}"].message
+        assert "CaptioningRNN.loss in place of yours" in verdicts[f"overfit_{cell}"].message
+
+
+def test_only_the_overfit_items_retry_with_their_own_function_swapped_in():
+    own = {
+        name: [plan for plan in item.retries if shown(item.function) in plan]
+        for name, item in declared.ITEMS.items()
+    }
+    assert {name: plans for name, plans in own.items() if plans} == {
+        f"overfit_{cell}": [(*LOSS_LAYERS[cell], "CaptioningRNN.loss")] for cell in ("rnn", "lstm")
+    }
 
 
 def test_wrong_gate_on_tanh_c_is_named(checks, tmp_path):

@@ -8,7 +8,9 @@
 3. An item that still loses points is run again with the reference versions of the
    functions it calls swapped in (its retries, in order; the k-th retries of all items
    share one sandbox); it keeps the better score. An item whose own module did not
-   import is not retried: nothing swapped in restores it.
+   import is not retried: nothing swapped in restores it. A retry that swaps in the
+   item's own function (the overfit items' reference loss) runs only when the student's
+   own function shows work on its item's hidden cases.
 4. A classic mistake of the model code found in both the RNN and the LSTM item (the
    loss, sampling) is charged at the RNN item only; right values from a function that
    changed an input in place lose a share of the item (points.toml), not the item
@@ -31,7 +33,7 @@ from autograder.checks.judgements import CaseVerdict, judge_sample
 from autograder.checks.results import CaseResult
 from autograder.checks.summary import Outcome, summarise
 from autograder.checks.unwritten import unwritten
-from autograder.checks.verdicts import Attempt, Verdict, final_verdicts, items_of
+from autograder.checks.verdicts import Attempt, Verdict, final_verdicts, items_of, shown
 from autograder.paths import DATA_DIR, STUDENT_MODULES
 from autograder.reference import prerequisites_source, reference_modules
 from autograder.sandbox.run import Task, run_items
@@ -324,7 +326,7 @@ class HiddenChecks:
         for number in itertools.count():
             chosen = {}
             for name in list(plans):
-                plan = self._next_plan(name, plans[name], attempts, first)
+                plan = self._next_plan(name, plans[name], attempts, best)
                 if plan is None:
                     del plans[name]
                 else:
@@ -355,19 +357,42 @@ class HiddenChecks:
             or own_module_not_importable(function, attempt.results)
         )
 
-    @staticmethod
-    def _next_plan(name: str, plans: list, attempts, first) -> tuple[str, ...] | None:
-        """Take the item's next retry worth running off plans (None when none is left)."""
+    def _next_plan(self, name: str, plans: list, attempts, best) -> tuple[str, ...] | None:
+        """Take the item's next retry worth running off plans (None when none is left).
+
+        A retry that swaps in the item's own function (the overfit items' reference loss)
+        runs only when the student's own function shows work on its own item.
+        """
         item = ITEMS[name]
         while plans:
             plan = plans.pop(0)
-            if "CaptioningRNN.loss" in plan:  # never in place of a loss that is not written
-                if not_implemented_in("loss", first[f"loss_{item.options['cell_type']}"]):
+            if shown(item.function) in plan:
+                (owner,) = items_of((shown(item.function),), item)
+                if not self._shows_work(owner, attempts[owner], best[owner]):
                     continue
             if all(attempts[n].outcome.score >= 1.0 for n in items_of(plan, item)):
                 continue  # every function it would swap is right: nothing to learn
             return plan
         return None
+
+    def _shows_work(self, name: str, *tried: Attempt) -> bool:
+        """Whether the student's function of an item is at work in one of its attempts.
+
+        It is when, on some hidden case, every output the item compares first (its
+        `shapes`: the loss value for the loss items) equals the reference's, or the outputs
+        are those of one of the item's classic mistakes. The release stub, a constant or
+        zeros never are: no hidden case expects what they return.
+        """
+        compared = list(ITEMS[name].shapes)
+        return any(
+            verdict.mistake is not None
+            or same_outputs(result, {key: expected[key] for key in compared})
+            for attempt in tried
+            if not isinstance(attempt.results, str)
+            for verdict, result, expected in zip(
+                attempt.outcome.verdicts, attempt.results, self.expected[name], strict=True
+            )
+        )
 
 
 def same_outputs(result: CaseResult, wanted: dict[str, np.ndarray]) -> bool:
