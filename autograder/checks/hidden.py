@@ -111,7 +111,7 @@ class HiddenChecks:
         self.mistaken: dict[str, list[list[dict]]] = {}
         self.directions: dict[str, list[dict]] = {}
         self.bends: dict[str, list[set[str]]] = {}
-        self.variants: dict[str, list[list[dict]]] = {}
+        self.variant_outputs: dict[str, list[list[dict]]] = {}
         for index, (name, item) in enumerate(ITEMS.items()):
             cases = item.cases(data)
             self.cases[name] = cases
@@ -133,7 +133,7 @@ class HiddenChecks:
                     for c, d in zip(cases, self.directions[name], strict=True)
                 ]
                 forward = item.derivative.forward
-                self.variants[name] = [
+                self.variant_outputs[name] = [
                     [
                         variants.outputs(reference, forward, variant, c.inputs)
                         for variant in variants.recognised(forward)
@@ -258,7 +258,7 @@ class HiddenChecks:
         return [
             variant
             for variant, outputs in zip(
-                variants.recognised(forward), self.variants[name][index], strict=True
+                variants.recognised(forward), self.variant_outputs[name][index], strict=True
             )
             if all(key.removeprefix("forward.") in outputs for key in names)
             and same_outputs(result, {key: outputs[key.removeprefix("forward.")] for key in names})
