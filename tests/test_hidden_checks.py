@@ -10,6 +10,8 @@ import pytest
 
 from autograder.checks import items as declared
 from autograder.checks.hidden import HiddenChecks
+from autograder.checks.items.loss import LAYERS as LOSS_LAYERS
+from autograder.checks.verdicts import shown
 from autograder.paths import REPO, SOURCE
 from autograder.points import ITEMS, POINTS
 from autograder.reference import reference_modules
@@ -91,6 +93,53 @@ def test_stubs_get_nothing_and_each_item_names_its_function(checks, tmp_path):
         assert verdict.message == f"not implemented yet ({shown} raises NotImplementedError)"
 
 
+def without_raises(relative: str) -> str:
+    """A release module whose stubs no longer raise: each returns what its template sets
+    (None; the loss 0.0 with no gradients; captions all <NULL>)."""
+    return (REPO / relative).read_text().replace("raise NotImplementedError()", "pass")
+
+
+def test_the_starter_code_without_its_raises_earns_nothing(checks, tmp_path):
+    verdicts = grade(checks, tmp_path, layers=without_raises(LAYERS), model=without_raises(MODEL))
+    assert scores(verdicts) == full_marks_except(*ITEMS)
+    assert "grads has no entry" in verdicts["loss_rnn"].message
+    assert "0 of 15 captions match greedy decoding" in verdicts["sample_rnn"].message
+    for cell in ("rnn", "lstm"):  # never retried with the reference loss: theirs shows no work
+        assert "CaptioningRNN.loss" not in verdicts[f"overfit_{cell}"].message
+
+
+LOSS_WITHOUT_GRADIENTS = """
+_solved_loss = CaptioningRNN.loss
+
+
+def _loss_value_only(self, features, captions):
+    loss, _ = _solved_loss(self, features, captions)
+    return loss, {}
+
+
+CaptioningRNN.loss = _loss_value_only
+"""
+
+
+def test_a_loss_whose_value_is_right_shows_work_for_the_reference_loss_retry(checks, tmp_path):
+    verdicts = grade(checks, tmp_path, model_extra=LOSS_WITHOUT_GRADIENTS)
+    assert scores(verdicts) == full_marks_except("loss_rnn", "loss_lstm")
+    assert "grads has no entry" in verdicts["loss_rnn"].message
+    for cell in ("rnn", "lstm"):
+        assert "with the reference" in verdicts[f"overfit_{cell}"].message
+        assert "CaptioningRNN.loss in place of yours" in verdicts[f"overfit_{cell}"].message
+
+
+def test_only_the_overfit_items_retry_with_their_own_function_swapped_in():
+    own = {
+        name: [plan for plan in item.retries if shown(item.function) in plan]
+        for name, item in declared.ITEMS.items()
+    }
+    assert {name: plans for name, plans in own.items() if plans} == {
+        f"overfit_{cell}": [(*LOSS_LAYERS[cell], "CaptioningRNN.loss")] for cell in ("rnn", "lstm")
+    }
+
+
 def test_wrong_gate_on_tanh_c_is_named(checks, tmp_path):
     bug = """
 def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
@@ -136,6 +185,31 @@ def test_a_consistent_gate_order_is_charged_once_at_the_forward(checks, tmp_path
     for backward, forward in (("lstm_step_backward", "lstm_step_forward"),
                               ("lstm_backward", "lstm_forward")):  # fmt: skip
         assert f"derivative of your own {forward}" in verdicts[backward].message
+        assert "(charged at lstm_step_forward)" in verdicts[backward].message
+
+
+SIGMOID_STEP = """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    next_h = sigmoid(x @ Wx + prev_h @ Wh + b)
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+
+
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h * next_h * (1 - next_h)
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+"""
+
+
+def test_a_classic_mistake_of_a_step_credits_both_backwards_as_its_derivative(checks, tmp_path):
+    verdicts = grade(checks, tmp_path, layers_extra=SIGMOID_STEP)
+    assert scores(verdicts) == full_marks_except("rnn_step_forward")
+    assert "next_h uses the sigmoid" in verdicts["rnn_step_forward"].message
+    for backward, forward in (("rnn_step_backward", "rnn_step_forward"),
+                              ("rnn_backward", "rnn_forward")):  # fmt: skip
+        message = verdicts[backward].message
+        assert f"derivative of your own {forward}" in message
+        assert "(charged at rnn_step_forward)" in message
 
 
 TRIVIAL_STEPS = {
@@ -158,6 +232,41 @@ def rnn_step_backward(dnext_h, cache):
     x, prev_h, Wx, Wh, b = cache
     return dnext_h @ Wx.T, dnext_h @ Wh.T, x.T @ dnext_h, prev_h.T @ dnext_h, dnext_h.sum(0)
 """,
+    "no_bias": """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    next_h = np.tanh(x @ Wx + prev_h @ Wh)
+    return next_h, (x, prev_h, Wx, Wh, b, next_h)
+
+
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, b, next_h = cache
+    da = dnext_h * (1 - next_h**2)
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, np.zeros_like(b)
+""",
+    "sine": """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    a = x @ Wx + prev_h @ Wh + b
+    return np.sin(a), (x, prev_h, Wx, Wh, a)
+
+
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, a = cache
+    da = dnext_h * np.cos(a)
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+""",
+}
+# Why each earns nothing: "linear" and "no_bias" are classic mistakes, but the derivative of
+# the one is matrix products alone and the other's has no `db`; zeros and a sine are no
+# mistake the grader names.
+UNKNOWN_FORWARD = (
+    "your rnn_step_forward differs from the assignment's, but not by a known classic mistake: "
+    "rnn_step_backward is judged against the assignment's rnn_step_forward only"
+)
+TRIVIAL_REASONS = {
+    "zeros": UNKNOWN_FORWARD,
+    "linear": "your forward is linear in",
+    "no_bias": "your forward does not depend on all of `b`",
+    "sine": UNKNOWN_FORWARD,
 }
 
 
@@ -166,8 +275,8 @@ def test_a_trivial_forward_earns_nothing_for_its_matching_backward(checks, tmp_p
     verdicts = grade(checks, tmp_path, layers_extra=TRIVIAL_STEPS[kind])
     assert verdicts["rnn_step_forward"].score == 0
     assert verdicts["rnn_step_backward"].score == 0
-    reason = {"zeros": "does not depend on all of", "linear": "is linear in"}[kind]
-    assert f"your forward {reason}" in verdicts["rnn_step_backward"].message
+    assert TRIVIAL_REASONS[kind] in verdicts["rnn_step_backward"].message
+    assert "derivative of your own" not in verdicts["rnn_step_backward"].message
     assert verdicts["rnn_forward"].score == POINTS["rnn_forward"]
 
 

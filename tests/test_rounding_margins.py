@@ -14,9 +14,10 @@ from autograder.checks.cases import END, START
 from autograder.checks.hidden_cache import hidden_checks
 from autograder.reference import reference_modules
 
-# Float32 rounding moves a score by about 1e-6 here; the smallest margins found were 0.0019
-# (sampling, random float64 weights) and 1.8 (the overfit LSTM, on any of four BLAS kernels).
-SAMPLE_MARGIN = 1e-3
+# Float32 rounding moves a score by about 1e-6 here; the smallest margins found were 0.068
+# (sampling, random float64 weights; 0.0019 before the draws of 2026-12-07) and 1.8 (the
+# overfit LSTM, on any of four BLAS kernels).
+SAMPLE_MARGIN = 0.05
 OVERFIT_MARGIN = 1.0
 
 

@@ -26,11 +26,23 @@ EMBEDDING_SHAPES = [((3, 6, 5, 4), np.float64), ((1, 1, 7, 3), np.float32)]
 LOSS_SHAPES = [(5, 6, 5, 7, 6), (1, 3, 4, 2, 1)]  # N, D, W, H, T
 # N, D, W, H, max_length, how much less likely <END> is made (so that captions run long)
 SAMPLE_SHAPES = [(6, 6, 5, 7, 9, 0.0), (1, 4, 3, 5, 3, 0.0), (8, 5, 6, 6, 12, 4.0)]
+# How much less likely <NULL> and <START> are made in the sampling models: never chosen,
+# as by a trained model (neither is ever a target), so a sampler may skip them.
+NEVER_SAID = 50.0
+# The draw of its generator each sampling item's models come from. No hidden case may
+# expect what zeros, a constant or the starter code return, so every greedy caption must
+# hold two different tokens up to its first <END> (it is then no constant caption, the
+# starter's all-<NULL> one included); random models often repeat one word from the first.
+# These draws meet that (tests/test_hidden_cases.py), every greedy choice wins by more
+# than 0.05 in score (tests/test_rounding_margins.py), and each classic mistake of
+# sampling changes at least 12 of the 15 captions.
+SAMPLE_DRAWS = {"sample_rnn": 31, "sample_lstm": 606}
 
 
-def rng_for(item: str) -> np.random.Generator:
-    """A generator of its own for every item, so adding an item changes no other."""
-    return np.random.default_rng([HIDDEN_SEED, zlib.crc32(item.encode())])
+def rng_for(item: str, draw: int | None = None) -> np.random.Generator:
+    """A generator of its own for every item (and draw), so adding an item changes no other."""
+    extra = [] if draw is None else [draw]
+    return np.random.default_rng([HIDDEN_SEED, zlib.crc32(item.encode()), *extra])
 
 
 def normal(rng: np.random.Generator, shape: tuple, scale: float, dtype) -> np.ndarray:
@@ -137,11 +149,13 @@ def loss_cases(item: str, gates: int) -> list[Case]:
 
 
 def sample_cases(item: str, gates: int) -> list[Case]:
-    rng = rng_for(item)
+    """Random models whose greedy captions hold no <NULL> or <START> (SAMPLE_DRAWS)."""
+    rng = rng_for(item, SAMPLE_DRAWS[item])
     cases = []
     for N, D, W, H, max_length, later_end in SAMPLE_SHAPES:
         inputs = model_inputs(rng, N, D, W, H, gates, scale=1.0)
         inputs["param_b_vocab"][END] -= later_end
+        inputs["param_b_vocab"][[NULL, START]] -= NEVER_SAID
         inputs["max_length"] = np.array(max_length)
         cases.append(Case(inputs, {"N": N, "max_length": max_length}))
     return cases

@@ -1,22 +1,24 @@
-"""Judge a backward pass against the derivative of the student's own forward pass.
+"""Judge a backward pass against the derivative of the student's own, differing forward.
 
 When a student's forward differs from the assignment's, its mistake is charged at the
 forward item; the backward earns its points if it is the exact derivative of that
-forward. The sandbox evaluates the student's forward at points around the case's
-inputs (probes.perturbed) and returns the outputs as arrays; the derivative is taken
-here, by central differences of L = sum(upstream * outputs), in float64.
+forward, but only where the forward is a recognised variant of the assignment's: on the
+case, its outputs equal those of a classic mistake the grader names (checks/variants.py).
+The derivative is then taken in the grader from that variant of the reference, by
+central differences of L = sum(upstream * outputs) in float64 around the case's inputs
+(probes.perturbed), never from the student's code.
 
-The credit is guarded, so that a made-up trivial forward with its matching trivial
-backward earns nothing (a constant, an identity, a linear map). The student's forward
-must
-- depend on every input element that the assignment's forward depends on, and
-- be nonlinear in every input in which the assignment's forward is nonlinear.
-(A closeness test of the outputs was tried and dropped: a consistent gate-order
-mistake gives LSTM outputs uncorrelated with the assignment's.)
+Some classic mistakes make a forward that a trivial backward differentiates, so the
+credit is guarded further: the variant must
+- depend on every input element that the assignment's forward depends on (a forgotten
+  bias or h0 would credit a backward that returns zeros for it), and
+- be nonlinear in every input in which the assignment's forward is nonlinear (a
+  forgotten tanh would credit a backward of matrix products alone).
 """
 
 import numpy as np
 
+from autograder.checks import probes
 from autograder.checks.compare import close, tolerance_for
 from autograder.checks.item import Case, Derivative
 from autograder.checks.results import CaseResult
@@ -36,6 +38,30 @@ def directions(case: Case, derivative: Derivative, seed: int) -> dict[str, np.nd
         f"direction.{name}": rng.standard_normal(case.inputs[name].shape)
         for name in derivative.gradients.values()
     }
+
+
+def around(m, forward: dict, derivative: Derivative, inputs: dict, differences: bool) -> dict:
+    """A forward's outputs at a case's inputs and around them (probes.perturbed), in float64.
+
+    Inputs:
+    - m: Modules whose layers hold the forward's function (the reference, or a variant)
+    - forward: The forward's layer call (its options)
+    - derivative: The backward item's Derivative (which inputs are moved)
+    - inputs: The case's inputs and a direction of its own for each moved input
+    - differences: Whether to move each element by +-STEP too (else only +-CURVE along
+      the directions)
+
+    Returns:
+    - The "base", "curve" (and "fd") arrays probes.perturbed names
+    """
+    options = {
+        "forward": forward,
+        "inputs": list(derivative.gradients.values()),
+        "step": STEP,
+        "curve": CURVE,
+        "differences": differences,
+    }
+    return probes.perturbed(m, inputs, options, {})
 
 
 def objective(outputs: dict[str, np.ndarray], upstream: dict[str, np.ndarray]) -> np.ndarray:
@@ -78,7 +104,7 @@ def judge_own_derivative(
     derivative: Derivative,
     case: Case,
     backward: CaseResult,
-    around: CaseResult,
+    around_forward: dict[str, np.ndarray],
     expected: dict[str, np.ndarray],
     reference_bends: set[str],
 ) -> str | None:
@@ -88,26 +114,18 @@ def judge_own_derivative(
     - derivative: The backward item's Derivative
     - case: The hidden case
     - backward: The backward item's result on the case
-    - around: The perturbed probe's result on the case (the student's forward around it)
+    - around_forward: The recognised variant the student's forward matched, at the case's
+      inputs and around them (around(), with differences)
     - expected: The reference outputs of the backward item on the case
     - reference_bends: Inputs in which the assignment's forward is nonlinear
 
     Returns:
     - None if the backward earns its points against the student's forward, else the reason
     """
-    if around.error is not None:
-        return "your forward could not be evaluated around the inputs"
     upstream = {output: case.inputs[name] for name, output in derivative.upstream.items()}
-    outputs = list(upstream)
-    wanted = [f"base.{o}" for o in outputs]
-    if any(name not in around.arrays for name in wanted):
-        return "your forward could not be evaluated around the inputs"
     gradients = {}
     for grad, name in derivative.gradients.items():
-        stacked = {o: around.arrays.get(f"fd.{name}.{o}") for o in outputs}
-        if any(v is None or v.ndim < 2 or v.shape[1] != 2 for v in stacked.values()):
-            return "your forward could not be evaluated around the inputs"
-        values = objective(stacked, upstream)
+        values = objective({o: around_forward[f"fd.{name}.{o}"] for o in upstream}, upstream)
         gradients[grad] = ((values[:, 0] - values[:, 1]) / (2 * STEP)).reshape(
             case.inputs[name].shape
         )
@@ -117,7 +135,7 @@ def judge_own_derivative(
         needed = np.abs(reference) > SUPPORT * scale
         if np.any(np.abs(own[needed]) <= DEPENDS * scale):
             return f"your forward does not depend on all of `{derivative.gradients[grad]}`"
-    missing = reference_bends - nonlinear_inputs(around.arrays, upstream, derivative)
+    missing = reference_bends - nonlinear_inputs(around_forward, upstream, derivative)
     if missing:
         return f"your forward is linear in `{sorted(missing)[0]}`"
     for grad, own in gradients.items():

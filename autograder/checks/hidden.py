@@ -2,13 +2,16 @@
 
 1. Every item runs on the student's own code, in one sandbox.
 2. A backward whose outputs are wrong while the student's forward differs from the
-   assignment's is judged against the derivative of that forward (checks/derivative.py):
-   the forward's mistake is charged at the forward.
+   assignment's as a classic mistake does (checks/variants.py) is judged against the
+   derivative of that forward (checks/derivative.py): the mistake is charged where it is
+   named.
 3. An item that still loses points is run again with the reference versions of the
    functions it calls swapped in (its retries, in order; the k-th retries of all items
    share one sandbox, where what is swapped in is a stub that the grader answers with
-   the reference: sandbox/oracle.py); it keeps the better score. An item whose own module did not
-   import is not retried: nothing swapped in restores it.
+   the reference: sandbox/oracle.py); it keeps the better score. An item whose own
+   module did not import is not retried: nothing swapped in restores it. A retry that
+   swaps in the item's own function (the overfit items' reference loss) runs only when
+   the student's own function shows work on its item's hidden cases.
 4. A classic mistake of the model code found in both the RNN and the LSTM item (the
    loss, sampling) is charged at the RNN item only; right values from a function that
    changed an input in place lose a share of the item (points.toml), not the item
@@ -23,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.checks import derivative, probes
+from autograder.checks import derivative, probes, variants
 from autograder.checks.compare import close
 from autograder.checks.item import MODEL_FUNCTIONS, Case, Item
 from autograder.checks.items import ITEMS
@@ -31,7 +34,7 @@ from autograder.checks.judgements import CaseVerdict, judge_sample
 from autograder.checks.results import CaseResult
 from autograder.checks.summary import Outcome, summarise
 from autograder.checks.unwritten import unwritten
-from autograder.checks.verdicts import Attempt, Verdict, final_verdicts, items_of
+from autograder.checks.verdicts import Attempt, Verdict, final_verdicts, items_of, shown
 from autograder.paths import DATA_DIR, STUDENT_MODULES
 from autograder.reference import reference_modules
 from autograder.sandbox.channel import NOT_IMPORTABLE
@@ -109,6 +112,7 @@ class HiddenChecks:
         self.mistaken: dict[str, list[list[dict]]] = {}
         self.directions: dict[str, list[dict]] = {}
         self.bends: dict[str, list[set[str]]] = {}
+        self.variant_outputs: dict[str, list[list[dict]]] = {}
         for index, (name, item) in enumerate(ITEMS.items()):
             cases = item.cases(data)
             self.cases[name] = cases
@@ -129,6 +133,14 @@ class HiddenChecks:
                     self._reference_bends(reference, item, c, d)
                     for c, d in zip(cases, self.directions[name], strict=True)
                 ]
+                forward = item.derivative.forward
+                self.variant_outputs[name] = [
+                    [
+                        variants.outputs(reference, forward, variant, c.inputs)
+                        for variant in variants.recognised(forward)
+                    ]
+                    for c in cases
+                ]
 
     @staticmethod
     def _as_arrays(outputs: dict) -> dict:
@@ -141,14 +153,10 @@ class HiddenChecks:
     @staticmethod
     def _reference_bends(reference, item: Item, case: Case, directions: dict) -> set[str]:
         """The inputs in which the assignment's forward is nonlinear, on this case."""
-        options = {
-            "forward": item.options["forward"],
-            "inputs": list(item.derivative.gradients.values()),
-            "step": derivative.STEP,
-            "curve": derivative.CURVE,
-            "differences": False,
-        }
-        around = probes.perturbed(reference, {**case.inputs, **directions}, options, {})
+        moved = {**case.inputs, **directions}
+        around = derivative.around(
+            reference, item.options["forward"], item.derivative, moved, differences=False
+        )
         upstream = {out: case.inputs[name] for name, out in item.derivative.upstream.items()}
         return derivative.nonlinear_inputs(around, upstream, item.derivative)
 
@@ -181,7 +189,7 @@ class HiddenChecks:
         attempts = {name: self._attempt(name, first[name], source) for name in ITEMS}
         best = dict(attempts)
         if imported:
-            self._own_derivatives(package_dir, work_dir / "own_derivative", attempts, missing)
+            self._own_derivatives(attempts, missing)
             best = self._retries(package_dir, work_dir, attempts, first, source, missing)
         import_stopped = None if imported else next(iter(first.values()))
         return Graded(final_verdicts(attempts, best, missing), import_stopped)
@@ -220,88 +228,88 @@ class HiddenChecks:
     def _forward_differs(self, name: str, index: int, result: CaseResult) -> bool:
         """Whether the student's forward gave other outputs than the reference on a case."""
         expected = self.expected[name][index]
-        outputs = [key for key in expected if key.startswith("forward.")]
-        return any(
-            key not in result.arrays
-            or result.arrays[key].shape != expected[key].shape
-            or not close(result.arrays[key], expected[key])
-            for key in outputs
-        )
+        forward = {key: value for key, value in expected.items() if key.startswith("forward.")}
+        return not same_outputs(result, forward)
 
-    def _own_derivatives(self, package_dir, job_root, attempts, missing: set[str]) -> None:
+    def _own_derivatives(self, attempts, missing: set[str]) -> None:
         """Step 2: backward cases that are wrong only against a differing forward."""
-        candidates = {}
         for name, item in ITEMS.items():
             attempt = attempts[name]
             if item.derivative is None or isinstance(attempt.results, str) or name in missing:
                 continue
-            indices = [
+            verdicts = list(attempt.outcome.verdicts)
+            candidates = [
                 k
-                for k, (verdict, result) in enumerate(
-                    zip(attempt.outcome.verdicts, attempt.results, strict=True)
-                )
+                for k, (verdict, result) in enumerate(zip(verdicts, attempt.results, strict=True))
                 if verdict.score < 1.0
                 and result.error is None
                 and all(grad in result.arrays for grad in item.derivative.gradients)
                 and self._forward_differs(name, k, result)
             ]
-            if indices:
-                candidates[name] = indices
-        if not candidates:
-            return
-        tasks = [self._perturbation_task(name, indices) for name, indices in candidates.items()]
-        around, _ = self._run(package_dir, job_root, tasks)
-        for name, indices in candidates.items():
-            attempt, item = attempts[name], ITEMS[name]
-            verdicts = list(attempt.outcome.verdicts)
-            for position, k in enumerate(indices):
-                if isinstance(around[name], str):
-                    reason = "your forward could not be evaluated around the inputs"
-                else:
-                    reason = derivative.judge_own_derivative(
-                        item.derivative,
-                        self.cases[name][k],
-                        attempt.results[k],
-                        around[name][position],
-                        self.expected[name][k],
-                        self.bends[name][k],
-                    )
-                forward = item.derivative.forward
-                if reason is None:
-                    note = (
-                        f"judged against the derivative of your own {forward}, which differs "
-                        f"from the assignment's (charged at {forward})"
-                    )
-                    verdicts[k] = CaseVerdict(1.0, notes=(*verdicts[k].notes, note))
-                else:
-                    problem = (
-                        f"{verdicts[k].problem} (your {forward} differs from the assignment's, "
-                        f"and this is not its derivative either: {reason})"
-                    )
-                    verdicts[k] = replace(verdicts[k], problem=problem)
-            outcome = summarise(self.cases[name], verdicts)
-            attempts[name] = Attempt(outcome, attempt.results)
+            for k in candidates:
+                verdicts[k] = self._against_own_forward(name, k, verdicts[k], attempt.results[k])
+            if candidates:
+                attempts[name] = Attempt(summarise(self.cases[name], verdicts), attempt.results)
 
-    def _perturbation_task(self, name: str, indices: list[int]) -> Task:
-        item = ITEMS[name]
-        upstream = list(item.derivative.upstream.values())
-        inputs = list(item.derivative.gradients.values())
-        outputs = [f"base.{o}" for o in upstream] + [
-            f"{kind}.{i}.{o}" for i in inputs for o in upstream for kind in ("fd", "curve")
+    def _matched_variants(self, name: str, index: int, result: CaseResult) -> list:
+        """The recognised variants of a backward item's forward that the student's forward
+        equals on a case (checks/variants.py)."""
+        forward = ITEMS[name].derivative.forward
+        names = [key for key in self.expected[name][index] if key.startswith("forward.")]
+        return [
+            variant
+            for variant, outputs in zip(
+                variants.recognised(forward), self.variant_outputs[name][index], strict=True
+            )
+            if all(key.removeprefix("forward.") in outputs for key in names)
+            and same_outputs(result, {key: outputs[key.removeprefix("forward.")] for key in names})
         ]
-        return Task(
-            name=name,
-            probe="perturbed",
-            options={
-                "forward": item.options["forward"],
-                "inputs": inputs,
-                "step": derivative.STEP,
-                "curve": derivative.CURVE,
-            },
-            cases=[{**self.cases[name][k].inputs, **self.directions[name][k]} for k in indices],
-            outputs=[outputs for _ in indices],
-            seconds=item.seconds,
+
+    def _against_own_forward(
+        self, name: str, index: int, verdict: CaseVerdict, result: CaseResult
+    ) -> CaseVerdict:
+        """A wrong backward case, judged again against the student's differing forward: right
+        if that forward is a recognised variant and the backward its exact derivative."""
+        item = ITEMS[name]
+        forward = item.derivative.forward
+        matched = self._matched_variants(name, index, result)
+        if not matched:
+            return replace(
+                verdict,
+                problem=f"{verdict.problem} (your {forward} differs from the assignment's, but "
+                f"not by a known classic mistake: {name} is judged against the assignment's "
+                f"{forward} only, so fix {forward} first)",
+            )
+        case, reference = self.cases[name][index], reference_modules()
+        reasons = []
+        for variant in matched:
+            around = derivative.around(
+                variants.as_modules(reference, forward, variant),
+                item.options["forward"],
+                item.derivative,
+                {**case.inputs, **self.directions[name][index]},
+                differences=True,
+            )
+            reason = derivative.judge_own_derivative(
+                item.derivative,
+                case,
+                result,
+                around,
+                self.expected[name][index],
+                self.bends[name][index],
+            )
+            if reason is None:
+                note = (
+                    f"judged against the derivative of your own {forward}, which differs "
+                    f"from the assignment's (charged at {variant.item})"
+                )
+                return CaseVerdict(1.0, notes=(*verdict.notes, note))
+            reasons.append(reason)
+        problem = (
+            f"{verdict.problem} (your {forward} differs from the assignment's, and this is "
+            f"not its derivative either: {reasons[0]})"
         )
+        return replace(verdict, problem=problem)
 
     def _retries(self, package_dir, work_dir, attempts, first, source, missing) -> dict:
         """Step 3: items that lose points again, with reference functions swapped in.
@@ -320,7 +328,7 @@ class HiddenChecks:
         for number in itertools.count():
             chosen = {}
             for name in list(plans):
-                plan = self._next_plan(name, plans[name], attempts, first)
+                plan = self._next_plan(name, plans[name], attempts, best)
                 if plan is None:
                     del plans[name]
                 else:
@@ -349,19 +357,52 @@ class HiddenChecks:
             or own_module_not_importable(function, attempt.results)
         )
 
-    @staticmethod
-    def _next_plan(name: str, plans: list, attempts, first) -> tuple[str, ...] | None:
-        """Take the item's next retry worth running off plans (None when none is left)."""
+    def _next_plan(self, name: str, plans: list, attempts, best) -> tuple[str, ...] | None:
+        """Take the item's next retry worth running off plans (None when none is left).
+
+        A retry that swaps in the item's own function (the overfit items' reference loss)
+        runs only when the student's own function shows work on its own item.
+        """
         item = ITEMS[name]
         while plans:
             plan = plans.pop(0)
-            if "CaptioningRNN.loss" in plan:  # never in place of a loss that is not written
-                if not_implemented_in("loss", first[f"loss_{item.options['cell_type']}"]):
+            if shown(item.function) in plan:
+                (owner,) = items_of((shown(item.function),), item)
+                if not self._shows_work(owner, attempts[owner], best[owner]):
                     continue
             if all(attempts[n].outcome.score >= 1.0 for n in items_of(plan, item)):
                 continue  # every function it would swap is right: nothing to learn
             return plan
         return None
+
+    def _shows_work(self, name: str, *tried: Attempt) -> bool:
+        """Whether the student's function of an item is at work in one of its attempts.
+
+        It is when, on some hidden case, every output the item compares first (its
+        `shapes`: the loss value for the loss items) equals the reference's, or the outputs
+        are those of one of the item's classic mistakes. The release stub, a constant or
+        zeros never are: no hidden case expects what they return.
+        """
+        compared = list(ITEMS[name].shapes)
+        return any(
+            verdict.mistake is not None
+            or same_outputs(result, {key: expected[key] for key in compared})
+            for attempt in tried
+            if not isinstance(attempt.results, str)
+            for verdict, result, expected in zip(
+                attempt.outcome.verdicts, attempt.results, self.expected[name], strict=True
+            )
+        )
+
+
+def same_outputs(result: CaseResult, wanted: dict[str, np.ndarray]) -> bool:
+    """Whether a case returned every wanted array, of its shape and close to its values."""
+    return all(
+        key in result.arrays
+        and result.arrays[key].shape == value.shape
+        and close(result.arrays[key], value)
+        for key, value in wanted.items()
+    )
 
 
 def own_caches(plan: tuple[str, ...], first: dict) -> bool:

@@ -66,7 +66,9 @@ class Item:
     - cases: Function of the dataset (used by the overfit items only) -> the hidden cases
     - judge: The judgement of one case (checks/judgements.py, or the item's own)
     - shapes: Symbolic shape of every output that is compared, e.g. {"dx": "(N, D)"}
-    - retries: Sets of reference functions to swap in, tried in order when it fails
+    - retries: Sets of reference functions to swap in, tried in order when it fails; one
+      that holds the item's own function (only the overfit items' last, the reference
+      loss; a test checks) runs only when the student's own function shows work
     - seconds: Wall-clock seconds it may take in the sandbox
     - hint: What to check when the outputs differ and no named mistake explains it
     - mistakes: The classic mistakes it names

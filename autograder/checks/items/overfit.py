@@ -5,7 +5,14 @@ floor under the loss). The student's code only produces the trained weights; the
 grader evaluates them with the reference loss and the reference greedy sampler, so a
 wrong loss function cannot report a flattering number. A failure caused by a layer or
 a loss charged at its own item is not charged again: the item is retried with the
-reference layers, then (if the student's loss is implemented) the reference loss.
+reference layers, then with the reference loss too.
+
+That last retry swaps in the function the item tests, so it gives credit only where the
+student's own loss shows work (hidden.HiddenChecks._shows_work): on some hidden case of
+loss_rnn / loss_lstm, run with the student's layers or with the reference layers, its
+loss value equals the reference's or its outputs are those of a classic mistake of the
+loss (charged there). A loss that raises NotImplementedError never does, nor does the
+template's `0.0, {}` once its raise is deleted: no hidden loss is zero.
 """
 
 import numpy as np
