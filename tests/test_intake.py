@@ -4,6 +4,8 @@ notebook repairs and the command line's refusals of bad input."""
 import copy
 import io
 import tarfile
+import tracemalloc
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +18,12 @@ from autograder.examples import example_files
 from autograder.intake.intake import read_intake, slug
 from autograder.intake.lateness import LatePenalty, parse_time, to_utc
 from autograder.intake.notebook_repair import check_notebook, repair_notebook
-from autograder.intake.submissions import MODEL_FILES, STUDENT_FILES, read_submission
+from autograder.intake.submissions import (
+    MAX_FILE_BYTES,
+    MODEL_FILES,
+    STUDENT_FILES,
+    read_submission,
+)
 from autograder.reports.report import rich_text
 from autograder.reports.roster import RosterError, read_roster
 
@@ -81,6 +88,43 @@ def test_two_different_candidates_are_a_problem_never_a_pick(tmp_path):
     # An identical copy is no ambiguity.
     same = {**REFERENCE, "backup/rnn_layers.py": REFERENCE[LAYERS]}
     assert read_submission("s", write_zip(tmp_path / "t.zip", same)).problems == []
+
+
+def test_copies_in_an_archive_are_hashed_not_held(tmp_path):
+    """25 copies of a 20 MB module in a 0.5 MB zip: the grader holds one of them."""
+    module = b"#" * MAX_FILE_BYTES
+    copies = {f"copy{i}/{LAYERS}": module for i in range(25)}
+    path = write_zip(tmp_path / "s.zip", copies, zipfile.ZIP_DEFLATED)
+    del module, copies
+    tracemalloc.start()
+    try:
+        submission = read_submission("s", path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(submission.files[LAYERS]) == MAX_FILE_BYTES
+    assert peak < 100 << 20, f"{peak >> 20} MB"  # 40 MB measured; 520 MB when all were read
+
+
+def test_a_member_that_cannot_be_read_is_a_problem_of_the_submission(tmp_path):
+    """A bad checksum or an encrypted member refuses that file; the rest is read."""
+    broken = write_zip(tmp_path / "crc.zip", REFERENCE)
+    data = bytearray(broken.read_bytes())
+    data[data.index(b"def rnn_step_forward")] ^= 1  # stored: the module's bytes as they are
+    broken.write_bytes(bytes(data))
+    submission = read_submission("s", broken)
+    assert sorted(submission.files) == sorted(set(WANTED) - {LAYERS})
+    assert submission.problems == [
+        f"{LAYERS} cannot be read from the submission (Bad CRC-32 for file '{LAYERS}')"
+    ]
+    encrypted = write_zip(tmp_path / "locked.zip", {LAYERS: REFERENCE[LAYERS]})
+    data = bytearray(encrypted.read_bytes())
+    data[6] |= 1  # the local header's "encrypted" flag ...
+    data[data.index(b"PK\x01\x02") + 8] |= 1  # ... and the central directory's
+    encrypted.write_bytes(bytes(data))
+    problems = read_submission("s", encrypted).problems
+    assert problems[0].startswith(f"{LAYERS} cannot be read from the submission (File ")
+    assert "encrypted" in problems[0]
 
 
 def test_clutter_and_unsafe_paths_are_never_candidates(tmp_path):
