@@ -3,6 +3,7 @@ notebook repairs and the command line's refusals of bad input."""
 
 import copy
 import io
+import os
 import tarfile
 import tracemalloc
 import zipfile
@@ -350,6 +351,22 @@ def test_a_name_imitating_another_lms_stays_with_its_own_or_is_refused(tmp_path)
     )
 
 
+def test_odd_file_names_are_listed_on_one_line_each(tmp_path):
+    """A byte that is not UTF-8 stopped the run while it wrote not_graded.csv."""
+    from autograder.course.grading import not_graded_csv
+
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    with open(os.path.join(os.fsencode(folder), b"notes\xe9.txt"), "wb") as handle:
+        handle.write(b"x")
+    (folder / "a\nfake line.txt").write_bytes(b"x")
+    text = not_graded_csv(read_intake(folder).not_graded)
+    assert text.encode("utf-8")
+    assert [line.split(",")[0] for line in text.splitlines()] == [
+        "file", "a\\nfake line.txt", "notes\\udce9.txt"
+    ]  # fmt: skip
+
+
 def test_two_submissions_of_one_student_are_both_refused(tmp_path):
     touch(tmp_path, "alice.zip")
     (tmp_path / "alice").mkdir()
@@ -500,6 +517,7 @@ GRADE = ["grade", "{tmp}/subs", "--out", "{tmp}/out"]
         ),
         (["grade", "{tmp}/only_notes", "--out", "{tmp}/out"], "no submission found in"),
         ([*GRADE, "--student", "zed"], "no submission of zed in"),
+        ([*GRADE, "--student", ".."], "--student '..' is not a student id (it starts with '.')"),
         ([*GRADE, "--jobs", "0"], "argument --jobs: must be at least 1"),
         ([*GRADE, "--late-penalty", "2"], "must be between 0 and 1"),
         ([*GRADE, "--due", "soon"], "cannot read the time 'soon'"),
