@@ -108,6 +108,23 @@ def test_copies_in_an_archive_are_hashed_not_held(tmp_path):
     assert peak < 100 << 20, f"{peak >> 20} MB"  # 40 MB measured; 520 MB when all were read
 
 
+def test_a_notebook_of_millions_of_json_objects_is_refused_before_parsing(tmp_path):
+    """20 MB of `{},` parse into gigabytes (2 MB of it grew the grader by 350 MB)."""
+    bomb = b'{"cells": [' + b"{}," * 6_990_000 + b'{}], "metadata": {}, "nbformat": 4}'
+    path = write_zip(tmp_path / "s.zip", {**REFERENCE, RNN_NB: bomb}, zipfile.ZIP_DEFLATED)
+    del bomb
+    tracemalloc.start()
+    try:
+        submission = read_submission("s", path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert submission.problems == [
+        f"{RNN_NB} holds more than 100,000 JSON objects and lists; no notebook does"
+    ]
+    assert RNN_NB not in submission.files and peak < 100 << 20, f"{peak >> 20} MB"
+
+
 def test_a_member_that_cannot_be_read_is_a_problem_of_the_submission(tmp_path):
     """A bad checksum or an encrypted member refuses that file; the rest is read."""
     broken = write_zip(tmp_path / "crc.zip", REFERENCE)

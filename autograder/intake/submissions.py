@@ -52,6 +52,9 @@ ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 # Operating-system clutter inside archives and folders, never a candidate.
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+# A notebook is parsed in the grader: at most this many JSON objects and lists (the
+# release notebooks hold about 400; 20 MB of `{},` is 7 million, gigabytes once parsed).
+MAX_NOTEBOOK_CONTAINERS = 100_000
 # Candidates are hashed this much at a time: memory stays flat whatever they hold.
 CHUNK_BYTES = 1 << 20
 # What opening or reading a broken archive raises (RuntimeError: an encrypted zip
@@ -297,6 +300,30 @@ def take_wanted(members: list[Member], submission: Submission) -> None:
             submission.refuse(wanted, problem)
 
 
+def unusable(wanted: str, data: bytes) -> str | None:
+    """Why a student-edited file cannot be used, or None if it can.
+
+    A notebook is parsed in the grader's process, so JSON of more than
+    MAX_NOTEBOOK_CONTAINERS objects and lists (counted as `{` and `[` bytes, before
+    any parsing) is refused first.
+    """
+    is_notebook = wanted.endswith(".ipynb")
+    if is_notebook and data.count(b"{") + data.count(b"[") > MAX_NOTEBOOK_CONTAINERS:
+        return (
+            f"{wanted} holds more than {MAX_NOTEBOOK_CONTAINERS:,} JSON objects and lists; "
+            "no notebook does"
+        )
+    try:
+        text = data.decode("utf-8")
+        if is_notebook:
+            nbformat.reads(text, as_version=4)
+    except UnicodeDecodeError:
+        return f"{wanted} is not UTF-8 text"
+    except Exception:  # noqa: BLE001 - any parse failure means "not a notebook"
+        return f"{wanted} is not a valid notebook (JSON)"
+    return None
+
+
 def _validate(submission: Submission) -> None:
     """Drop student-edited files that cannot be used, saying why; note the missing ones.
 
@@ -307,16 +334,8 @@ def _validate(submission: Submission) -> None:
         if data is None:
             if not any(p.startswith(wanted) for p in submission.problems):
                 submission.problems.append(f"{wanted} is missing")
-            continue
-        try:
-            text = data.decode("utf-8")
-            if wanted.endswith(".ipynb"):
-                nbformat.reads(text, as_version=4)
-        except UnicodeDecodeError:
-            submission.problems.append(f"{wanted} is not UTF-8 text")
-            del submission.files[wanted]
-        except Exception:  # noqa: BLE001 - any parse failure means "not a notebook"
-            submission.problems.append(f"{wanted} is not a valid notebook (JSON)")
+        elif (problem := unusable(wanted, data)) is not None:
+            submission.problems.append(problem)
             del submission.files[wanted]
 
 
