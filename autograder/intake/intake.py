@@ -345,9 +345,11 @@ def _latest_uploads(lms: str, group: list[_Upload], intake: Intake) -> dict[str,
 
 
 def _lms_entry(lms: str, lms_id: str, group: list[_Upload], kept: dict[str, _Upload]) -> Entry:
-    """The entry of one LMS student, made of the uploads kept."""
+    """The entry of one LMS student, made of the uploads kept (and, on Blackboard, the
+    description of the attempt)."""
     name = next((upload.name for upload in group if upload.name), "")
     uploads = list(kept.values())
+    described = [upload.path for upload in group if lms == "blackboard" and not upload.file]
     source: Path | dict[str, Path] = {
         upload.file or upload.path.name: upload.path for upload in uploads
     }
@@ -356,7 +358,7 @@ def _lms_entry(lms: str, lms_id: str, group: list[_Upload], kept: dict[str, _Upl
     return Entry(
         student_id=lms_id if lms == "blackboard" else f"{slug(name) or lms}_{lms_id}",
         source=source,
-        files=[upload.path for upload in uploads],
+        files=described + [upload.path for upload in uploads],
         lms=lms,
         lms_id=lms_id,
         name=name,
@@ -416,17 +418,19 @@ def _refuse_bad_ids(intake: Intake) -> None:
 
 
 def _refuse_shared_ids(intake: Intake) -> None:
-    """Refuse both (all) entries of one student id, never silently pick one."""
+    """Refuse both (all) entries of one student id, never silently pick one; ids that
+    differ in letter case only are one id (one folder on macOS and Windows)."""
     by_id: dict[str, list[Entry]] = {}
     for entry in intake.entries:
-        by_id.setdefault(entry.student_id, []).append(entry)
+        by_id.setdefault(entry.student_id.lower(), []).append(entry)
     intake.entries = []
-    for student_id, entries in sorted(by_id.items()):
+    for _, entries in sorted(by_id.items()):
         if len(entries) == 1:
             intake.entries.append(entries[0])
             continue
+        who = " / ".join(sorted({entry.student_id for entry in entries}))
         names = ", ".join(path.name for entry in entries for path in entry.files)
-        reason = f"{student_id} has {len(entries)} submissions ({names}); keep one"
+        reason = f"{who} has {len(entries)} submissions ({names}); keep one"
         intake.not_graded += [NotGraded(path, reason) for entry in entries for path in entry.files]
 
 
