@@ -43,12 +43,13 @@ A name reads as the uploads of two LMS only when a student wrote one LMS's patte
 into their part of another's name, or when an LMS's own part looks like another's (a
 Blackboard assignment titled `Lab_1_2` reads as Canvas user 1). The LMS writes the
 start of the name, so such a name is read by the LMS whose part of it ends first,
-and only if the folder shows that LMS: holds a name that only its convention reads.
+and only if that LMS is present in the folder: holds a name only its convention reads.
 Otherwise it is refused and listed: whose it is would rest on the student's part.
 
 The latest resubmission wins (Canvas: the latest upload of a file of the same name;
 Blackboard: the latest attempt); the others are listed as not graded, with every
-other file that is not graded and why.
+other file that is not graded and why. Two entries of one student id, or of ids that
+differ in letter case only, are both refused, never one picked.
 """
 
 import re
@@ -132,8 +133,8 @@ class Intake:
 def slug(text: str) -> str:
     """A student id made of a name: accents dropped, other characters turned into '-'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"[^A-Za-z0-9_.@-]+", "-", ascii_text).strip("-_.@")
-    return cleaned.lower()[:80]
+    cleaned = re.sub(r"[^A-Za-z0-9_.@-]+", "-", ascii_text).lower()
+    return cleaned.strip("-_.@")[:80].rstrip("-_.@")
 
 
 def upload_name(name: str) -> tuple[str, int]:
@@ -256,8 +257,9 @@ def _blackboard(path: Path, attempts: Mapping[str, tuple[str, datetime]]) -> _Up
     prefix = _attempt_prefix(path.name, attempts)
     if prefix is not None:
         user, when = attempts[prefix]
-        written = min(len(prefix) + 1, len(path.name))
-        file = path.name[written:] if path.name != f"{prefix}.txt" else ""
+        description = path.name == f"{prefix}.txt"
+        written = len(path.name) if description else len(prefix) + 1
+        file = "" if description else path.name[written:]
         return _Upload(path, "blackboard", user, "", file, (when,), written, timestamp=when)
     match = BLACKBOARD_UPLOAD.fullmatch(path.name)
     if match is None:
@@ -276,8 +278,8 @@ def _readings(path: Path, attempts: Mapping[str, tuple[str, datetime]]) -> list[
 
 
 def _lms_uploads(paths: list[Path], intake: Intake) -> tuple[list[_Upload], list[Path]]:
-    """Each file as the upload of the LMS whose part of its name ends first, if the
-    folder shows that LMS (holds a name that only its convention reads).
+    """Each file as the upload of the LMS whose part of its name ends first, if that
+    LMS is present in the folder (holds a name that only its convention reads).
 
     Inputs:
     - paths: The folder's files and folders (clutter and links left out)
@@ -288,13 +290,13 @@ def _lms_uploads(paths: list[Path], intake: Intake) -> tuple[list[_Upload], list
     """
     attempts = _blackboard_attempts(paths)
     readings = {path: _readings(path, attempts) for path in paths}
-    shown = {found[0].lms for found in readings.values() if len(found) == 1}
+    present = {found[0].lms for found in readings.values() if len(found) == 1}
     uploads, plain = [], []
     for path, found in readings.items():
         first = min(found, key=lambda upload: upload.written, default=None)
         if first is None:
             plain.append(path)
-        elif first.lms not in shown:
+        elif first.lms not in present:
             kinds = " and a ".join(LMS_NAMES[upload.lms] for upload in found)
             reason = f"the name reads as a {kinds} upload and the folder does not tell which"
             intake.not_graded.append(NotGraded(path, reason))
