@@ -383,6 +383,15 @@ def test_odd_file_names_are_listed_on_one_line_each(tmp_path):
     ]  # fmt: skip
 
 
+def test_a_symbolic_link_loop_is_listed(tmp_path):
+    """Resolving every name of the folder raised on a loop of links, stopping the run."""
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    entries, reasons = intake_of(tmp_path, ["alice.zip"])
+    assert list(entries) == ["alice"]
+    assert reasons == dict.fromkeys(["a", "b"], "a symbolic link; links are not followed")
+
+
 def test_two_submissions_of_one_student_are_both_refused(tmp_path):
     touch(tmp_path, "alice.zip")
     (tmp_path / "alice").mkdir()

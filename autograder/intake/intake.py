@@ -436,12 +436,11 @@ def _refuse_shared_ids(intake: Intake) -> None:
         intake.not_graded += [NotGraded(path, reason) for entry in entries for path in entry.files]
 
 
-def read_intake(folder: Path, skip: list[Path] | None = None) -> Intake:
+def read_intake(folder: Path) -> Intake:
     """Every student entry of a submissions folder, and every file not graded (and why).
 
     Inputs:
     - folder: The submissions folder (an LMS download, unzipped, or plain names)
-    - skip: Paths inside the folder that are not submissions (never listed)
 
     Returns:
     - Intake, entries sorted by student id, every id checked by ids.id_problem; two
@@ -449,11 +448,8 @@ def read_intake(folder: Path, skip: list[Path] | None = None) -> Intake:
       never one silently picked
     """
     intake = Intake()
-    skipped = {Path(path).resolve() for path in skip or []}
     paths = []
     for path in sorted(Path(folder).iterdir()):
-        if path.resolve() in skipped:
-            continue
         if path.name.startswith(".") or path.name.lower() in JUNK_NAMES | {"__macosx"}:
             intake.not_graded.append(NotGraded(path, "operating-system file", junk=True))
         elif path.is_symlink():
