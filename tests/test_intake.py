@@ -16,6 +16,7 @@ from zips import write_zip
 
 from autograder.__main__ import main
 from autograder.examples import example_files
+from autograder.intake import submissions
 from autograder.intake.ids import id_problem, inside
 from autograder.intake.intake import Entry, read_intake, slug
 from autograder.intake.lateness import LatePenalty, parse_time, to_utc
@@ -123,6 +124,31 @@ def test_a_notebook_of_millions_of_json_objects_is_refused_before_parsing(tmp_pa
         f"{RNN_NB} holds more than 100,000 JSON objects and lists; no notebook does"
     ]
     assert RNN_NB not in submission.files and peak < 100 << 20, f"{peak >> 20} MB"
+
+
+def test_an_archive_of_too_many_members_is_refused(tmp_path, monkeypatch):
+    """zipfile and tarfile hold every member in memory: 200,000 empty files (1.2 MB of
+    tar.gz) grew the grader by 173 MB. A zip's members are counted before zipfile reads
+    its directory, whatever its end record claims."""
+    monkeypatch.setattr(submissions, "MAX_MEMBERS", 1000)
+    names = {**REFERENCE, **{f"clutter/{i}": b"" for i in range(1000)}}
+    zipped = write_zip(tmp_path / "s.zip", names)
+    data = bytearray(zipped.read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    data[end + 8 : end + 12] = b"\x01\x00\x01\x00"  # "one entry"
+    zipped.write_bytes(bytes(data))
+    problems = read_submission("s", zipped).problems
+    assert problems[0] == "s.zip is not a readable zip file (more than 1,000 members)"
+    tarball = tmp_path / "s.tar.gz"
+    with tarfile.open(tarball, "w:gz") as archive:
+        for name, content in names.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    problems = read_submission("s", tarball).problems
+    assert problems[0] == "s.tar.gz is not a readable archive (more than 1,000 members)"
+    monkeypatch.setattr(submissions, "MAX_MEMBERS", 1010)
+    assert read_submission("s", tarball).files == REFERENCE
 
 
 def test_a_member_that_cannot_be_read_is_a_problem_of_the_submission(tmp_path):

@@ -11,11 +11,12 @@ never a silent pick; identical copies are no problem.
 
 Nothing is extracted: each wanted file is read, size-capped, straight from the
 archive or folder, so `../` paths, absolute paths, symlinks and zip bombs cannot
-write anything or exhaust memory. Of the candidates for one wanted file the first is
-read and the others only hashed, a chunk at a time, so the grader holds one copy of
-it at most, however many copies an archive holds; a member that cannot be read (a
-bad checksum, an encrypted or exotically compressed zip member) is a problem of the
-submission, never of the batch.
+write anything or exhaust memory; an archive of more than MAX_MEMBERS members (whose
+directory alone would fill memory) is refused. Of the candidates for one wanted file
+the first is read and the others only hashed, a chunk at a time, so the grader holds
+one copy of it at most, however many copies an archive holds; a member that cannot
+be read (a bad checksum, an encrypted or exotically compressed zip member) is a
+problem of the submission, never of the batch.
 
 The trained parameters the notebooks save for the leaderboard are optional: one that
 is missing or unusable is no problem of the submission (the leaderboard is ungraded),
@@ -55,6 +56,11 @@ JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 # A notebook is parsed in the grader: at most this many JSON objects and lists (the
 # release notebooks hold about 400; 20 MB of `{},` is 7 million, gigabytes once parsed).
 MAX_NOTEBOOK_CONTAINERS = 100_000
+# Every archive's directory is read whole: about 1 KB of the grader's memory per member,
+# so at most this many (the instructor's .venv, zipped by mistake, holds 34,000 files).
+MAX_MEMBERS = 50_000
+# What starts each entry of a zip's central directory.
+ZIP_ENTRY = b"PK\x01\x02"
 # Candidates are hashed this much at a time: memory stays flat whatever they hold.
 CHUNK_BYTES = 1 << 20
 # What opening or reading a broken archive raises (RuntimeError: an encrypted zip
@@ -129,11 +135,28 @@ def safe_name(name: str) -> str | None:
     return path.as_posix()
 
 
+def count_in(handle: IO[bytes], pattern: bytes) -> int:
+    """How many times pattern occurs in a file, read from its start CHUNK_BYTES at a time."""
+    handle.seek(0)
+    count, tail = 0, b""
+    while chunk := handle.read(CHUNK_BYTES):
+        window = tail + chunk
+        count += window.count(pattern)
+        tail = window[1 - len(pattern) :]  # a match across two chunks is counted once
+    return count
+
+
 def zip_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member]:
     """The files of a zip (its directory is read, nothing is inflated).
 
+    zipfile reads the whole directory into memory, so the entries are counted first:
+    every entry it would read starts with ZIP_ENTRY, so the count of ZIP_ENTRY in the
+    file bounds it whatever the archive's end record says.
+
     Raises zipfile.BadZipFile or OSError when it is not a readable zip.
     """
+    if count_in(handle, ZIP_ENTRY) > MAX_MEMBERS:
+        raise zipfile.BadZipFile(f"more than {MAX_MEMBERS:,} members")
     archive = stack.enter_context(zipfile.ZipFile(handle))
     members = []
     for info in archive.infolist():
@@ -146,7 +169,8 @@ def zip_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member
 
 
 def tar_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member]:
-    """The files and links of a tarball (gzip or plain), reading at most MAX_TAR_BYTES.
+    """The files and links of a tarball (gzip or plain), reading at most MAX_TAR_BYTES
+    and MAX_MEMBERS members.
 
     Raises tarfile.TarError or OSError when it is not a readable tarball.
     """
@@ -155,6 +179,8 @@ def tar_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member
     while (info := archive.next()) is not None:
         if info.offset_data > MAX_TAR_BYTES:
             raise tarfile.TarError(f"more than {MAX_TAR_BYTES >> 20} MB of content")
+        if len(archive.members) > MAX_MEMBERS:
+            raise tarfile.TarError(f"more than {MAX_MEMBERS:,} members")
         name = safe_name(info.name) if info.isfile() or info.issym() or info.islnk() else None
         if name is not None:
             opener = partial(archive.extractfile, info)
