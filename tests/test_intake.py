@@ -3,7 +3,10 @@ notebook repairs and the command line's refusals of bad input."""
 
 import copy
 import io
+import os
 import tarfile
+import tracemalloc
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -13,10 +16,17 @@ from zips import write_zip
 
 from autograder.__main__ import main
 from autograder.examples import example_files
-from autograder.intake.intake import read_intake, slug
+from autograder.intake import submissions
+from autograder.intake.ids import id_problem, inside
+from autograder.intake.intake import Entry, read_intake, slug
 from autograder.intake.lateness import LatePenalty, parse_time, to_utc
 from autograder.intake.notebook_repair import check_notebook, repair_notebook
-from autograder.intake.submissions import MODEL_FILES, STUDENT_FILES, read_submission
+from autograder.intake.submissions import (
+    MAX_FILE_BYTES,
+    MODEL_FILES,
+    STUDENT_FILES,
+    read_submission,
+)
 from autograder.reports.report import rich_text
 from autograder.reports.roster import RosterError, read_roster
 
@@ -83,6 +93,85 @@ def test_two_different_candidates_are_a_problem_never_a_pick(tmp_path):
     assert read_submission("s", write_zip(tmp_path / "t.zip", same)).problems == []
 
 
+def test_copies_in_an_archive_are_hashed_not_held(tmp_path):
+    """25 copies of a 20 MB module in a 0.5 MB zip: the grader holds one of them."""
+    module = b"#" * MAX_FILE_BYTES
+    copies = {f"copy{i}/{LAYERS}": module for i in range(25)}
+    path = write_zip(tmp_path / "s.zip", copies, zipfile.ZIP_DEFLATED)
+    del module, copies
+    tracemalloc.start()
+    try:
+        submission = read_submission("s", path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(submission.files[LAYERS]) == MAX_FILE_BYTES
+    assert peak < 100 << 20, f"{peak >> 20} MB"  # 40 MB measured; 520 MB when all were read
+
+
+def test_a_notebook_of_millions_of_json_objects_is_refused_before_parsing(tmp_path):
+    """20 MB of `{},` parse into gigabytes (2 MB of it grew the grader by 350 MB)."""
+    bomb = b'{"cells": [' + b"{}," * 6_990_000 + b'{}], "metadata": {}, "nbformat": 4}'
+    path = write_zip(tmp_path / "s.zip", {**REFERENCE, RNN_NB: bomb}, zipfile.ZIP_DEFLATED)
+    del bomb
+    tracemalloc.start()
+    try:
+        submission = read_submission("s", path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert submission.problems == [
+        f"{RNN_NB} holds more than 100,000 JSON objects and lists; no notebook does"
+    ]
+    assert RNN_NB not in submission.files and peak < 100 << 20, f"{peak >> 20} MB"
+
+
+def test_an_archive_of_too_many_members_is_refused(tmp_path, monkeypatch):
+    """zipfile and tarfile hold every member in memory: 200,000 empty files (1.2 MB of
+    tar.gz) grew the grader by 173 MB. A zip's members are counted before zipfile reads
+    its directory, whatever its end record claims."""
+    monkeypatch.setattr(submissions, "MAX_MEMBERS", 1000)
+    names = {**REFERENCE, **{f"clutter/{i}": b"" for i in range(1000)}}
+    zipped = write_zip(tmp_path / "s.zip", names)
+    data = bytearray(zipped.read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    data[end + 8 : end + 12] = b"\x01\x00\x01\x00"  # "one entry"
+    zipped.write_bytes(bytes(data))
+    problems = read_submission("s", zipped).problems
+    assert problems[0] == "s.zip is not a readable zip file (more than 1,000 members)"
+    tarball = tmp_path / "s.tar.gz"
+    with tarfile.open(tarball, "w:gz") as archive:
+        for name, content in names.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    problems = read_submission("s", tarball).problems
+    assert problems[0] == "s.tar.gz is not a readable archive (more than 1,000 members)"
+    monkeypatch.setattr(submissions, "MAX_MEMBERS", 1010)
+    assert read_submission("s", tarball).files == REFERENCE
+
+
+def test_a_member_that_cannot_be_read_is_a_problem_of_the_submission(tmp_path):
+    """A bad checksum or an encrypted member refuses that file; the rest is read."""
+    broken = write_zip(tmp_path / "crc.zip", REFERENCE)
+    data = bytearray(broken.read_bytes())
+    data[data.index(b"def rnn_step_forward")] ^= 1  # stored: the module's bytes as they are
+    broken.write_bytes(bytes(data))
+    submission = read_submission("s", broken)
+    assert sorted(submission.files) == sorted(set(WANTED) - {LAYERS})
+    assert submission.problems == [
+        f"{LAYERS} cannot be read from the submission (Bad CRC-32 for file '{LAYERS}')"
+    ]
+    encrypted = write_zip(tmp_path / "locked.zip", {LAYERS: REFERENCE[LAYERS]})
+    data = bytearray(encrypted.read_bytes())
+    data[6] |= 1  # the local header's "encrypted" flag ...
+    data[data.index(b"PK\x01\x02") + 8] |= 1  # ... and the central directory's
+    encrypted.write_bytes(bytes(data))
+    problems = read_submission("s", encrypted).problems
+    assert problems[0].startswith(f"{LAYERS} cannot be read from the submission (File ")
+    assert "encrypted" in problems[0]
+
+
 def test_clutter_and_unsafe_paths_are_never_candidates(tmp_path):
     files = {
         **REFERENCE,
@@ -116,8 +205,10 @@ def test_lms_download_names_become_one_entry_per_student(tmp_path):
         "Jane Roe_998877_assignsubmission_onlinetext_/onlinetext.html",
         "Participant_445566_assignsubmission_file_rnn_layers.py",  # Moodle, blind, flat
         "HW3_jdoe_attempt_2024-10-01-10-00-00_captioning.zip",  # Blackboard, two attempts
+        "HW3_jdoe_attempt_2024-10-01-10-00-00.txt",
         "HW3_jdoe_attempt_2024-10-03-09-30-00_captioning.zip",
         "HW3_jdoe_attempt_2024-10-03-09-30-00.txt",
+        "HW3_kim_attempt_2024-10-02-08-00-00_rnn.py",  # its attempt's .txt is missing
         "alice.ZIP",
         "bob.tar.gz",
         "José García.zip",
@@ -152,13 +243,179 @@ def test_lms_download_names_become_one_entry_per_student(tmp_path):
         ".DS_Store": "operating-system file",
         "HW3_jdoe_attempt_2024-10-01-10-00-00_captioning.zip":
             "an earlier attempt of jdoe (a later one is graded)",
-        "Jane Roe_998877_assignsubmission_onlinetext_": "Moodle online text is not graded",
+        "HW3_jdoe_attempt_2024-10-01-10-00-00.txt":
+            "an earlier attempt of jdoe (a later one is graded)",
+        "HW3_kim_attempt_2024-10-02-08-00-00_rnn.py":
+            "no HW3_kim_attempt_2024-10-02-08-00-00.txt in the folder: an upload is graded "
+            "only with the description of its attempt, which Blackboard's download holds",
+        "Jane Roe_998877_assignsubmission_onlinetext_":
+            "Moodle onlinetext is not graded (only file submissions)",
         "carol.rar": ".rar archives are not read; ask for a .zip",
         "doejane_LATE_23456_700_submission.zip":
             "superseded by the later upload doejane_LATE_23456_705_submission-1.zip",
         "notes.txt": "a single file is not a submission: a submission is <student_id>.zip, "
         "<student_id>.tar.gz or a folder <student_id>/ (or an LMS download)",
     }  # fmt: skip
+
+
+T1, T2, T3 = "2024-10-01-10-00-00", "2024-10-02-10-00-00", "2024-10-03-10-00-00"
+
+
+def intake_of(folder: Path, names: list[str]) -> tuple[dict[str, Entry], dict[str, str]]:
+    """read_intake of a folder of files with these names: entries by id, reasons by file."""
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        touch(folder, name)
+    intake = read_intake(folder)
+    entries = {entry.student_id: entry for entry in intake.entries}
+    return entries, {item.path.name: item.reason for item in intake.not_graded}
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("", "it is empty"),
+        (".", "it starts with '.'"),
+        ("..", "it starts with '.'"),
+        ("a/b", "it holds '/'"),
+        ("a\\b", "it holds '\\\\'"),
+        ("-rf", "it starts with '-'"),
+        ("x" * 101, "it is longer than 100 characters"),
+        ("jürgen", "it holds 'ü'"),
+        ("alice\n", "it holds '\\n'"),
+        ("a\0b", "it holds '\\x00'"),
+        ("alice.", "it ends with '.'"),
+        ("NUL.json", "'NUL' is a device name on Windows"),
+    ],
+)
+def test_hostile_strings_are_no_student_ids(text, problem):
+    assert id_problem(text).startswith(problem)
+
+
+def test_usual_ids_are_student_ids(tmp_path):
+    for text in ["alice", "smithjohn_12345", "jane-roe_998877", "j.doe@uni.example", "x" * 100]:
+        assert id_problem(text) is None
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "link").symlink_to(tmp_path)
+    assert inside(results, "alice.json") == results.resolve() / "alice.json"
+    for name in ["..", ".", "a/b", "a/..", "/etc", "link", "../results2", "link/x"]:
+        with pytest.raises(ValueError, match="does not name an entry of"):
+            inside(results, name)
+
+
+def test_hostile_blackboard_usernames_are_refused_and_listed(tmp_path):
+    """The username part of a Blackboard name is the student id: `..` would have
+    named OUT/course itself."""
+    users = ["..", ".", "-rf", "jürgen", "x" * 101, "con", "alice\n"]
+    names = [f"HW3_jdoe_attempt_{T1}.txt", f"HW3_jdoe_attempt_{T1}_captioning.zip", "日本.zip"]
+    for user in users:
+        names += [f"HW3_{user}_attempt_{T1}.txt", f"HW3_{user}_attempt_{T1}_captioning.zip"]
+    entries, reasons = intake_of(tmp_path, names)
+    assert sorted(entries) == ["jdoe"]
+    assert reasons == {
+        "日本.zip": "'' cannot be a student id (it is empty)",
+        **{
+            f"HW3_{user}_attempt_{T1}{end}": f"{user!r} cannot be a student id ({id_problem(user)})"
+            for user in users
+            for end in (".txt", "_captioning.zip")
+        },
+    }
+
+
+def test_a_moodle_name_belongs_to_the_participant_of_its_first_marker(tmp_path):
+    forged = "Alice Liddell_111_assignsubmission_file_x_222_assignsubmission_file_y.zip"
+    text = "Alice Liddell_111_assignsubmission_onlinetext_x_333_assignsubmission_file_z.zip"
+    bob = "Bob Stone_222_assignsubmission_file_captioning.zip"
+    entries, reasons = intake_of(tmp_path, [forged, text, bob])
+    assert sorted(entries) == ["alice-liddell_111", "bob-stone_222"]
+    assert entries["alice-liddell_111"].source == {
+        "x_222_assignsubmission_file_y.zip": tmp_path / forged
+    }
+    assert entries["bob-stone_222"].files == [tmp_path / bob]
+    assert reasons == {text: "Moodle onlinetext is not graded (only file submissions)"}
+
+
+def test_a_canvas_name_keeps_the_ids_of_its_first_digits(tmp_path):
+    entries, reasons = intake_of(
+        tmp_path,
+        [
+            "smithjohn_12345_600_x_99999_700_rnn_layers.py",
+            "smithjohn_12345_601_LATE_99999_701_rnn.py",
+            "doejane_99999_650_captioning.zip",
+        ],
+    )
+    assert sorted(entries) == ["doejane_99999", "smithjohn_12345"] and reasons == {}
+    smith = entries["smithjohn_12345"]
+    assert not smith.late
+    assert sorted(smith.source) == ["LATE_99999_701_rnn.py", "x_99999_700_rnn_layers.py"]
+    assert entries["doejane_99999"].files == [tmp_path / "doejane_99999_650_captioning.zip"]
+
+
+def test_blackboard_uploads_named_like_another_attempt_stay_with_their_own(tmp_path):
+    """Alice's uploads named as bob's later attempt (and its description) would have
+    replaced bob's real attempt; a forged time with no date would have stopped the run."""
+    alice = f"HW3_alice_attempt_{T1}"
+    forged = [
+        f"x_bob_attempt_{T3}_captioning.zip",
+        f"x_bob_attempt_{T3}.txt",
+        "x_carol_attempt_2024-13-45-99-99-99_y.zip",
+    ]
+    bob = f"HW3_bob_attempt_{T2}"
+    names = [f"{alice}.txt", f"{alice}_captioning.zip", *(f"{alice}_{f}" for f in forged)]
+    entries, reasons = intake_of(tmp_path, [*names, f"{bob}.txt", f"{bob}_captioning.zip"])
+    assert sorted(entries) == ["alice", "bob"] and reasons == {}
+    assert entries["bob"].files == [tmp_path / f"{bob}.txt", tmp_path / f"{bob}_captioning.zip"]
+    assert entries["bob"].timestamp == datetime(2024, 10, 2, 10)
+    assert sorted(entries["alice"].source) == sorted(["captioning.zip", *forged])
+    assert entries["alice"].timestamp == datetime(2024, 10, 1, 10)
+
+
+def test_a_name_imitating_another_lms_stays_with_its_own_or_is_refused(tmp_path):
+    imitations = [
+        f"alice_111_600_HW3_bob_attempt_{T3}.txt",
+        f"alice_111_601_HW3_bob_attempt_{T3}_rnn.py",
+        "alice_111_602_Bob_222_assignsubmission_file_rnn_layers.py",
+    ]
+    # A Canvas download: every name reads as Canvas, so Canvas reads them all.
+    entries, reasons = intake_of(tmp_path / "canvas", [*imitations, "bob_222_700_x.zip"])
+    assert sorted(entries) == ["alice_111", "bob_222"] and reasons == {}
+    assert len(entries["alice_111"].files) == 3
+    # Downloads of two LMS in one folder: a name both read is refused, never bob's.
+    bob = f"HW3_bob_attempt_{T2}"
+    folder = tmp_path / "mixed"
+    entries, reasons = intake_of(folder, [*imitations[:2], f"{bob}.txt", f"{bob}_x.zip"])
+    assert sorted(entries) == ["bob"]
+    assert entries["bob"].files == [folder / f"{bob}.txt", folder / f"{bob}_x.zip"]
+    assert reasons == dict.fromkeys(
+        imitations[:2],
+        "the name reads as a Canvas and a Blackboard upload and the folder does not tell which",
+    )
+
+
+def test_odd_file_names_are_listed_on_one_line_each(tmp_path):
+    """A byte that is not UTF-8 stopped the run while it wrote not_graded.csv."""
+    from autograder.course.grading import not_graded_csv
+
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    with open(os.path.join(os.fsencode(folder), b"notes\xe9.txt"), "wb") as handle:
+        handle.write(b"x")
+    (folder / "a\nfake line.txt").write_bytes(b"x")
+    text = not_graded_csv(read_intake(folder).not_graded)
+    assert text.encode("utf-8")
+    assert [line.split(",")[0] for line in text.splitlines()] == [
+        "file", "a\\nfake line.txt", "notes\\udce9.txt"
+    ]  # fmt: skip
+
+
+def test_a_symbolic_link_loop_is_listed(tmp_path):
+    """Resolving every name of the folder raised on a loop of links, stopping the run."""
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    entries, reasons = intake_of(tmp_path, ["alice.zip"])
+    assert list(entries) == ["alice"]
+    assert reasons == dict.fromkeys(["a", "b"], "a symbolic link; links are not followed")
 
 
 def test_two_submissions_of_one_student_are_both_refused(tmp_path):
@@ -172,6 +429,13 @@ def test_two_submissions_of_one_student_are_both_refused(tmp_path):
     both = "alice has 2 submissions (alice, alice.zip); keep one"
     assert reasons["alice"] == reasons["alice.zip"] == both
     assert reasons["José.zip"] == "jose has 2 submissions (José.zip, jose.zip); keep one"
+    # Ids that differ in letter case only would share a folder on macOS and Windows.
+    touch(tmp_path, "Carol.zip")
+    touch(tmp_path, "carol.tgz")
+    reasons = {item.path.name: item.reason for item in read_intake(tmp_path).not_graded}
+    assert (
+        reasons["carol.tgz"] == "Carol / carol has 2 submissions (Carol.zip, carol.tgz); keep one"
+    )
     assert slug("Ana-María O'Neil") == "ana-maria-o-neil"
 
 
@@ -311,6 +575,7 @@ GRADE = ["grade", "{tmp}/subs", "--out", "{tmp}/out"]
         ),
         (["grade", "{tmp}/only_notes", "--out", "{tmp}/out"], "no submission found in"),
         ([*GRADE, "--student", "zed"], "no submission of zed in"),
+        ([*GRADE, "--student", ".."], "--student '..' is not a student id (it starts with '.')"),
         ([*GRADE, "--jobs", "0"], "argument --jobs: must be at least 1"),
         ([*GRADE, "--late-penalty", "2"], "must be between 0 and 1"),
         ([*GRADE, "--due", "soon"], "cannot read the time 'soon'"),

@@ -4,9 +4,9 @@ import zipfile
 from pathlib import Path
 
 
-def write_zip(path: Path, files: dict[str, bytes]) -> Path:
-    """A zip at path holding files (name -> content); returns path."""
-    with zipfile.ZipFile(path, "w") as archive:
+def write_zip(path: Path, files: dict[str, bytes], method: int = zipfile.ZIP_STORED) -> Path:
+    """A zip at path holding files (name -> content), compressed with method; returns path."""
+    with zipfile.ZipFile(path, "w", method) as archive:
         for name, data in files.items():
             archive.writestr(name, data)
     return path

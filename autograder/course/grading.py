@@ -45,7 +45,8 @@ from autograder.course.course import (
 )
 from autograder.course.records import FAILED, course_records
 from autograder.course.worker import Task, Worker, submission_fingerprint
-from autograder.intake.intake import Entry, NotGraded, UsageError, read_intake
+from autograder.intake.ids import id_problem, inside
+from autograder.intake.intake import Entry, NotGraded, UsageError, read_intake, shown
 from autograder.intake.lateness import parse_time, to_utc, zone
 from autograder.intake.submissions import read_submission
 from autograder.reports.export import canvas_csv, lms_grades_csv
@@ -161,7 +162,7 @@ def write_reports(out: Path) -> list[dict]:
         write_atomically(out / "lms_grades.csv", lms_grades_csv(records, max_total, roster))
     for record in records:
         page = feedback_html(record, max_total)
-        write_atomically(out / "feedback" / f"{record['student_id']}.html", page)
+        write_atomically(inside(out / "feedback", f"{record['student_id']}.html"), page)
     summary_plot(records, out / "summary.png")
     return records
 
@@ -170,7 +171,7 @@ def not_graded_csv(not_graded: list[NotGraded]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["file", "reason"])
-    writer.writerows([item.path.name, item.reason] for item in not_graded)
+    writer.writerows([shown(item.path.name), shown(item.reason)] for item in not_graded)
     return buffer.getvalue()
 
 
@@ -233,6 +234,9 @@ def grade_all(
     """
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
     check_inputs(submissions, out, jobs)
+    for student in students or []:
+        if (problem := id_problem(student)) is not None:
+            raise UsageError(f"--student {student!r} is not a student id ({problem})")
     intake = read_intake(submissions)
     entries = intake.entries
     if students:
@@ -308,8 +312,9 @@ def _run_tasks(tasks: list[Task], out: Path, checks, jobs: int):
 
 def read_result(out: Path, student_id: str) -> dict:
     """A student's results file, {} if there is none."""
+    path = inside(out / "results", f"{student_id}.json")
     try:
-        return json.loads((out / "results" / f"{student_id}.json").read_text())
+        return json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
 
@@ -322,6 +327,6 @@ def print_run(run: Run) -> None:
     if listed:
         print(f"{len(listed)} file(s) not graded (also in not_graded.csv):")
         for item in listed:
-            print(f"  {item.path.name}: {item.reason}")
+            print(f"  {shown(item.path.name)}: {shown(item.reason)}")
     for problem in run.problems:
         print(f"problem: {problem}")

@@ -25,6 +25,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import List, Unicode
 
 from autograder.course.course import ASSIGNMENT
+from autograder.intake.ids import inside
 from autograder.paths import REPO, STUDENT_MODULES
 
 FAILED = "HiddenCheckFailed"
@@ -62,7 +63,7 @@ def fingerprint(modules: dict[str, bytes | None], checks_key: str) -> str:
 
 
 def verdicts_path(course: Path, student: str) -> Path:
-    return Path(course) / "verdicts" / f"{student}.json"
+    return inside(Path(course) / "verdicts", f"{student}.json")
 
 
 def write_verdicts(course: Path, student: str, verdicts: dict, stamp: str) -> None:
@@ -97,7 +98,7 @@ def compute_verdicts(course: Path, student: str, private_roots: list[Path]) -> d
     from autograder.checks.hidden_cache import hidden_checks
 
     modules = submitted_modules(course, student)
-    work = Path(course) / "work" / student
+    work = inside(Path(course) / "work", student)
     shutil.rmtree(work, ignore_errors=True)
     try:
         package = work / "package"

@@ -17,6 +17,7 @@ from autograder.cache import checks_key
 from autograder.course.course import ASSIGNMENT, autograde, record_student, zero_autograded
 from autograder.course.records import FAILED
 from autograder.course.trusted_verdicts import fingerprint, submitted_modules, write_verdicts
+from autograder.intake.ids import inside
 from autograder.intake.lateness import timestamp_text
 from autograder.intake.notebook_repair import check_notebook
 from autograder.intake.submissions import Submission, student_file, student_package
@@ -74,7 +75,7 @@ class Worker:
         release_notebooks (notebooks nbgrader cannot take).
         """
         submission = task.submission
-        submitted = self.course / "submitted" / submission.student_id / ASSIGNMENT
+        submitted = inside(self.course / "submitted", submission.student_id) / ASSIGNMENT
         if submitted.parent.exists():
             shutil.rmtree(submitted.parent)
         for name in NOTEBOOKS:
@@ -122,7 +123,8 @@ class Worker:
         started = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
         submission = task.submission
         student_id = submission.student_id
-        work = self.out / "work" / student_id
+        work = inside(self.out / "work", student_id)
+        results = inside(self.out / "results", f"{student_id}.json")
         shutil.rmtree(work, ignore_errors=True)
         result = {
             "student_id": student_id,
@@ -177,7 +179,7 @@ class Worker:
                 "verdicts"
             ].values()
         )
-        write_atomically(self.out / "results" / f"{student_id}.json", json.dumps(result, indent=1))
+        write_atomically(results, json.dumps(result, indent=1))
         return result
 
 

@@ -1,51 +1,86 @@
 """Turn a folder of submissions, as an LMS downloads them, into one entry per student.
 
+File names are adversarial input: a student chooses part of each name (the name they
+gave the file they uploaded), and nothing in that part may name another student or
+a path. So an LMS's name is read only from the part the LMS writes, every student id
+is checked (autograder/intake/ids.py) before it names anything, and whatever is
+refused is listed with its reason while the batch goes on.
+
 Recognised names (the LMS's own conventions, looked up in their documentation and
 code):
 
 - Canvas ("Download Submissions"): `smithjohn_12345_6789012_submission.zip`, that is
   the student's sortable name, `_LATE` when Canvas marks the submission late, the
-  Canvas user id, the attachment id and the name the student gave the file. A
-  student who uploads several files gets several such files; a file uploaded again
-  gets a `-1`, `-2` suffix (`submission-1.zip`).
+  Canvas user id, the attachment id and the name the student gave the file. The ids
+  are the first `_<digits>_<digits>_` of the name, so the student's part cannot move
+  them. A student who uploads several files gets several such files; a file
+  uploaded again gets a `-1`, `-2` suffix (`submission-1.zip`).
 - Moodle ("Download all submissions"): `Full Name_123456_assignsubmission_file_/`
   (a folder per student, the default) or `Full Name_123456_assignsubmission_file_x.py`
   (without folders), where 123456 is the participant id of the grading worksheet;
-  `Participant_123456_...` under blind marking; `..._assignsubmission_onlinetext_`
-  holds online text, which is not graded here.
-- Blackboard ("Assignment File Download"):
-  `Assignment_username_attempt_2024-10-01-23-59-59_file.zip`, plus one
-  `..._attempt_<time>.txt` per attempt with the student's name.
+  `Participant_123456_...` under blind marking. Moodle turns the underscores of the
+  name into spaces, so the participant id and the plugin are the ones around the
+  first `_assignsubmission_`, whatever the student's part holds. Only the `file`
+  plugin is graded (`..._assignsubmission_onlinetext_` holds online text).
+- Blackboard ("Assignment File Download"): one `HW3_jdoe_attempt_<time>.txt` per
+  attempt (its description, with the student's name) and one
+  `HW3_jdoe_attempt_<time>_<file>` per uploaded file. Attempts are known from the
+  descriptions only, and an upload belongs to the attempt whose exact prefix
+  `HW3_jdoe_attempt_<time>_` it starts with. A student can name an upload like
+  another student's attempt (`HW3_jdoe_attempt_<t>_x_bob_attempt_<later>_y.zip`, or
+  the same ending in `.txt`), but its name starts with the prefix of the student's
+  own attempt, whose description is shorter: descriptions are accepted shortest
+  first, and a name that starts with an accepted attempt's prefix and `_` is an
+  upload of that attempt, never a description. An upload whose attempt has no
+  description in the folder (a download without the .txt files, or a part of one)
+  is not graded but listed: its owner would rest on the name alone, and Blackboard
+  writes the description of every attempt it downloads.
 - Anything else: `<student_id>.zip` (any letter case), `.tar.gz`, `.tgz`, `.tar`, or
-  a folder `<student_id>/`.
+  a folder `<student_id>/`; a name that is no student id becomes one with accents
+  dropped and other characters turned into `-` (`José García.zip`: `jose-garcia`).
+
+A name reads as the uploads of two LMS only when a student wrote one LMS's pattern
+into their part of another's name, or when an LMS's own part looks like another's (a
+Blackboard assignment titled `Lab_1_2` reads as Canvas user 1). The LMS writes the
+start of the name, so such a name is read by the LMS whose part of it ends first,
+and only if that LMS is present in the folder: holds a name only its convention reads.
+Otherwise it is refused and listed: whose it is would rest on the student's part.
 
 The latest resubmission wins (Canvas: the latest upload of a file of the same name;
 Blackboard: the latest attempt); the others are listed as not graded, with every
-other file that is not graded and why.
+other file that is not graded and why. Two entries of one student id, or of ids that
+differ in letter case only, are both refused, never one picked.
 """
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from autograder.intake.ids import id_problem
 from autograder.intake.submissions import JUNK_NAMES, TAR_SUFFIXES, ZIP_SUFFIXES, is_archive
 
 CANVAS = re.compile(
-    r"^(?P<name>.+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<file>.+)$"
+    r"(?P<name>.+?)(?P<late>_LATE)?_(?P<user>[0-9]+)_(?P<attachment>[0-9]+)_(?P<file>.+)",
+    re.DOTALL,
 )
 MOODLE = re.compile(
-    r"^(?P<name>.+)_(?P<user>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.*)$"
-)
-BLACKBOARD = re.compile(
-    r"^(?P<assignment>.+)_(?P<user>[^_]+)_attempt_"
-    r"(?P<time>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:_(?P<file>.+)|\.txt)$"
+    r"(?P<name>[^_]+)_(?P<user>[0-9]+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.*)",
+    re.DOTALL,
 )
 BLACKBOARD_TIME = "%Y-%m-%d-%H-%M-%S"
+_TIME = r"[0-9]{4}(?:-[0-9]{2}){5}"
+# An attempt's prefix (its description is the prefix and `.txt`).
+BLACKBOARD_ATTEMPT = re.compile(
+    rf"(?P<assignment>.+)_(?P<user>[^_]+)_attempt_(?P<time>{_TIME})", re.DOTALL
+)
+# A name shaped like an upload, read up to its first attempt-like prefix.
+BLACKBOARD_UPLOAD = re.compile(rf"(?P<prefix>.+?_[^_]+_attempt_{_TIME})_.+", re.DOTALL)
 # Canvas renames a file uploaded again: `rnn_layers-1.py`, `submission-2.zip`.
-RESUBMISSION_SUFFIX = re.compile(r"-(\d+)(?=(\.tar\.gz|\.[^.]+)$)", re.IGNORECASE)
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
+RESUBMISSION_SUFFIX = re.compile(r"-([0-9]+)(?=(\.tar\.gz|\.[^.]+)\Z)", re.IGNORECASE)
+LMS_NAMES = {"canvas": "Canvas", "moodle": "Moodle", "blackboard": "Blackboard"}
 
 
 class UsageError(ValueError):
@@ -98,8 +133,8 @@ class Intake:
 def slug(text: str) -> str:
     """A student id made of a name: accents dropped, other characters turned into '-'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"[^A-Za-z0-9_.@-]+", "-", ascii_text).strip("-_.@")
-    return cleaned.lower()[:80]
+    cleaned = re.sub(r"[^A-Za-z0-9_.@-]+", "-", ascii_text).lower()
+    return cleaned.strip("-_.@")[:80].rstrip("-_.@")
 
 
 def upload_name(name: str) -> tuple[str, int]:
@@ -121,7 +156,11 @@ def plain_id(path: Path) -> str:
 
 @dataclass
 class _Upload:
-    """One file of an LMS download, parsed."""
+    """One file of an LMS download, parsed.
+
+    - written: Where the part of the name the LMS writes ends (the student's begins)
+    - refusal: Why it is not graded, if it is not
+    """
 
     path: Path
     lms: str
@@ -129,27 +168,143 @@ class _Upload:
     name: str
     file: str
     order: tuple
+    written: int
     late: bool = False
     timestamp: datetime | None = None
+    refusal: str = ""
 
 
-def _parse_lms(path: Path) -> _Upload | None:
-    """The LMS upload a file name describes, or None if it follows no LMS convention."""
+def _canvas(path: Path) -> _Upload | None:
+    """The Canvas upload a file's name describes, or None."""
+    match = None if path.is_dir() else CANVAS.fullmatch(path.name)
+    if match is None:
+        return None
+    file, resubmission = upload_name(match["file"])
+    order = (int(match["attachment"]), resubmission)
+    return _Upload(
+        path,
+        "canvas",
+        match["user"],
+        match["name"],
+        file,
+        order,
+        written=match.start("file"),
+        late=bool(match["late"]),
+    )
+
+
+def _moodle(path: Path) -> _Upload | None:
+    """The Moodle upload (or folder) a name describes, or None."""
+    match = MOODLE.fullmatch(path.name)
+    if match is None:
+        return None
+    plugin = match["plugin"]
+    refusal = "" if plugin == "file" else f"Moodle {plugin} is not graded (only file submissions)"
+    return _Upload(
+        path,
+        "moodle",
+        match["user"],
+        match["name"],
+        match["file"],
+        (0,),
+        written=match.start("file"),
+        refusal=refusal,
+    )
+
+
+def _blackboard_time(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, BLACKBOARD_TIME)
+    except ValueError:  # shaped like a time, but no date (month 13)
+        return None
+
+
+def _description(path: Path) -> tuple[str, datetime] | None:
+    """(username, time) of the attempt a file is named as the description of, or None."""
     name = path.name
-    if match := MOODLE.match(name):
-        return _Upload(path, "moodle", match["user"], match["name"], match["file"], (0,))
-    if match := BLACKBOARD.match(name):
-        when = datetime.strptime(match["time"], BLACKBOARD_TIME)
-        return _Upload(
-            path, "blackboard", match["user"], "", match["file"] or "", (when,), False, when
-        )
-    if not path.is_dir() and (match := CANVAS.match(name)):
-        file, resubmission = upload_name(match["file"])
-        order = (int(match["attachment"]), resubmission)
-        return _Upload(
-            path, "canvas", match["user"], match["name"], file, order, bool(match["late"])
-        )
-    return None
+    if not name.endswith(".txt") or path.is_dir():
+        return None
+    match = BLACKBOARD_ATTEMPT.fullmatch(name.removesuffix(".txt"))
+    when = _blackboard_time(match["time"]) if match else None
+    return None if when is None else (match["user"], when)
+
+
+def _attempt_prefix(name: str, attempts: Mapping[str, tuple]) -> str | None:
+    """The attempt (of attempts) whose description name is, or whose upload it is: the
+    name starts with the attempt's prefix and `_`. None if there is none."""
+    if name.endswith(".txt") and name.removesuffix(".txt") in attempts:
+        return name.removesuffix(".txt")
+    ends = (index for index, char in enumerate(name) if char == "_")
+    return next((name[:end] for end in ends if name[:end] in attempts), None)
+
+
+def _blackboard_attempts(paths: list[Path]) -> dict[str, tuple[str, datetime]]:
+    """Every Blackboard attempt the folder describes: prefix -> (username, time).
+
+    Descriptions are accepted shortest first; a name that starts with an accepted
+    attempt's prefix and `_` is an upload of that attempt, however it ends.
+    """
+    attempts: dict[str, tuple[str, datetime]] = {}
+    for path in sorted(paths, key=lambda path: len(path.name)):
+        attempt = _description(path)
+        if attempt is not None and _attempt_prefix(path.name, attempts) is None:
+            attempts[path.name.removesuffix(".txt")] = attempt
+    return attempts
+
+
+def _blackboard(path: Path, attempts: Mapping[str, tuple[str, datetime]]) -> _Upload | None:
+    """The Blackboard description or upload a name describes, or None."""
+    prefix = _attempt_prefix(path.name, attempts)
+    if prefix is not None:
+        user, when = attempts[prefix]
+        description = path.name == f"{prefix}.txt"
+        written = len(path.name) if description else len(prefix) + 1
+        file = "" if description else path.name[written:]
+        return _Upload(path, "blackboard", user, "", file, (when,), written, timestamp=when)
+    match = BLACKBOARD_UPLOAD.fullmatch(path.name)
+    if match is None:
+        return None
+    refusal = (
+        f"no {match['prefix']}.txt in the folder: an upload is graded only with the "
+        "description of its attempt, which Blackboard's download holds"
+    )
+    return _Upload(path, "blackboard", "", "", "", (), match.end("prefix") + 1, refusal=refusal)
+
+
+def _readings(path: Path, attempts: Mapping[str, tuple[str, datetime]]) -> list[_Upload]:
+    """The uploads a name could be, one per LMS convention that reads it."""
+    found = [_canvas(path), _moodle(path), _blackboard(path, attempts)]
+    return [upload for upload in found if upload is not None]
+
+
+def _lms_uploads(paths: list[Path], intake: Intake) -> tuple[list[_Upload], list[Path]]:
+    """Each file as the upload of the LMS whose part of its name ends first, if that
+    LMS is present in the folder (holds a name that only its convention reads).
+
+    Inputs:
+    - paths: The folder's files and folders (clutter and links left out)
+    - intake: Receives the files refused (an LMS's refusal, or a name several LMS read)
+
+    Returns:
+    - The uploads to grade, and the paths no LMS convention reads
+    """
+    attempts = _blackboard_attempts(paths)
+    readings = {path: _readings(path, attempts) for path in paths}
+    present = {found[0].lms for found in readings.values() if len(found) == 1}
+    uploads, plain = [], []
+    for path, found in readings.items():
+        first = min(found, key=lambda upload: upload.written, default=None)
+        if first is None:
+            plain.append(path)
+        elif first.lms not in present:
+            kinds = " and a ".join(LMS_NAMES[upload.lms] for upload in found)
+            reason = f"the name reads as a {kinds} upload and the folder does not tell which"
+            intake.not_graded.append(NotGraded(path, reason))
+        elif first.refusal:
+            intake.not_graded.append(NotGraded(path, first.refusal))
+        else:
+            uploads.append(first)
+    return uploads, plain
 
 
 def _blackboard_name(path: Path) -> str:
@@ -162,6 +317,58 @@ def _blackboard_name(path: Path) -> str:
     return match.group(1) if match else ""
 
 
+def _latest_attempt(username: str, group: list[_Upload], intake: Intake) -> list[_Upload]:
+    """The files of a Blackboard student's latest attempt, the student's name read from
+    its description; the earlier attempts' files are listed."""
+    latest = max(upload.order for upload in group)
+    for upload in group:
+        if upload.order != latest:
+            reason = f"an earlier attempt of {username} (a later one is graded)"
+            intake.not_graded.append(NotGraded(upload.path, reason))
+    group = [upload for upload in group if upload.order == latest]
+    for upload in group:
+        if upload.file == "":
+            upload.name = _blackboard_name(upload.path)
+    return group
+
+
+def _latest_uploads(lms: str, group: list[_Upload], intake: Intake) -> dict[str, _Upload]:
+    """The latest upload of each file name (any letter case); the others are listed."""
+    kept: dict[str, _Upload] = {}
+    for upload in sorted(group, key=lambda upload: upload.order):
+        if lms == "blackboard" and upload.file == "":
+            continue  # the attempt's description, read for the name
+        key = upload.file.lower()
+        if key in kept:
+            reason = f"superseded by the later upload {upload.path.name}"
+            intake.not_graded.append(NotGraded(kept[key].path, reason))
+        kept[key] = upload
+    return kept
+
+
+def _lms_entry(lms: str, lms_id: str, group: list[_Upload], kept: dict[str, _Upload]) -> Entry:
+    """The entry of one LMS student, made of the uploads kept (and, on Blackboard, the
+    description of the attempt)."""
+    name = next((upload.name for upload in group if upload.name), "")
+    uploads = list(kept.values())
+    described = [upload.path for upload in group if lms == "blackboard" and not upload.file]
+    source: Path | dict[str, Path] = {
+        upload.file or upload.path.name: upload.path for upload in uploads
+    }
+    if lms == "moodle" and len(uploads) == 1 and uploads[0].path.is_dir():
+        source = uploads[0].path
+    return Entry(
+        student_id=lms_id if lms == "blackboard" else f"{slug(name) or lms}_{lms_id}",
+        source=source,
+        files=described + [upload.path for upload in uploads],
+        lms=lms,
+        lms_id=lms_id,
+        name=name,
+        late=any(upload.late for upload in uploads),
+        timestamp=max((upload.timestamp for upload in group if upload.timestamp), default=None),
+    )
+
+
 def _lms_entries(uploads: list[_Upload], intake: Intake) -> None:
     """One entry per LMS student: the latest upload of each file, the others listed."""
     students: dict[tuple[str, str], list[_Upload]] = {}
@@ -169,61 +376,21 @@ def _lms_entries(uploads: list[_Upload], intake: Intake) -> None:
         students.setdefault((upload.lms, upload.lms_id), []).append(upload)
     for (lms, lms_id), group in sorted(students.items()):
         if lms == "blackboard":
+            group = _latest_attempt(lms_id, group, intake)
+        kept = _latest_uploads(lms, group, intake)
+        if kept:
+            intake.entries.append(_lms_entry(lms, lms_id, group, kept))
+        else:  # a Blackboard attempt of a description alone
             for upload in group:
-                if upload.file == "":
-                    upload.name = _blackboard_name(upload.path)
-            latest = max(upload.order for upload in group)
-            for upload in group:
-                if upload.order != latest:
-                    intake.not_graded.append(
-                        NotGraded(
-                            upload.path, f"an earlier attempt of {lms_id} (a later one is graded)"
-                        )
-                    )
-            group = [upload for upload in group if upload.order == latest]
-        kept: dict[str, _Upload] = {}
-        for upload in sorted(group, key=lambda u: u.order):
-            if lms == "blackboard" and upload.file == "":
-                continue  # the attempt's description, read for the name
-            if lms == "moodle" and upload.path.name.find("_assignsubmission_file_") < 0:
-                intake.not_graded.append(NotGraded(upload.path, "Moodle online text is not graded"))
-                continue
-            key = upload.file.lower()
-            if key in kept:
-                intake.not_graded.append(
-                    NotGraded(kept[key].path, f"superseded by the later upload {upload.path.name}")
-                )
-            kept[key] = upload
-        if not kept:
-            for upload in group:
-                if lms != "moodle":
-                    intake.not_graded.append(NotGraded(upload.path, "the upload holds no file"))
-            continue
-        name = next((u.name for u in group if u.name), "")
-        source = {upload.file or upload.path.name: upload.path for upload in kept.values()}
-        if lms == "moodle" and len(kept) == 1 and next(iter(kept.values())).path.is_dir():
-            source = next(iter(kept.values())).path
-        entry = Entry(
-            student_id=lms_id if lms == "blackboard" else f"{slug(name) or lms}_{lms_id}",
-            source=source,
-            files=[upload.path for upload in kept.values()],
-            lms=lms,
-            lms_id=lms_id,
-            name=name.replace("_", " ") if lms == "moodle" else name,
-            late=any(upload.late for upload in kept.values()),
-            timestamp=max((u.timestamp for u in group if u.timestamp), default=None),
-        )
-        intake.entries.append(entry)
+                intake.not_graded.append(NotGraded(upload.path, "the upload holds no file"))
 
 
 def _plain_entry(path: Path, intake: Intake) -> None:
+    """The entry of a plain `<id>.zip` or `<id>/`, or why a file no LMS reads is not one."""
     if path.is_dir() or is_archive(path.name):
         student_id = plain_id(path)
-        if not STUDENT_ID.match(student_id):
+        if id_problem(student_id) is not None:
             student_id = slug(student_id)
-        if not student_id:
-            intake.not_graded.append(NotGraded(path, "no student id can be made of this name"))
-            return
         intake.entries.append(Entry(student_id, path, [path]))
     elif path.suffix.lower() in (".rar", ".7z"):
         intake.not_graded.append(
@@ -239,47 +406,68 @@ def _plain_entry(path: Path, intake: Intake) -> None:
         )
 
 
-def read_intake(folder: Path, skip: list[Path] | None = None) -> Intake:
+def _refuse_bad_ids(intake: Intake) -> None:
+    """List, instead of grading, every entry whose id cannot name files (ids.py)."""
+    kept = []
+    for entry in intake.entries:
+        problem = id_problem(entry.student_id)
+        if problem is None:
+            kept.append(entry)
+            continue
+        reason = f"{entry.student_id!r} cannot be a student id ({problem})"
+        intake.not_graded += [NotGraded(path, reason) for path in entry.files]
+    intake.entries = kept
+
+
+def _refuse_shared_ids(intake: Intake) -> None:
+    """Refuse both (all) entries of one student id, never silently pick one; ids that
+    differ in letter case only are one id (one folder on macOS and Windows)."""
+    by_id: dict[str, list[Entry]] = {}
+    for entry in intake.entries:
+        by_id.setdefault(entry.student_id.lower(), []).append(entry)
+    intake.entries = []
+    for _, entries in sorted(by_id.items()):
+        if len(entries) == 1:
+            intake.entries.append(entries[0])
+            continue
+        who = " / ".join(sorted({entry.student_id for entry in entries}))
+        names = ", ".join(path.name for entry in entries for path in entry.files)
+        reason = f"{who} has {len(entries)} submissions ({names}); keep one"
+        intake.not_graded += [NotGraded(path, reason) for entry in entries for path in entry.files]
+
+
+def read_intake(folder: Path) -> Intake:
     """Every student entry of a submissions folder, and every file not graded (and why).
 
     Inputs:
     - folder: The submissions folder (an LMS download, unzipped, or plain names)
-    - skip: Paths inside the folder that are not submissions (never listed)
 
     Returns:
-    - Intake, entries sorted by student id; two entries with the same student id
-      (`alice/` and `alice.zip`) are both refused, never one silently picked
+    - Intake, entries sorted by student id, every id checked by ids.id_problem; two
+      entries with the same student id (`alice/` and `alice.zip`) are both refused,
+      never one silently picked
     """
     intake = Intake()
-    skipped = {Path(path).resolve() for path in skip or []}
-    uploads = []
+    paths = []
     for path in sorted(Path(folder).iterdir()):
-        if path.resolve() in skipped:
-            continue
         if path.name.startswith(".") or path.name.lower() in JUNK_NAMES | {"__macosx"}:
             intake.not_graded.append(NotGraded(path, "operating-system file", junk=True))
         elif path.is_symlink():
             intake.not_graded.append(NotGraded(path, "a symbolic link; links are not followed"))
-        elif (upload := _parse_lms(path)) is not None:
-            uploads.append(upload)
         else:
-            _plain_entry(path, intake)
+            paths.append(path)
+    uploads, plain = _lms_uploads(paths, intake)
+    for path in plain:
+        _plain_entry(path, intake)
     _lms_entries(uploads, intake)
-    by_id: dict[str, list[Entry]] = {}
-    for entry in intake.entries:
-        by_id.setdefault(entry.student_id, []).append(entry)
-    intake.entries = []
-    for student_id, entries in sorted(by_id.items()):
-        if len(entries) == 1:
-            intake.entries.append(entries[0])
-            continue
-        names = ", ".join(path.name for entry in entries for path in entry.files)
-        for entry in entries:
-            for path in entry.files:
-                intake.not_graded.append(
-                    NotGraded(
-                        path, f"{student_id} has {len(entries)} submissions ({names}); keep one"
-                    )
-                )
+    _refuse_bad_ids(intake)
+    _refuse_shared_ids(intake)
     intake.not_graded.sort(key=lambda item: item.path.name)
     return intake
+
+
+def shown(text: str) -> str:
+    """Text as a report or a terminal shows it: characters that are not printable (a
+    newline, a byte that is not UTF-8, a right-to-left override) as Python escapes, so
+    that a file name can neither break a line nor stop a UTF-8 file being written."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)

@@ -11,18 +11,26 @@ never a silent pick; identical copies are no problem.
 
 Nothing is extracted: each wanted file is read, size-capped, straight from the
 archive or folder, so `../` paths, absolute paths, symlinks and zip bombs cannot
-write anything or exhaust memory.
+write anything or exhaust memory; an archive of more than MAX_MEMBERS members (whose
+directory alone would fill memory) is refused. Of the candidates for one wanted file
+the first is read and the others only hashed, a chunk at a time, so the grader holds
+one copy of it at most, however many copies an archive holds; a member that cannot
+be read (a bad checksum, an encrypted or exotically compressed zip member) is a
+problem of the submission, never of the batch.
 
 The trained parameters the notebooks save for the leaderboard are optional: one that
 is missing or unusable is no problem of the submission (the leaderboard is ungraded),
 and the leaderboard says why its cell is empty.
 """
 
+import hashlib
+import lzma
 import os
 import shutil
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -45,6 +53,28 @@ ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 # Operating-system clutter inside archives and folders, never a candidate.
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+# A notebook is parsed in the grader: at most this many JSON objects and lists (the
+# release notebooks hold about 400; 20 MB of `{},` is 7 million, gigabytes once parsed).
+MAX_NOTEBOOK_CONTAINERS = 100_000
+# Every archive's directory is read whole: about 1 KB of the grader's memory per member,
+# so at most this many (the instructor's .venv, zipped by mistake, holds 34,000 files).
+MAX_MEMBERS = 50_000
+# What starts each entry of a zip's central directory.
+ZIP_ENTRY = b"PK\x01\x02"
+# Candidates are hashed this much at a time: memory stays flat whatever they hold.
+CHUNK_BYTES = 1 << 20
+# What opening or reading a broken archive raises (RuntimeError: an encrypted zip
+# member, NotImplementedError: a compression method zipfile cannot read).
+READ_ERRORS = (
+    zipfile.BadZipFile,
+    tarfile.TarError,
+    zlib.error,
+    lzma.LZMAError,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 @dataclass
@@ -105,11 +135,28 @@ def safe_name(name: str) -> str | None:
     return path.as_posix()
 
 
+def count_in(handle: IO[bytes], pattern: bytes) -> int:
+    """How many times pattern occurs in a file, read from its start CHUNK_BYTES at a time."""
+    handle.seek(0)
+    count, tail = 0, b""
+    while chunk := handle.read(CHUNK_BYTES):
+        window = tail + chunk
+        count += window.count(pattern)
+        tail = window[1 - len(pattern) :]  # a match across two chunks is counted once
+    return count
+
+
 def zip_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member]:
     """The files of a zip (its directory is read, nothing is inflated).
 
+    zipfile reads the whole directory into memory, so the entries are counted first:
+    every entry it would read starts with ZIP_ENTRY, so the count of ZIP_ENTRY in the
+    file bounds it whatever the archive's end record says.
+
     Raises zipfile.BadZipFile or OSError when it is not a readable zip.
     """
+    if count_in(handle, ZIP_ENTRY) > MAX_MEMBERS:
+        raise zipfile.BadZipFile(f"more than {MAX_MEMBERS:,} members")
     archive = stack.enter_context(zipfile.ZipFile(handle))
     members = []
     for info in archive.infolist():
@@ -122,7 +169,8 @@ def zip_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member
 
 
 def tar_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member]:
-    """The files and links of a tarball (gzip or plain), reading at most MAX_TAR_BYTES.
+    """The files and links of a tarball (gzip or plain), reading at most MAX_TAR_BYTES
+    and MAX_MEMBERS members.
 
     Raises tarfile.TarError or OSError when it is not a readable tarball.
     """
@@ -131,6 +179,8 @@ def tar_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member
     while (info := archive.next()) is not None:
         if info.offset_data > MAX_TAR_BYTES:
             raise tarfile.TarError(f"more than {MAX_TAR_BYTES >> 20} MB of content")
+        if len(archive.members) > MAX_MEMBERS:
+            raise tarfile.TarError(f"more than {MAX_MEMBERS:,} members")
         name = safe_name(info.name) if info.isfile() or info.issym() or info.islnk() else None
         if name is not None:
             opener = partial(archive.extractfile, info)
@@ -197,7 +247,7 @@ def expand_archives(
         try:
             handle = stack.enter_context(member.open())
             expanded += archive_members(handle, member.name, stack, prefix)
-        except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as error:
+        except READ_ERRORS as error:
             submission.problems.append(f"{member.name} is not a readable archive ({error})")
     return expanded
 
@@ -217,8 +267,50 @@ def read_capped(member: Member) -> bytes | None:
     return None if len(data) > MAX_FILE_BYTES else data
 
 
-def _too_large(wanted: str) -> str:
-    return f"{wanted} is larger than {MAX_FILE_BYTES >> 20} MB"
+def digest_capped(member: Member) -> str | None:
+    """The SHA-256 of the member's content, read CHUNK_BYTES at a time, or None if it
+    is larger than MAX_FILE_BYTES."""
+    if member.size > MAX_FILE_BYTES:
+        return None
+    digest, total = hashlib.sha256(), 0
+    with member.open() as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            total += len(chunk)
+            if total > MAX_FILE_BYTES:
+                return None
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def agreed_content(wanted: str, found: list[Member]) -> tuple[bytes | None, str | None]:
+    """The content of a wanted file if all its candidates hold the same bytes.
+
+    The first candidate is read whole and every other one only hashed, a chunk at a
+    time, so one copy of the file at most is in memory however many the archive holds.
+
+    Inputs:
+    - wanted: The wanted file's relative path (for the problem's wording)
+    - found: Its candidates in the submission (at least one)
+
+    Returns:
+    - (content, None), or (None, why no candidate was taken)
+    """
+    if any(member.link for member in found):
+        return None, f"{wanted} is a symbolic link; it was ignored"
+    try:
+        data = read_capped(found[0])
+        digests = [digest_capped(member) for member in found[1:]]
+    except READ_ERRORS as error:
+        return None, f"{wanted} cannot be read from the submission ({error})"
+    if data is None or None in digests:
+        return None, f"{wanted} is larger than {MAX_FILE_BYTES >> 20} MB"
+    if set(digests) - {hashlib.sha256(data).hexdigest()}:
+        names = ", ".join(sorted(member.name for member in found))
+        return None, (
+            f"{wanted}: {len(found)} different candidates in the submission ({names}); "
+            "hand in exactly one"
+        )
+    return data, None
 
 
 def take_wanted(members: list[Member], submission: Submission) -> None:
@@ -227,27 +319,35 @@ def take_wanted(members: list[Member], submission: Submission) -> None:
         found = candidates(members, wanted)
         if not found:
             continue
-        links = [member for member in found if member.link]
-        if links:
-            submission.refuse(wanted, f"{wanted} is a symbolic link; it was ignored")
-            continue
-        contents = {}
-        for member in found:
-            data = read_capped(member)
-            if data is None:
-                break
-            contents[member.name] = data
-        if len(contents) < len(found):
-            submission.refuse(wanted, _too_large(wanted))
-        elif len(set(contents.values())) > 1:
-            names = ", ".join(sorted(contents))
-            submission.refuse(
-                wanted,
-                f"{wanted}: {len(contents)} different candidates in the submission ({names}); "
-                "hand in exactly one",
-            )
+        data, problem = agreed_content(wanted, found)
+        if problem is None:
+            submission.files[wanted] = data
         else:
-            submission.files[wanted] = next(iter(contents.values()))
+            submission.refuse(wanted, problem)
+
+
+def unusable(wanted: str, data: bytes) -> str | None:
+    """Why a student-edited file cannot be used, or None if it can.
+
+    A notebook is parsed in the grader's process, so JSON of more than
+    MAX_NOTEBOOK_CONTAINERS objects and lists (counted as `{` and `[` bytes, before
+    any parsing) is refused first.
+    """
+    is_notebook = wanted.endswith(".ipynb")
+    if is_notebook and data.count(b"{") + data.count(b"[") > MAX_NOTEBOOK_CONTAINERS:
+        return (
+            f"{wanted} holds more than {MAX_NOTEBOOK_CONTAINERS:,} JSON objects and lists; "
+            "no notebook does"
+        )
+    try:
+        text = data.decode("utf-8")
+        if is_notebook:
+            nbformat.reads(text, as_version=4)
+    except UnicodeDecodeError:
+        return f"{wanted} is not UTF-8 text"
+    except Exception:  # noqa: BLE001 - any parse failure means "not a notebook"
+        return f"{wanted} is not a valid notebook (JSON)"
+    return None
 
 
 def _validate(submission: Submission) -> None:
@@ -260,16 +360,8 @@ def _validate(submission: Submission) -> None:
         if data is None:
             if not any(p.startswith(wanted) for p in submission.problems):
                 submission.problems.append(f"{wanted} is missing")
-            continue
-        try:
-            text = data.decode("utf-8")
-            if wanted.endswith(".ipynb"):
-                nbformat.reads(text, as_version=4)
-        except UnicodeDecodeError:
-            submission.problems.append(f"{wanted} is not UTF-8 text")
-            del submission.files[wanted]
-        except Exception:  # noqa: BLE001 - any parse failure means "not a notebook"
-            submission.problems.append(f"{wanted} is not a valid notebook (JSON)")
+        elif (problem := unusable(wanted, data)) is not None:
+            submission.problems.append(problem)
             del submission.files[wanted]
 
 
@@ -283,7 +375,7 @@ def submission_members(
         return expand_archives(folder_members(path), submission, stack)
     try:
         return archive_members(stack.enter_context(open(path, "rb")), path.name, stack)
-    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as error:
+    except READ_ERRORS as error:
         kind = "zip file" if path.name.lower().endswith(ZIP_SUFFIXES) else "archive"
         submission.problems.append(f"{path.name} is not a readable {kind} ({error})")
         return []
