@@ -280,7 +280,7 @@ def grade_all(
     if unchanged:
         print(f"{unchanged} student(s) already graded as they are now (use --force to regrade)")
     if tasks:
-        checks = hidden_checks([out])
+        checks = hidden_checks([out, submissions])
         progress = tqdm(total=len(tasks), unit="student", desc="grading")
         for result in _run_tasks(tasks, out, checks, jobs):
             shown = (

@@ -65,7 +65,7 @@ class Worker:
         self.out = out
         self.course = out / "course"
         self.checks = checks
-        self.leaderboard = Leaderboard(private_roots=[out])
+        self.leaderboard = Leaderboard(private_roots=list(checks.private_roots))
 
     def lay_out(self, task: Task, release_notebooks: set[str] | frozenset = frozenset()) -> None:
         """Put the submission where nbgrader expects it (submitted/<id>/captioning/).

@@ -1,0 +1,167 @@
+"""The grader's channel to a sandbox, and the oracle behind it, believe nothing they read."""
+
+import json
+import socket
+import struct
+import time
+
+import numpy as np
+import pytest
+
+from autograder.reference import reference_modules
+from autograder.sandbox import oracle as oracle_module
+from autograder.sandbox.channel import ChannelError, Handle, pack, receive, send, unpack
+from autograder.sandbox.oracle import Oracle
+
+LIMIT = 1 << 20
+
+
+@pytest.fixture
+def pair():
+    grader, sandbox = socket.socketpair()
+    yield grader, sandbox
+    grader.close()
+    sandbox.close()
+
+
+def raw(connection: socket.socket, header: bytes, body: bytes = b"") -> None:
+    """Write a frame by hand, as a student's code could."""
+    connection.sendall(struct.pack(">II", len(header), len(body)) + header + body)
+
+
+def framed(arrays: list, body: bytes = b"", **header) -> bytes:
+    return json.dumps({**header, "arrays": arrays}).encode()
+
+
+def test_arrays_cross_whole_and_writable(pair):
+    grader, sandbox = pair
+    sent = [
+        np.arange(6, dtype=np.float32).reshape(2, 3),
+        np.array(2.5),
+        np.zeros((0, 4), dtype=np.int64),
+        np.array(["<NULL>", "a"]),
+        np.array([True, False]),
+        np.arange(4, dtype=np.float64)[::2],  # not contiguous
+    ]
+    send(sandbox, {"kind": "result", "number": 3}, sent)
+    header, arrays = receive(grader, LIMIT, time.monotonic() + 5)
+    assert header == {"kind": "result", "number": 3}
+    for got, want in zip(arrays, sent, strict=True):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert np.array_equal(got, want)
+    arrays[0][0, 0] = 7.0  # the grader and the runner may write into what they receive
+
+
+@pytest.mark.parametrize(
+    "header, body, problem",
+    [
+        (framed([["|O8", [1]]]), b"\0" * 8, "dtype that is not allowed"),
+        (framed([[">f8", [1]]]), b"\0" * 8, "dtype that is not allowed"),
+        (framed([["<U300", [1]]]), b"\0" * 1200, "dtype that is not allowed"),
+        (framed([["<V8", [1]]]), b"\0" * 8, "dtype that is not allowed"),
+        (framed([["<f8", [2]]]), b"\0" * 8, "do not fill the body"),
+        (framed([["<f8", [-1]]]), b"", "malformed array shape"),
+        (framed([["<f8", [1.5]]]), b"\0" * 8, "malformed array shape"),
+        (framed([["<f8", [1] * 9]]), b"\0" * 8, "malformed array shape"),
+        (b"[" * 200_000, b"", "not JSON"),
+        (b"\xff\xfe", b"", "not JSON"),
+        (b"[]", b"", "without its list of arrays"),
+    ],
+)
+def test_a_malformed_message_is_refused(pair, header, body, problem):
+    grader, sandbox = pair
+    raw(sandbox, header, body)
+    with pytest.raises(ChannelError, match=problem) as refused:
+        receive(grader, LIMIT, time.monotonic() + 5)
+    assert refused.value.malformed
+
+
+def test_a_message_too_large_is_refused_before_it_is_read(pair):
+    grader, sandbox = pair
+    sandbox.sendall(struct.pack(">II", 10, LIMIT + 1))  # nothing more is ever sent
+    with pytest.raises(ChannelError, match="larger than allowed"):
+        receive(grader, LIMIT, time.monotonic() + 5)
+
+
+def test_a_late_or_cut_off_message_is_not_waited_for(pair):
+    grader, sandbox = pair
+    sandbox.sendall(struct.pack(">II", 100, 0) + b"{")  # a header that never ends
+    started = time.monotonic()
+    with pytest.raises(ChannelError, match="timed out") as late:
+        receive(grader, LIMIT, started + 0.3)
+    assert time.monotonic() - started < 2 and not late.value.malformed
+    sandbox.close()
+    with pytest.raises(ChannelError, match="closed"):
+        receive(grader, LIMIT, time.monotonic() + 5)
+
+
+def test_values_cross_as_plain_data_only():
+    arrays: list[np.ndarray] = []
+    value = (np.ones(2), 3, 0.5, None, [np.zeros(1)], {"W": np.eye(2)}, Handle((np.ones(1),), 7))
+    back = unpack(pack(value, arrays), arrays)
+    assert back[1:4] == (3, 0.5, None) and isinstance(back[4], list)
+    assert isinstance(back[6], Handle) and back[6].number == 7 and back[6][0][0] == 1.0
+    for bad in (object(), np.array([object()]), lambda: 0, b"bytes"):
+        with pytest.raises(TypeError):
+            pack(bad, [])
+    for spec in ({"a": 5}, {"x": 1}, {"a": 0, "t": []}, {"h": [1, "x"]}, {"t": {"t": []}}, []):
+        with pytest.raises(ChannelError):
+            unpack(spec, [np.ones(1)])
+    deep: dict = {"n": 0}
+    for _ in range(10):
+        deep = {"t": [deep]}
+    with pytest.raises(ChannelError):
+        unpack(deep, [])
+
+
+def call(oracle: Oracle, function: str, *args, **header):
+    arrays: list[np.ndarray] = []
+    spec = pack(tuple(args), arrays)
+    reply, values = oracle.answer(
+        {"kind": "call", "function": function, "args": spec, **header}, arrays
+    )
+    return reply, values
+
+
+def step_inputs():
+    rng = np.random.default_rng(0)
+    return [rng.standard_normal(shape) for shape in ((2, 3), (2, 4), (3, 4), (4, 4), (4,))]
+
+
+def test_the_oracle_serves_only_the_items_functions():
+    oracle = Oracle(reference_modules(), ["rnn_step_forward"])
+    reply, values = call(oracle, "rnn_step_forward", *step_inputs())
+    next_h, cache = unpack(reply["value"], values)
+    assert next_h.shape == (2, 4) and isinstance(cache, Handle)
+    for other in ("rnn_forward", "CaptioningRNN.sample", "__import__", "os.system"):
+        reply, _ = call(oracle, other, *step_inputs())
+        assert "no reference" in reply["error"] and "value" not in reply
+
+
+def test_a_backward_gets_the_cache_the_oracle_kept():
+    oracle = Oracle(reference_modules(), ["rnn_step_forward", "rnn_step_backward"])
+    reply, values = call(oracle, "rnn_step_forward", *step_inputs())
+    _, cache = unpack(reply["value"], values)
+    tampered = Handle(tuple(np.zeros_like(part) for part in cache), cache.number)
+    upstream = np.ones((2, 4))
+    honest, values = call(oracle, "rnn_step_backward", upstream, Handle((), cache.number))
+    forged, forged_values = call(oracle, "rnn_step_backward", upstream, tampered)
+    got, want = unpack(forged["value"], forged_values), unpack(honest["value"], values)
+    assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
+    oracle.new_case()  # a cache is good for its own case only
+    reply, _ = call(oracle, "rnn_step_backward", upstream, Handle((), cache.number))
+    assert "no reference forward made in this case" in reply["error"]
+
+
+def test_the_oracle_bounds_calls_sizes_and_says_only_what_failed(monkeypatch):
+    oracle = Oracle(reference_modules(), ["rnn_step_forward", "CaptioningRNN.loss"])
+    reply, _ = call(oracle, "rnn_step_forward", np.ones(oracle_module.MAX_ELEMENTS + 1))
+    assert "larger than any hidden case" in reply["error"]
+    reply, _ = call(oracle, "rnn_step_forward", np.ones((2, 3)), np.ones((5, 5)))
+    assert reply["error"] == "the reference rnn_step_forward raised TypeError"
+    reply, _ = call(oracle, "CaptioningRNN.loss", np.ones((1, 2)), np.ones((1, 3), dtype=int),
+                    model={"cell_type": "gru", "null": 0, "params": {"n": 0}})  # fmt: skip
+    assert reply["error"] == "a model the grader cannot read"
+    monkeypatch.setattr(oracle_module, "MAX_CALLS", oracle.calls + 1)
+    assert "value" in call(oracle, "rnn_step_forward", *step_inputs())[0]
+    assert "more than" in call(oracle, "rnn_step_forward", *step_inputs())[0]["error"]
