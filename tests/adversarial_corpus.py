@@ -492,6 +492,22 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
 """
 
 
+# Floods the grader with reference calls whose caches it must keep, in the retry of
+# rnn_forward (which swaps in the reference step): the grader's memory must stay bounded.
+FLOODS_THE_ORACLE = """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    return prev_h, None  # wrong, so that rnn_forward is retried with the reference step
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    if np.array_equal(rnn_step_forward(x[:, 0], h0, Wx, Wh, b)[0], h0):
+        raise ValueError("my own step")
+    big = np.ones((1000, 1000))
+    for _ in range(1000):
+        rnn_step_forward(big, big, big, big, np.ones(1000))
+"""
+
+
 def symlink_zip(folder: Path, case: Case) -> None:
     link = zipfile.ZipInfo(LAYERS)
     link.external_attr = (stat.S_IFLNK | 0o777) << 16
@@ -611,6 +627,10 @@ def corpus(repo: Path, out: Path, outside: list[Path], submissions: Path) -> lis
         Case("fills_its_folder", "reference that leaves FIFOs, links and 512 MB in its folder",
              "the job folder is a 256 MB tmpfs the grader never reads", [],
              with_code(REFERENCE, LAYERS, FILLS_ITS_FOLDER), needs_jail=True),
+        Case("floods_the_oracle", "rnn_forward makes the grader keep reference caches of "
+             "1000 x 1000 inputs until it refuses", "the oracle keeps at most 256 MB per case",
+             ["rnn_step_forward", "rnn_forward"], with_code(REFERENCE, LAYERS, FLOODS_THE_ORACLE),
+             message=("rnn_forward", "more than 256 MB of caches in one case")),
         Case("markup_type_name", "rnn_step_forward returns an object of a 5,000-character "
              "type name holding a script", "type names capped; feedback escaped",
              ["rnn_step_forward"], with_code(REFERENCE, LAYERS, MARKUP_TYPE_NAME),

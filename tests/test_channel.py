@@ -165,3 +165,20 @@ def test_the_oracle_bounds_calls_sizes_and_says_only_what_failed(monkeypatch):
     monkeypatch.setattr(oracle_module, "MAX_CALLS", oracle.calls + 1)
     assert "value" in call(oracle, "rnn_step_forward", *step_inputs())[0]
     assert "more than" in call(oracle, "rnn_step_forward", *step_inputs())[0]["error"]
+
+
+def test_the_oracle_keeps_a_bounded_amount_of_caches(monkeypatch):
+    oracle = Oracle(reference_modules(), ["rnn_step_forward"])
+    inputs = step_inputs()
+    call(oracle, "rnn_step_forward", *inputs)
+    one_call = oracle.kept_bytes  # the cache: x, prev_h, Wx, Wh, next_h, each counted once
+    assert one_call == sum(a.nbytes for a in inputs[:4]) + 2 * 4 * 8
+    call(oracle, "rnn_step_forward", *inputs)
+    assert oracle.kept_bytes == 2 * one_call - sum(a.nbytes for a in inputs[:4])
+    oracle.new_case()
+    monkeypatch.setattr(oracle_module, "MAX_KEPT_BYTES", one_call + 2 * 4 * 8)  # a next_h more
+    replies = [call(oracle, "rnn_step_forward", *inputs)[0] for _ in range(3)]
+    assert ["value" in reply for reply in replies] == [True, True, False]
+    assert "MB of caches in one case" in replies[-1]["error"]
+    oracle.new_case()
+    assert oracle.kept_bytes == 0 and "value" in call(oracle, "rnn_step_forward", *inputs)[0]

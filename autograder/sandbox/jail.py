@@ -33,7 +33,7 @@ import sys
 INSIDE = "/tmp/job"
 JOB_SIZE = "256m"
 ROOT_SIZE = "8m"
-DEVICES = ("/dev/null", "/dev/urandom")
+DEVICES = {"/dev/null": 0, "/dev/urandom": 1}  # each with its MS_RDONLY (or not)
 MAX_LINKS = 40
 # mount(2), umount2(2) and prctl(2) flags, from <sys/mount.h> and <linux/prctl.h>.
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -103,8 +103,8 @@ def build_root(root: str, job_dir: str, uid: int, paths: list[str]) -> None:
     shown: list[str] = []
     for path in sorted(paths, key=lambda p: (not os.path.isdir(p), p)):  # directories first
         show(os.path.abspath(path), root, shown)
-    for device in DEVICES:
-        bind(device, root + device, MS_NOSUID | MS_NOEXEC)
+    for device, read_only in DEVICES.items():
+        bind(device, root + device, MS_NOSUID | MS_NOEXEC | read_only * MS_RDONLY)
     job = root + INSIDE
     os.makedirs(job, mode=0o755)
     mount("sandbox-job", job, "tmpfs", MS_NOSUID | MS_NODEV, f"size={JOB_SIZE},mode=700")

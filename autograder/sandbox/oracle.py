@@ -17,6 +17,7 @@ from autograder.sandbox.channel import ChannelError, Handle, pack, unpack
 
 MAX_CALLS = 20_000  # per item
 MAX_CACHES = 20_000  # kept per case
+MAX_KEPT_BYTES = 256 << 20  # kept per case (the LSTM overfit retry keeps 94 MB)
 MAX_ELEMENTS = 1 << 22  # of all the arrays of one call
 MODEL_PARAMETERS = ("W_embed", "W_proj", "b_proj", "Wx", "Wh", "b", "W_vocab", "b_vocab")
 MODEL_LOSS = "CaptioningRNN.loss"
@@ -41,10 +42,14 @@ class Oracle:
         self.calls = 0
         self.made = 0  # caches made for this item, each number given once
         self.caches: dict[int, object] = {}
+        self.buffers: set[int] = set()  # the memory the kept caches hold, counted once
+        self.kept_bytes = 0
 
     def new_case(self) -> None:
         """Forget the caches of the case before (a case never reads another's)."""
         self.caches.clear()
+        self.buffers.clear()
+        self.kept_bytes = 0
 
     def answer(self, header: dict, arrays: list[np.ndarray]) -> tuple[dict, list[np.ndarray]]:
         """The reply to one "call" message: the reference's outputs, or why there are none."""
@@ -88,6 +93,12 @@ class Oracle:
     def _keep(self, cache: tuple | list) -> Handle:
         if len(self.caches) >= MAX_CACHES:
             raise Refused(f"more than {MAX_CACHES} caches in one case")
+        for owner in owners(cache):
+            if id(owner) not in self.buffers:  # the caches keep each owner alive
+                self.buffers.add(id(owner))
+                self.kept_bytes += memoryview(owner).nbytes
+        if self.kept_bytes > MAX_KEPT_BYTES:
+            raise Refused(f"more than {MAX_KEPT_BYTES >> 20} MB of caches in one case")
         self.made += 1
         self.caches[self.made] = cache
         return Handle(cache, self.made)
@@ -110,3 +121,15 @@ class Oracle:
         reference.__dict__.update(cell_type=cell_type, params=params, _null=null)
         loss, grads = reference.loss(*args)
         return float(loss), grads
+
+
+def owners(value):
+    """The objects that own the memory of the arrays in value (nested in tuples, lists)."""
+    if isinstance(value, tuple | list):
+        for part in value:
+            yield from owners(part)
+    elif isinstance(value, np.ndarray):
+        while isinstance(value.base, np.ndarray):
+            value = value.base
+        owner = value if value.base is None else value.base
+        yield owner.obj if isinstance(owner, memoryview) else owner  # a received message
