@@ -1,5 +1,6 @@
 """What student code can reach from the sandbox, and what it leaves behind, at each level."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -14,7 +15,7 @@ from autograder.checks.item import layer_call
 from autograder.paths import REPO
 from autograder.sandbox import isolation
 from autograder.sandbox.limits import Limits
-from autograder.sandbox.run import Task, run_items
+from autograder.sandbox.run import Task, kill_every_process_of, run_items
 
 UNREACHABLE = {"PermissionError", "FileNotFoundError"}  # left out of the jail, or closed
 SHM_KEY = 0x5A11D  # the System V shared memory key the snoop creates
@@ -181,3 +182,28 @@ def test_user_level_closes_private_folders_and_kills_what_the_job_started(
         assert (private / "course" / "gradebook.db").read_text() == "grades"
     finally:  # what this level cannot take back: System V IPC is the machine's
         subprocess.run(["ipcrm", "-M", str(SHM_KEY)], capture_output=True, check=False)
+
+
+def test_without_a_jail_every_process_of_the_sandbox_user_is_killed():
+    """What the "user" level does after each job (Gradescope's container): a child that
+    escaped its session does not outlive the job."""
+    if os.geteuid() != 0:
+        pytest.skip("switching to the sandbox user needs root")
+    uid = isolation.sandbox_uid()
+    child = os.fork()
+    if child == 0:  # a student's daemon: its own user, its own session
+        os.setsid()
+        os.setuid(uid)
+        time.sleep(60)
+        os._exit(0)
+    try:
+        deadline = time.monotonic() + 5
+        while running_as(uid) != [child] and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the child has become the sandbox user
+        assert running_as(uid) == [child]
+        kill_every_process_of(uid)
+        os.waitpid(child, 0)
+        assert processes_of(uid) == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, 9)
