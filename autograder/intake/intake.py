@@ -31,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 
 from autograder.intake.submissions import JUNK_NAMES, TAR_SUFFIXES, ZIP_SUFFIXES, is_archive
+from autograder.plain_text import plain
 
 CANVAS = re.compile(
     r"^(?P<name>.+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<file>.+)$"
@@ -46,6 +47,10 @@ BLACKBOARD_TIME = "%Y-%m-%d-%H-%M-%S"
 # Canvas renames a file uploaded again: `rnn_layers-1.py`, `submission-2.zip`.
 RESUBMISSION_SUFFIX = re.compile(r"-(\d+)(?=(\.tar\.gz|\.[^.]+)$)", re.IGNORECASE)
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
+# How much of a file's name and of a reason a person is shown (not_graded.csv, terminal).
+MAX_SHOWN_NAME = 120
+MAX_SHOWN_REASON = 400
+NO_ID = "no student id can be made of this name"
 
 
 class UsageError(ValueError):
@@ -86,6 +91,11 @@ class NotGraded:
     reason: str
     junk: bool = False
 
+    def shown(self) -> tuple[str, str]:
+        """The file's name and the reason, as a person is shown them: plain text, capped
+        (a file name is the student's, and reasons quote other file names)."""
+        return plain(self.path.name, MAX_SHOWN_NAME), plain(self.reason, MAX_SHOWN_REASON)
+
 
 @dataclass
 class Intake:
@@ -100,6 +110,12 @@ def slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     cleaned = re.sub(r"[^A-Za-z0-9_.@-]+", "-", ascii_text).strip("-_.@")
     return cleaned.lower()[:80]
+
+
+def course_id(name: str) -> str:
+    """name as a student id: itself if it is one already (STUDENT_ID), else its slug
+    ("" if nothing is left)."""
+    return name if STUDENT_ID.match(name) else slug(name)
 
 
 def upload_name(name: str) -> tuple[str, int]:
@@ -200,11 +216,17 @@ def _lms_entries(uploads: list[_Upload], intake: Intake) -> None:
                     intake.not_graded.append(NotGraded(upload.path, "the upload holds no file"))
             continue
         name = next((u.name for u in group if u.name), "")
+        # A Blackboard username is the student's id; it must be one (it names folders).
+        student_id = course_id(lms_id) if lms == "blackboard" else f"{slug(name) or lms}_{lms_id}"
+        if not student_id:
+            for upload in kept.values():
+                intake.not_graded.append(NotGraded(upload.path, NO_ID))
+            continue
         source = {upload.file or upload.path.name: upload.path for upload in kept.values()}
         if lms == "moodle" and len(kept) == 1 and next(iter(kept.values())).path.is_dir():
             source = next(iter(kept.values())).path
         entry = Entry(
-            student_id=lms_id if lms == "blackboard" else f"{slug(name) or lms}_{lms_id}",
+            student_id=student_id,
             source=source,
             files=[upload.path for upload in kept.values()],
             lms=lms,
@@ -218,11 +240,9 @@ def _lms_entries(uploads: list[_Upload], intake: Intake) -> None:
 
 def _plain_entry(path: Path, intake: Intake) -> None:
     if path.is_dir() or is_archive(path.name):
-        student_id = plain_id(path)
-        if not STUDENT_ID.match(student_id):
-            student_id = slug(student_id)
+        student_id = course_id(plain_id(path))
         if not student_id:
-            intake.not_graded.append(NotGraded(path, "no student id can be made of this name"))
+            intake.not_graded.append(NotGraded(path, NO_ID))
             return
         intake.entries.append(Entry(student_id, path, [path]))
     elif path.suffix.lower() in (".rar", ".7z"):
