@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.blas import pinned_kernels
-from autograder.checks.results import CaseResult, read_report, read_where
+from autograder.checks.results import CaseResult, read_error, read_report, read_types, read_where
 from autograder.sandbox.isolation import sandbox_launch
 from autograder.sandbox.limits import Limits
 
@@ -251,10 +251,8 @@ def read_case(case_dir: Path, expected_names: list[str]) -> CaseResult:
         if status_path.stat().st_size > STATUS_LIMIT:
             raise ValueError("status too large")
         status = json.loads(status_path.read_text())
-        error = status["error"]
-        types = {str(k): str(v) for k, v in dict(status["types"]).items()}
-        if error is not None and not isinstance(error, str):
-            raise ValueError("bad error field")
+        error = read_error(status["error"])
+        types = read_types(status["types"])
         report = read_report(status["report"])
         where = read_where(status["where"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
