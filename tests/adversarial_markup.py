@@ -85,6 +85,7 @@ ANSWERS = {
     + "\n\n".join(PAYLOADS[name] for name in list(PAYLOADS)[9:]),
     "inline_question_2_lstm": BENIGN[0],
 }
+RETYPED = ("inline_question_1_lstm",)  # handed in as a code cell
 STUDENT_WORDS = ["The words stay: the model forgets long captions.", "gates keep the gradient"]
 # Names whose cells a spreadsheet would run: an LMS name and files the grader does not take.
 FORMULA_NAME = "=SUM(1,2)<img src=x onerror=alert(1)>"
@@ -144,14 +145,17 @@ def extra_cells() -> list:
     return [raw, svg, png, output, stranger]
 
 
-def hostile_notebook(data: bytes, answers: dict[str, str]) -> bytes:
-    """A notebook with its inline answers replaced, the extra cells appended, and
-    notebook metadata that nbconvert would put into a page (title, widget state)."""
+def hostile_notebook(data: bytes, answers: dict[str, str], retyped: tuple[str, ...] = ()) -> bytes:
+    """A notebook with its inline answers replaced (those named in retyped turned into
+    code cells, which nbgrader's pipeline types back to markdown), the extra cells
+    appended, and notebook metadata that nbconvert puts into a page (title, widgets)."""
     nb = nbformat.reads(data.decode(), as_version=4)
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id in answers:
             cell.source = answers[grade_id]
+        if grade_id in retyped:
+            nb.cells[index] = nbformat.v4.new_code_cell(cell.source, metadata=cell.metadata)
     nb.cells += extra_cells()
     nb.metadata["title"] = f"</title><script>{mark('title')}</script>"
     nb.metadata["widgets"] = {
@@ -168,7 +172,7 @@ def hostile_files() -> dict[str, bytes]:
     return {
         **REFERENCE,
         RNN_NB: hostile_notebook(REFERENCE[RNN_NB], ANSWERS),
-        LSTM_NB: hostile_notebook(REFERENCE[LSTM_NB], ANSWERS),
+        LSTM_NB: hostile_notebook(REFERENCE[LSTM_NB], ANSWERS, RETYPED),
     }
 
 

@@ -515,13 +515,13 @@ def rnn_forward(x, h0, Wx, Wh, b):
     except (OSError, TypeError):
         text = ""
     on_disk = any(os.path.exists(os.path.join(p, "prerequisites.py")) for p in sys.path)
-    raise ValueError(f"retry source {len(text)} disk {on_disk}")
+    raise ValueError(f"retry source {'found' if text else 'none'} disk {on_disk}")  # no digits
 """
     verdicts = grade(checks, tmp_path, layers_extra=probe)
     message = verdicts["rnn_forward"].message
     assert "first run" in message
     assert "tried again with the reference rnn_step_forward" in message
-    assert "retry source 0 disk False" in message
+    assert "retry source none disk False" in message
 
 
 STEP_RETURNS_PREV_H = """

@@ -26,11 +26,12 @@ def inert_cell(value: object) -> str:
     - value: The cell (None is an empty cell; anything else is written as str())
 
     Returns:
-    - The cell's text: unchanged for numbers, empty cells, a lone sign and text that
-      starts otherwise; "'" + text for text that starts (after spaces) with one of
-      FORMULA_STARTS
+    - The cell's text, a carriage return as a newline (the csv module would leave a lone
+      one unquoted and break the row): unchanged for numbers, empty cells, a lone sign
+      and text that starts otherwise; "'" + text for text that starts (after spaces)
+      with one of FORMULA_STARTS
     """
-    text = "" if value is None else str(value)
+    text = "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n")
     if text in ("-", "+") or NUMBER.fullmatch(text):
         return text
     if text[:1] in FORMULA_STARTS or text.lstrip()[:1] in FORMULA_STARTS:
