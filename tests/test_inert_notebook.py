@@ -4,6 +4,7 @@ exactly as written, and the course's pipeline holds it."""
 
 import copy
 import random
+import time
 
 import nbformat
 import pytest
@@ -22,6 +23,8 @@ from adversarial_markup import (
 from autograder.course.course import SANITIZE
 from autograder.intake.inert_html import is_inert, literal_html
 from autograder.intake.inert_notebook import (
+    MAX_RENDERED_CELL,
+    MAX_RENDERED_NOTEBOOK,
     inert_notebook,
     inert_notebook_bytes,
     rendered_markdown,
@@ -227,3 +230,28 @@ def test_check_notebook_reports_what_the_sanitiser_did():
     assert sum("plain text" in note for note in notes) == 3
     assert sum("attachment" in note for note in notes) == 1
     assert len(extra_cells()) == 5
+
+
+def test_text_that_takes_mistune_quadratic_time_is_shown_without_rendering():
+    """Runs of "[" take mistune time that grows with the square of their length, in the
+    grader and in formgrader: a long cell is shown as text, which renders at once."""
+    source = "[" * 100_000
+    nb = markdown_notebook(source)
+    started = time.process_time()
+    (note,) = inert_notebook(nb)
+    assert "longer than the grader renders (20,000 characters" in note
+    assert page_text(shown(nb.cells[0])).strip() == source
+    assert time.process_time() - started < 5  # rendered as given: about a minute
+
+
+def test_a_notebook_has_only_so_much_markdown_rendered():
+    cell = "word " * (MAX_RENDERED_CELL // 5 - 1)
+    count = MAX_RENDERED_NOTEBOOK // len(cell) + 3
+    nb = markdown_notebook(*[cell] * count)
+    notes = inert_notebook(nb)
+    kept = [c.source == cell for c in nb.cells]
+    assert kept == [True] * (count - 3) + [False] * 3
+    assert [note.split(" (")[0] for note in notes] == [
+        f"cell {n}" for n in range(count - 2, count + 1)
+    ]
+    assert inert_notebook(nb) == []  # the cells shown as text are not counted again

@@ -60,6 +60,7 @@ RASTER_DATA_URL = re.compile(r"data:image/(?:png|jpeg|gif);base64,[A-Za-z0-9+/=]
 # anything else (a bogus comment).
 MARKUP_OPENING = re.compile(r"<(?:/?([A-Za-z][^\t\n\f\r />]*)|[!?]|/)")
 LITERAL_CLASS = "tex2jax_ignore"  # MathJax leaves it alone (it skips <pre> as well)
+LITERAL = re.compile(rf'<pre class="{LITERAL_CLASS}">[^<\[]*</pre>')
 
 
 def _attribute(element: str, attribute: str, value: str) -> str | None:
@@ -174,11 +175,18 @@ def is_inert(text: str) -> bool:
     return content(CLEANER.clean(text)) == content(text)
 
 
+def is_literal(text: str) -> bool:
+    """Whether text is what literal_html writes (inert: no "<" or "[" inside the <pre>)."""
+    return LITERAL.fullmatch(text) is not None
+
+
 def literal_html(text: str) -> str:
     """HTML that shows text exactly as written, as plain preformatted text.
 
     Every `&`, `<` and `>` is escaped, so nothing in it is markup; in a markdown cell
     it is one HTML block from `<pre` to the only `</pre>`, which a markdown renderer
-    passes through whole.
+    passes through whole. `[` is written as a character reference too: mistune looks
+    for links in it otherwise, in time that grows with the square of their number.
     """
-    return f'<pre class="{LITERAL_CLASS}">{html.escape(text, quote=False)}</pre>'
+    escaped = html.escape(text, quote=False).replace("[", "&#91;")
+    return f'<pre class="{LITERAL_CLASS}">{escaped}</pre>'

@@ -15,7 +15,9 @@ own `autograde` does the same.
   syntax (`[x](javascript:...)`, `<javascript:...>`, reference definitions, encoded
   schemes) once they are HTML. A cell whose rendering holds anything outside the
   allowlist, or that cannot be rendered, is shown as its own text, word for word
-  (literal_html); every other cell is left exactly as it is.
+  (literal_html); every other cell is left exactly as it is. A cell longer than
+  MAX_RENDERED_CELL characters, or beyond the notebook's MAX_RENDERED_NOTEBOOK, is
+  shown as text without being rendered (mistune takes quadratic time on some text).
 - Raw cells, which nbconvert writes into the page as HTML, are checked as HTML the
   same way and shown as text if they hold anything outside the allowlist.
 - Attachments keep only PNG, JPEG and GIF images (valid base64); SVG, HTML and any
@@ -40,10 +42,15 @@ from nbconvert.filters.strings import strip_files_prefix
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from autograder.intake.inert_html import is_inert, literal_html
+from autograder.intake.inert_html import is_inert, is_literal, literal_html
 
 RASTER_IMAGES = ("image/png", "image/jpeg", "image/gif")
 NOTEBOOK_METADATA = ("kernelspec",)
+# mistune renders some text (runs of "[") in time that grows with the square of its length:
+# what one cell, and one notebook, may have rendered (the release's longest markdown cell
+# holds 2,012 characters, all of its markdown 19,964).
+MAX_RENDERED_CELL = 20_000
+MAX_RENDERED_NOTEBOOK = 200_000
 CELL_FLAGS = ("deletable", "editable", "autograder_section", "collapsed", "scrolled")
 CELL_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")  # nbformat's own patterns
 TAG = re.compile(r"[^,]+")
@@ -52,6 +59,10 @@ SHOWN_AS_TEXT = (
     "cell {number} ({kind}) held markup that could run in a browser or is not allowed "
     "(scripts, event handlers, javascript: links, forms, frames, styles, comments, ...); "
     "your TA sees it as plain text, word for word"
+)
+TOO_LONG = (
+    "cell {number} (markdown) is longer than the grader renders ({limit:,} characters, or "
+    "what is left of the notebook's share); your TA sees it as plain text, word for word"
 )
 ATTACHMENT_REMOVED = (
     "cell {number} had an attachment that is not a PNG, JPEG or GIF image; it was removed"
@@ -71,7 +82,9 @@ def rendered_markdown(source: str, attachments: dict) -> str:
 
 def shows_inert(cell: NotebookNode) -> bool:
     """Whether a cell's text is inert as nbconvert puts it into a page: a markdown cell
-    rendered, any other cell that is not code as HTML."""
+    rendered, any other cell that is not code as HTML (literal_html's text is)."""
+    if is_literal(cell.source):
+        return True
     if cell.cell_type != "markdown":
         return is_inert(cell.source)
     try:
@@ -133,8 +146,14 @@ def inert_metadata(metadata) -> NotebookNode:
     return kept
 
 
-def inert_cell(cell: NotebookNode, number: int) -> list[str]:
-    """Make one cell inert (in place); returns what the student and TA are told."""
+def inert_cell(cell: NotebookNode, number: int, room: int = MAX_RENDERED_NOTEBOOK) -> list[str]:
+    """Make one cell inert (in place); returns what the student and TA are told.
+
+    Inputs:
+    - cell: A cell of a notebook read by nbformat
+    - number: Its number in the notebook (1 for the first), for the notes
+    - room: How many characters of markdown the notebook may still have rendered
+    """
     notes = []
     cell.metadata = inert_metadata(cell.get("metadata"))
     if not isinstance(cell.get("id", ""), str) or not CELL_ID.fullmatch(cell.get("id", "x")):
@@ -154,11 +173,13 @@ def inert_cell(cell: NotebookNode, number: int) -> list[str]:
         cell.attachments = kept
         if not kept:
             del cell["attachments"]
-    if not shows_inert(cell):
-        kind = cell.get("cell_type") if isinstance(cell.get("cell_type"), str) else "cell"
+    kind = cell.get("cell_type") if isinstance(cell.get("cell_type"), str) else "cell"
+    rendered = kind == "markdown" and not is_literal(cell.source)
+    if rendered and len(cell.source) > min(MAX_RENDERED_CELL, room):
         cell.source = literal_html(cell.source)
-        if not shows_inert(cell):  # never expected: literal_html escapes every "<"
-            raise ValueError(f"cell {number} could not be made inert")
+        notes.append(TOO_LONG.format(number=number, limit=MAX_RENDERED_CELL))
+    elif not shows_inert(cell):
+        cell.source = literal_html(cell.source)
         notes.append(SHOWN_AS_TEXT.format(number=number, kind=kind[:20]))
     return notes
 
@@ -181,9 +202,12 @@ def inert_notebook(nb: NotebookNode) -> list[str]:
             if isinstance(metadata, dict) and key in metadata
         }
     )
-    notes = []
+    notes, room = [], MAX_RENDERED_NOTEBOOK
     for index, cell in enumerate(nb.cells):
-        notes += inert_cell(cell, index + 1)
+        source = cell.get("source")
+        notes += inert_cell(cell, index + 1, room)
+        if cell.get("cell_type") == "markdown" and isinstance(source, str):
+            room -= 0 if is_literal(source) else len(source)
     return notes
 
 
