@@ -22,9 +22,12 @@ from autograder.reports.export import lms_grades_csv
 from autograder.reports.report import INLINE, feedback_html
 from autograder.reports.roster import read_roster
 from autograder.sandbox.run import read_case
-from autograder.similarity.regions import LABELS
-from autograder.similarity.report import summary_page, write_csv
+from autograder.similarity.fingerprints import boilerplate_hashes
+from autograder.similarity.pages import pair_page
+from autograder.similarity.regions import LABELS, Region
+from autograder.similarity.report import pair_row, summary_page, write_csv
 from autograder.similarity.scores import Comparison
+from autograder.similarity.sources import Document
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>`</code><b>"
@@ -221,3 +224,17 @@ def test_every_field_of_the_feedback_page_is_escaped():
     page = feedback_html(hostile_record(), sum(POINTS.values()) + 3)
     assert live_markup(page, FEEDBACK_TAGS) == []
     assert page.count("&lt;script&gt;alert(2)&lt;/script&gt;") >= len(ITEMS)
+
+
+def test_a_similarity_pair_page_escapes_the_names_and_the_code():
+    code = f"    x = '{HOSTILE}'\n    return x  # </pre><script>alert(3)</script>\n"
+    documents = [
+        Document(name, {label: Region(code, 10) for label in LABELS})
+        for name in (f"a{HOSTILE}", f"b{HOSTILE}")
+    ]
+    row = pair_row(comparison_of_two(), 0, 0.95)
+    page = pair_page(row, documents[0], documents[1], boilerplate_hashes())
+    assert live_markup(page, {"html", "head", "meta", "title", "style", "body", "h1", "h3",
+                              "p", "table", "tr", "th", "td", "div", "pre", "span",
+                              "em"}) == []  # fmt: skip
+    assert page.count("&lt;script&gt;alert(2)") >= 2 * len(LABELS)
