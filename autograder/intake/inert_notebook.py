@@ -85,7 +85,7 @@ def shows_inert(cell: NotebookNode) -> bool:
     rendered, any other cell that is not code as HTML (literal_html's text is)."""
     if is_literal(cell.source):
         return True
-    if cell.cell_type != "markdown":
+    if cell.get("cell_type") != "markdown":
         return is_inert(cell.source)
     try:
         html = rendered_markdown(cell.source, cell.get("attachments", {}))
@@ -173,14 +173,14 @@ def inert_cell(cell: NotebookNode, number: int, room: int = MAX_RENDERED_NOTEBOO
         cell.attachments = kept
         if not kept:
             del cell["attachments"]
-    kind = cell.get("cell_type") if isinstance(cell.get("cell_type"), str) else "cell"
-    rendered = kind == "markdown" and not is_literal(cell.source)
-    if rendered and len(cell.source) > min(MAX_RENDERED_CELL, room):
+    kind = cell.get("cell_type") if cell.get("cell_type") in ("markdown", "raw") else "unknown"
+    to_render = kind == "markdown" and not is_literal(cell.source)
+    if to_render and len(cell.source) > min(MAX_RENDERED_CELL, room):
         cell.source = literal_html(cell.source)
         notes.append(TOO_LONG.format(number=number, limit=MAX_RENDERED_CELL))
     elif not shows_inert(cell):
         cell.source = literal_html(cell.source)
-        notes.append(SHOWN_AS_TEXT.format(number=number, kind=kind[:20]))
+        notes.append(SHOWN_AS_TEXT.format(number=number, kind=kind))
     return notes
 
 
