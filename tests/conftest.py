@@ -43,6 +43,7 @@ def pytest_configure(config) -> None:
 # once. The notebooks name their own groups (one run per notebook).
 GROUPED = {
     "test_adversarial",
+    "test_adversarial_markup",
     "test_gradescope",
     "test_grading",
     "test_student_bundle",
@@ -61,6 +62,7 @@ SLOWEST_FIRST = (
     "test_grading",
     "test_student_bundle",
     "test_course_workflows",
+    "test_adversarial_markup",
     "test_student_corpus",
     "test_hidden_checks",
     "test_submit",

@@ -2,18 +2,42 @@
 
 Messages name the symptom (which output, which shape, which dtype, where an exception
 was raised in the student's own file) and never contain hidden inputs, expected values
-or grader paths.
+or grader paths: every number of an exception's text is masked (shapes, indices,
+sizes and values of hidden inputs are numbers), except the line of a student-edited
+file a SyntaxError names.
 """
 
 import re
+from pathlib import PurePosixPath
 
 import numpy as np
 
 from autograder.checks.results import CaseResult
+from autograder.paths import STUDENT_MODULES
+from autograder.plain_text import plain
 
 TOLERANCE = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-4}
-NUMBER = re.compile(r"-?\d+\.\d*(e[-+]?\d+)?|-?\d+e[-+]?\d+")
+# A number that is not part of a name (float64, x1 and h0 stay): hexadecimal, or an
+# integer or decimal with its sign and exponent. Unicode digits count too.
+NUMBER = r"0[xX][0-9a-fA-F]+|[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+# "(rnn_layers.py, line 12)": where Python says a student-edited file does not parse.
+OWN_LINE = r"\((?:{files}), line \d+\)".format(
+    files="|".join(re.escape(PurePosixPath(path).name) for path in STUDENT_MODULES)
+)
+MASKED = re.compile(rf"(?P<own>{OWN_LINE})|(?<![\w.])(?:{NUMBER})")
 MAX_ERROR_TEXT = 200
+
+
+def mask_numbers(text: str) -> str:
+    """text with every number written as "…", except a student file's own line number.
+
+    Inputs:
+    - text: An exception's "Type: message", as the sandbox reported it
+
+    Returns:
+    - The text with each number outside a name replaced by "…"
+    """
+    return MASKED.sub(lambda match: match["own"] or "…", text)
 
 
 def tolerance_for(expected: np.ndarray) -> float:
@@ -47,13 +71,13 @@ def error_problem(result: CaseResult, source: dict[str, list[str]]) -> str:
     if error.startswith("NotImplementedError"):
         inside = f" in {where['function']}" if where else ""
         return f"not implemented yet (raises NotImplementedError{inside})"
-    text = f"raised {NUMBER.sub('…', error)[:MAX_ERROR_TEXT]}"
+    text = f"raised {mask_numbers(error)[:MAX_ERROR_TEXT]}"
     if where is None:
         return text
     lines = source.get(where["file"], [])
     line = where["line"]
-    code = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-    shown = f": `{code[:120]}`" if code else ""
+    code = plain(lines[line - 1], 120) if 0 < line <= len(lines) else ""
+    shown = f": `{code}`" if code else ""
     return f"{text} (line {line} of {where['file']}, in {where['function']}{shown})"
 
 

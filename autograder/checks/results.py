@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograder.paths import STUDENT_MODULES
+from autograder.plain_text import plain
 
 MAX_CALLS = 64
 MAX_NAMES = 64
-MESSAGE_LIMIT = 300  # characters of an exception's text
-TYPE_LIMIT = 60  # characters of a type name
+# What of the student's own strings a message may quote: a type name (of a returned
+# value) and an exception's "Type: message", as plain text (plain_text.py).
+MAX_TYPE_NAME = 60
+MAX_ERROR = 400
 UNREADABLE = "GradingError: no readable result (did your code exit early?)"
 
 
@@ -22,10 +25,12 @@ UNREADABLE = "GradingError: no readable result (did your code exit early?)"
 class CaseResult:
     """One case of one item, as the sandbox returned it.
 
-    - error: "Type: message" of the exception the student's code raised, or None
+    - error: "Type: message" of the exception the student's code raised (plain text,
+      at most MAX_ERROR characters), or None
     - where: {"file", "line", "function"} of the innermost frame of that exception in
       a student-edited file, or None
-    - types: Type name of every value the probe returned, by output name
+    - types: Type name of every value the probe returned (plain text, at most
+      MAX_TYPE_NAME characters), by output name
     - report: {"modified": {"forward"|"function": [input names]}, "calls": [[[shape,
       dtype] per argument] per call]}, the parts the probe filled in
     - arrays: The returned arrays that were readable, by output name
@@ -77,13 +82,30 @@ def read_report(raw) -> dict:
     return report
 
 
+def read_error(raw) -> str | None:
+    """The exception the student's code raised, validated and made plain text (or None)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise ValueError("bad error field")
+    return plain(raw, MAX_ERROR)
+
+
+def read_types(raw) -> dict[str, str]:
+    """The type name of each returned value, validated, each made plain text."""
+    if not isinstance(raw, dict) or len(raw) > MAX_NAMES:
+        raise ValueError("bad types")
+    return {str(name)[:100]: plain(str(kind), MAX_TYPE_NAME) for name, kind in raw.items()}
+
+
 def read_where(raw) -> dict | None:
     """Where in a student-edited file an exception was raised, validated (or None)."""
     if raw is None:
         return None
     if not isinstance(raw, dict) or raw.get("file") not in STUDENT_MODULES:
         raise ValueError("bad where")
-    return {"file": raw["file"], "line": int(raw["line"]), "function": str(raw["function"])[:60]}
+    function = plain(str(raw["function"]), MAX_TYPE_NAME)
+    return {"file": raw["file"], "line": int(raw["line"]), "function": function}
 
 
 def read_result(header: dict, arrays: list[np.ndarray], names: list[str]) -> CaseResult:
@@ -99,12 +121,10 @@ def read_result(header: dict, arrays: list[np.ndarray], names: list[str]) -> Cas
     - CaseResult
     """
     try:
-        error, types, outputs = header["error"], header["types"], header["outputs"]
-        if error is not None and not isinstance(error, str):
-            raise ValueError("bad error")
-        if not isinstance(types, dict) or not isinstance(outputs, dict) or len(types) > MAX_NAMES:
+        error, types = read_error(header["error"]), read_types(header["types"])
+        outputs = header["outputs"]
+        if not isinstance(outputs, dict):
             raise ValueError("bad outputs")
-        types = {str(name)[:100]: str(kind)[:TYPE_LIMIT] for name, kind in types.items()}
         found = {}
         for name in names:
             position = outputs.get(name)
@@ -113,5 +133,4 @@ def read_result(header: dict, arrays: list[np.ndarray], names: list[str]) -> Cas
         report, where = read_report(header["report"]), read_where(header["where"])
     except (ValueError, KeyError, TypeError, AttributeError):
         return CaseResult(error=UNREADABLE)
-    error = None if error is None else error[:MESSAGE_LIMIT]
     return CaseResult(error, where, types, report, found)

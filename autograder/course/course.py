@@ -38,12 +38,16 @@ SETTINGS_FILE = "kit_settings.json"
 # Execute runs notebooks in this kernel, which does not exist: it can never run one.
 REFUSED_KERNEL = "refused-by-the-captioning-kit-no-student-notebook-runs-in-a-kernel"
 
+# InertMarkup runs first, and again once RepairCells and OverwriteCells may have
+# changed a cell's type (a code cell's text becomes a markdown answer's).
 SANITIZE = [
+    "autograder.intake.inert_notebook.InertMarkup",
     "nbgrader.preprocessors.ClearOutput",
     "autograder.intake.notebook_repair.RepairCells",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
+    "autograder.intake.inert_notebook.InertMarkup",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 AUTOGRADE = [
@@ -89,6 +93,8 @@ def pipeline_settings(root: Path, private_roots: list[Path]) -> dict[str, dict]:
     """The trusted autograde pipeline, as config sections (class -> trait -> value).
 
     - TrustedVerdicts replaces Execute: no student notebook runs in a kernel.
+    - InertMarkup makes the notebook inert, first and after the steps that may retype
+      a cell: nothing in it runs in the browser of a TA who views it in formgrader.
     - RepairCells fixes copied, re-typed and id-changed cells before nbgrader's checks.
     - The student-edited files are never overwritten with the instructor's.
     - Deleted grade cells come back (else they become "needs manual grade").

@@ -22,8 +22,6 @@ every worker; every student goes to exactly one worker. Each run ends by writing
 every report from the gradebook and checking them with verify.
 """
 
-import csv
-import io
 import json
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -46,9 +44,10 @@ from autograder.course.course import (
 from autograder.course.records import FAILED, course_records
 from autograder.course.worker import Task, Worker, submission_fingerprint
 from autograder.intake.ids import id_problem, inside
-from autograder.intake.intake import Entry, NotGraded, UsageError, read_intake, shown
+from autograder.intake.intake import Entry, NotGraded, UsageError, read_intake
 from autograder.intake.lateness import parse_time, to_utc, zone
 from autograder.intake.submissions import read_submission
+from autograder.reports.csv_cells import csv_text
 from autograder.reports.export import canvas_csv, lms_grades_csv
 from autograder.reports.integrity import verify
 from autograder.reports.report import (
@@ -168,11 +167,8 @@ def write_reports(out: Path) -> list[dict]:
 
 
 def not_graded_csv(not_graded: list[NotGraded]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["file", "reason"])
-    writer.writerows([shown(item.path.name), shown(item.reason)] for item in not_graded)
-    return buffer.getvalue()
+    """not_graded.csv: every file not graded (its name as shown to a person) and why."""
+    return csv_text([["file", "reason"], *(item.shown() for item in not_graded)])
 
 
 def _settings(
@@ -245,7 +241,7 @@ def grade_all(
             raise UsageError(f"no submission of {', '.join(unknown)} in {submissions}")
         entries = [entry for entry in entries if entry.student_id in students]
     if not entries:
-        reasons = "; ".join(f"{i.path.name}: {i.reason}" for i in intake.not_graded[:3])
+        reasons = "; ".join(": ".join(item.shown()) for item in intake.not_graded[:3])
         raise UsageError(f"no submission found in {submissions} ({reasons})")
     course = out / "course"
     loaded_roster, duedate = _settings(course, roster, due, late_penalty, timezone)
@@ -327,6 +323,6 @@ def print_run(run: Run) -> None:
     if listed:
         print(f"{len(listed)} file(s) not graded (also in not_graded.csv):")
         for item in listed:
-            print(f"  {shown(item.path.name)}: {shown(item.reason)}")
+            print("  " + ": ".join(item.shown()))
     for problem in run.problems:
         print(f"problem: {problem}")

@@ -18,10 +18,12 @@ from autograder.course.course import ASSIGNMENT, autograde, record_student, zero
 from autograder.course.records import FAILED
 from autograder.course.trusted_verdicts import fingerprint, submitted_modules, write_verdicts
 from autograder.intake.ids import inside
+from autograder.intake.inert_notebook import inert_notebook_bytes
 from autograder.intake.lateness import timestamp_text
 from autograder.intake.notebook_repair import check_notebook
 from autograder.intake.submissions import Submission, student_file, student_package
 from autograder.paths import NOTEBOOKS, REPO, STUDENT_MODULES
+from autograder.plain_text import person_field, plain
 from autograder.points import ITEMS, POINTS
 
 
@@ -72,16 +74,18 @@ class Worker:
 
         Missing or unusable files are replaced by their release copies, so a broken
         file costs only the points that depend on it; so are the notebooks named in
-        release_notebooks (notebooks nbgrader cannot take).
+        release_notebooks (notebooks nbgrader cannot take). Every notebook is laid out
+        inert (inert_notebook.py): nothing in the course holds a student's live markup.
         """
         submission = task.submission
         submitted = inside(self.course / "submitted", submission.student_id) / ASSIGNMENT
         if submitted.parent.exists():
             shutil.rmtree(submitted.parent)
         for name in NOTEBOOKS:
-            relative = f"notebooks/{name}"
-            data = (REPO / relative).read_bytes() if name in release_notebooks else None
-            write_file(submitted / name, data or student_file(submission, relative))
+            release = (REPO / "notebooks" / name).read_bytes()
+            taken = name not in release_notebooks
+            data = student_file(submission, f"notebooks/{name}") if taken else release
+            write_file(submitted / name, inert_notebook_bytes(data) or release)
         for relative in STUDENT_MODULES:
             write_file(submitted / relative, student_file(submission, relative))
         if task.timestamp is not None:
@@ -151,7 +155,7 @@ class Worker:
             self.autograde_notebooks(task, result)
             result["status"] = "; ".join(submission.problems) or "ok"
         except Exception as error:  # noqa: BLE001 - one student's failure must not stop the batch
-            result["status"] = f"{FAILED}: {type(error).__name__}: {error}"[:300]
+            result["status"] = plain(f"{FAILED}: {type(error).__name__}: {error}", 300)
             zero_autograded(self.course, student_id)
             message = (
                 "grading failed (nothing to do with your code, as far as is known): tell your TA"
@@ -186,7 +190,7 @@ class Worker:
 def stood_in(reason: str) -> str:
     """The feedback's note on a notebook nbgrader could not take."""
     return (
-        f"nbgrader could not take it ({reason[:200]}); the unanswered release copy stood in, "
+        f"nbgrader could not take it ({plain(reason, 200)}); the unanswered release copy stood in, "
         "so its inline answers could not be graded: tell your TA"
     )
 
@@ -197,10 +201,11 @@ def write_file(path: Path, data: bytes) -> None:
 
 
 def student_fields(lms: dict) -> dict:
-    """The gradebook's student fields from what the LMS (and roster) said."""
-    fields = split_name(lms["name"]) if lms.get("name") else {}
+    """The gradebook's student fields from what the LMS (and roster) said, each made a
+    person_field (formgrader writes names into its pages unescaped)."""
+    fields = split_name(person_field(lms["name"])) if lms.get("name") else {}
     if lms.get("id"):
-        fields["lms_user_id"] = lms["id"]
+        fields["lms_user_id"] = person_field(lms["id"])
     if lms.get("email"):
-        fields["email"] = lms["email"]
+        fields["email"] = person_field(lms["email"])
     return fields

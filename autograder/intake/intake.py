@@ -61,6 +61,7 @@ from pathlib import Path
 
 from autograder.intake.ids import id_problem
 from autograder.intake.submissions import JUNK_NAMES, TAR_SUFFIXES, ZIP_SUFFIXES, is_archive
+from autograder.plain_text import plain
 
 CANVAS = re.compile(
     r"(?P<name>.+?)(?P<late>_LATE)?_(?P<user>[0-9]+)_(?P<attachment>[0-9]+)_(?P<file>.+)",
@@ -81,6 +82,9 @@ BLACKBOARD_UPLOAD = re.compile(rf"(?P<prefix>.+?_[^_]+_attempt_{_TIME})_.+", re.
 # Canvas renames a file uploaded again: `rnn_layers-1.py`, `submission-2.zip`.
 RESUBMISSION_SUFFIX = re.compile(r"-([0-9]+)(?=(\.tar\.gz|\.[^.]+)\Z)", re.IGNORECASE)
 LMS_NAMES = {"canvas": "Canvas", "moodle": "Moodle", "blackboard": "Blackboard"}
+# How much of a file's name and of a reason a person is shown (not_graded.csv, terminal).
+MAX_SHOWN_NAME = 120
+MAX_SHOWN_REASON = 400
 
 
 class UsageError(ValueError):
@@ -120,6 +124,11 @@ class NotGraded:
     path: Path
     reason: str
     junk: bool = False
+
+    def shown(self) -> tuple[str, str]:
+        """The file's name and the reason, as a person is shown them: plain text, capped
+        (a file name is the student's, and reasons quote other file names)."""
+        return plain(self.path.name, MAX_SHOWN_NAME), plain(self.reason, MAX_SHOWN_REASON)
 
 
 @dataclass
@@ -464,10 +473,3 @@ def read_intake(folder: Path) -> Intake:
     _refuse_shared_ids(intake)
     intake.not_graded.sort(key=lambda item: item.path.name)
     return intake
-
-
-def shown(text: str) -> str:
-    """Text as a report or a terminal shows it: characters that are not printable (a
-    newline, a byte that is not UTF-8, a right-to-left override) as Python escapes, so
-    that a file name can neither break a line nor stop a UTF-8 file being written."""
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)

@@ -28,6 +28,9 @@ from nbgrader.nbgraderformat import MetadataValidator
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
+from autograder.intake.inert_notebook import inert_notebook
+from autograder.plain_text import plain
+
 FLAGS = ("grade", "solution", "locked", "task", "points", "schema_version")
 
 
@@ -132,14 +135,17 @@ def repair_notebook(nb: NotebookNode, release: NotebookNode) -> tuple[NotebookNo
 
 
 def check_notebook(student_nb: bytes, release_path: Path) -> tuple[list[str], str | None]:
-    """What repair_notebook changes in a student's notebook (for the feedback), and why
-    nbgrader would still refuse the repaired notebook (None if it would take it)."""
+    """What the course's sanitize steps change in a student's notebook (inert_notebook,
+    repair_notebook, inert_notebook again for the cells a repair retyped), for the
+    feedback, and why nbgrader would still refuse it (None if it would take it)."""
     try:
         nb = nbformat.reads(student_nb.decode("utf-8"), as_version=4)
-        nb, notes = repair_notebook(nb, nbformat.read(release_path, as_version=4))
+        notes = inert_notebook(nb)
+        nb, repairs = repair_notebook(nb, nbformat.read(release_path, as_version=4))
+        notes += repairs + inert_notebook(nb)
         MetadataValidator().validate_nb(nb)
     except Exception as error:  # noqa: BLE001 - whatever breaks, nbgrader would break too
-        return [], f"{type(error).__name__}: {error}"[:200]
+        return [], plain(f"{type(error).__name__}: {error}", 200)
     return notes, None
 
 

@@ -41,6 +41,7 @@ from typing import IO
 import nbformat
 
 from autograder.paths import NOTEBOOKS, REPO, STUDENT_MODULES, TRAINED_MODELS
+from autograder.plain_text import plain
 
 STUDENT_FILES = tuple(f"notebooks/{name}" for name in NOTEBOOKS) + STUDENT_MODULES
 MODEL_FILES = tuple(TRAINED_MODELS.values())
@@ -53,6 +54,7 @@ ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 # Operating-system clutter inside archives and folders, never a candidate.
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+MAX_PROBLEM = 300  # characters of a problem, which may quote a file name of the upload
 # A notebook is parsed in the grader: at most this many JSON objects and lists (the
 # release notebooks hold about 400; 20 MB of `{},` is 7 million, gigabytes once parsed).
 MAX_NOTEBOOK_CONTAINERS = 100_000
@@ -391,12 +393,18 @@ def read_submission(student_id: str, path: Path | Mapping[str, Path]) -> Submiss
 
     Returns:
     - Submission with the usable files, a list of problems (empty if none) and the
-      reasons why trained-parameter files were not taken
+      reasons why trained-parameter files were not taken, each plain text of at most
+      MAX_PROBLEM characters
     """
     submission = Submission(student_id)
     with ExitStack() as stack:
         take_wanted(submission_members(path, submission, stack), submission)
     _validate(submission)
+    # They quote the names of files inside the upload, which are the student's.
+    submission.problems = [plain(problem, MAX_PROBLEM) for problem in submission.problems]
+    submission.model_problems = {
+        wanted: plain(problem, MAX_PROBLEM) for wanted, problem in submission.model_problems.items()
+    }
     return submission
 
 

@@ -9,9 +9,7 @@ filled in (`lms_grades.csv`), which is what those LMSs import. The ungraded
 leaderboard is left out on purpose: an LMS imports every extra column as a grade.
 """
 
-import csv
-import io
-
+from autograder.reports.csv_cells import csv_text
 from autograder.reports.roster import CANVAS_ID_COLUMNS, Roster
 
 ASSIGNMENT_COLUMN = "Captioning"
@@ -48,13 +46,13 @@ def canvas_csv(records: list[dict], max_total: float, roster: Roster | None = No
     Returns:
     - The CSV text; the score is the gradebook's total less the late penalty
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*CANVAS_ID_COLUMNS, ASSIGNMENT_COLUMN])
-    writer.writerow(["Points Possible", "", "", "", "", f"{max_total:g}"])
-    for record in records:
-        writer.writerow([*canvas_ids(record, roster), f"{record['total']:g}"])
-    return buffer.getvalue()
+    return csv_text(
+        [
+            [*CANVAS_ID_COLUMNS, ASSIGNMENT_COLUMN],
+            ["Points Possible", "", "", "", "", f"{max_total:g}"],
+            *([*canvas_ids(record, roster), f"{record['total']:g}"] for record in records),
+        ]
+    )
 
 
 def grade_column(roster: Roster, max_total: float) -> str:
@@ -80,9 +78,5 @@ def lms_grades_csv(records: list[dict], max_total: float, roster: Roster) -> str
         row = roster.find(lms.get("kind", ""), lms.get("id", ""), record["student_id"])
         if row is not None:
             totals[id(row)] = f"{record['total']:g}"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for row in roster.rows:
-        writer.writerow({**row, column: totals.get(id(row), row.get(column, ""))})
-    return buffer.getvalue()
+    filled = ({**row, column: totals.get(id(row), row.get(column, ""))} for row in roster.rows)
+    return csv_text([header, *([row.get(name, "") for name in header] for row in filled)])

@@ -5,7 +5,6 @@ gradebook's scores (manual overrides and inline-question grades included), the
 hidden checks' messages and what the grading run found.
 """
 
-import csv
 import html
 import io
 import re
@@ -21,6 +20,7 @@ from autograder.atomic import write_atomically  # noqa: E402
 from autograder.course.records import autograded_total, manual_total, status  # noqa: E402
 from autograder.paths import NOTEBOOKS, SOURCE, TRAINED_MODELS  # noqa: E402
 from autograder.points import ITEMS, POINTS  # noqa: E402
+from autograder.reports.csv_cells import csv_text  # noqa: E402
 
 # Ungraded: held-out BLEU-4 of each trained captioner, empty when there is none.
 LEADERBOARD_COLUMNS = {cell: f"leaderboard_bleu4_{cell}" for cell in TRAINED_MODELS}
@@ -213,12 +213,8 @@ def grades_csv(records: list[dict], max_total: float) -> str:
     """grades.csv: one row per student (sorted by id), one column per autograded item and
     inline question, the totals (total is what the gradebook and canvas.csv say), the
     status and the ungraded leaderboard columns."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for record in sorted(records, key=lambda r: r["student_id"]):
-        writer.writerow(csv_row(record, max_total))
-    return buffer.getvalue()
+    rows = [csv_row(record, max_total) for record in sorted(records, key=lambda r: r["student_id"])]
+    return csv_text([CSV_COLUMNS, *([row[column] for column in CSV_COLUMNS] for row in rows)])
 
 
 def pass_rates(records: list[dict]) -> dict[str, float]:

@@ -1,6 +1,5 @@
 """similarity.csv, and the summary page (similarity.html) with its plot (similarity.png)."""
 
-import csv
 import html
 from pathlib import Path
 
@@ -10,6 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from autograder.reports.csv_cells import csv_text  # noqa: E402
 from autograder.similarity.pages import NOTICE, STYLE, page_name  # noqa: E402
 from autograder.similarity.regions import LABELS  # noqa: E402
 from autograder.similarity.scores import MATCH_SIMILARITY, MATCH_TAIL, Comparison  # noqa: E402
@@ -61,7 +61,8 @@ def matching_names(matches: np.ndarray) -> list[str]:
 
 
 def write_csv(path: Path, comparison: Comparison, names: list[str], threshold: float) -> None:
-    """One row per pair, highest score first, after a comment line with the notice."""
+    """One row per pair, highest score first, after a comment line with the notice (names
+    are file and folder names: no cell is read as a formula, see csv_cells)."""
     order = ranking(comparison)
     pairs = comparison.pairs[order]
     score = comparison.score[order]
@@ -76,11 +77,8 @@ def write_csv(path: Path, comparison: Comparison, names: list[str], threshold: f
         np.where(comparison.is_class_pair[order], "no", "yes"),
         strict=True,
     )
-    with open(path, "w", newline="") as file:
-        file.write(f"# {NOTICE}\n")
-        writer = csv.writer(file)
-        writer.writerow(CSV_COLUMNS)
-        writer.writerows(columns)
+    text = csv_text([CSV_COLUMNS, *columns], lineterminator="\r\n")
+    path.write_text(f"# {NOTICE}\n{text}", newline="")
 
 
 def plot_scores(path: Path, comparison: Comparison, threshold: float) -> None:

@@ -73,7 +73,7 @@ def read_students(folder: Path, map_function: Callable = map) -> tuple[list[Docu
     intake = read_intake(folder)
     entries = [(entry.student_id, entry.source) for entry in intake.entries]  # sorted by id
     documents = []
-    problems = [f"{item.path.name}: {item.reason}" for item in intake.not_graded if not item.junk]
+    problems = [": ".join(item.shown()) for item in intake.not_graded if not item.junk]
     for document, found in map_function(read_student, entries):
         documents.append(document)
         problems += found
