@@ -630,7 +630,7 @@ def corpus(repo: Path, out: Path, outside: list[Path], submissions: Path) -> lis
         Case("floods_the_oracle", "rnn_forward makes the grader keep reference caches of "
              "1000 x 1000 inputs until it refuses", "the oracle keeps at most 256 MB per case",
              ["rnn_step_forward", "rnn_forward"], with_code(REFERENCE, LAYERS, FLOODS_THE_ORACLE),
-             message=("rnn_forward", "more than 256 MB of caches in one case")),
+             message=("rnn_forward", "MB of caches in one case")),
         Case("markup_type_name", "rnn_step_forward returns an object of a 5,000-character "
              "type name holding a script", "type names capped; feedback escaped",
              ["rnn_step_forward"], with_code(REFERENCE, LAYERS, MARKUP_TYPE_NAME),

@@ -4,7 +4,6 @@ and every page that shows them escaped."""
 
 import csv
 import io
-import json
 import re
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from adversarial_markup import formula_cells, live_markup
 
 from autograder.checks.compare import array_problem, error_problem, mask_numbers
-from autograder.checks.results import MAX_ERROR, MAX_TYPE_NAME, CaseResult
+from autograder.checks.results import MAX_ERROR, MAX_TYPE_NAME, CaseResult, read_result
 from autograder.intake.intake import NotGraded, read_intake
 from autograder.plain_text import person_field, plain
 from autograder.points import ITEMS, POINTS
@@ -21,7 +20,6 @@ from autograder.reports.csv_cells import csv_text, inert_cell
 from autograder.reports.export import lms_grades_csv
 from autograder.reports.report import INLINE, feedback_html
 from autograder.reports.roster import read_roster
-from autograder.sandbox.run import read_case
 from autograder.similarity.fingerprints import boilerplate_hashes
 from autograder.similarity.pages import pair_page
 from autograder.similarity.regions import LABELS, Region
@@ -146,21 +144,16 @@ def test_error_problem_masks_the_message_and_keeps_the_students_line():
     assert "(line 42 of cs231n/rnn_layers.py, in rnn_forward: `h = prev[17] [2J`)" in problem
 
 
-def write_status(folder: Path, status: dict) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "status.json").write_text(json.dumps(status))
-    return folder
-
-
-def test_the_sandbox_status_is_read_plain_and_capped(tmp_path):
+def test_the_sandbox_result_is_read_plain_and_capped():
     long_type = "Evil" + "\u202e<script>" * 500
     status = {
         "error": "ValueError: " + "\x1b]0;title\x07 line\nforged: 3 / 3 points" * 200,
         "where": {"file": "cs231n/rnn_layers.py", "line": 3, "function": "f\u202e" * 100},
         "types": {"out": long_type},
         "report": {},
+        "outputs": {},  # an object of that type, which is no array
     }
-    result = read_case(write_status(tmp_path / "case", status), ["out"])
+    result = read_result(status, [], ["out"])
     assert len(result.types["out"]) <= MAX_TYPE_NAME and "\u202e" not in result.types["out"]
     assert len(result.error) <= MAX_ERROR and not re.search(r"[\x00-\x1f\u202e]", result.error)
     assert len(result.where["function"]) <= MAX_TYPE_NAME
@@ -184,15 +177,14 @@ def test_not_graded_names_are_shown_plain_and_capped(tmp_path):
     assert isinstance(item, NotGraded) and reason.startswith(".rar archives")
 
 
-def test_a_blackboard_username_becomes_an_id_in_the_id_alphabet(tmp_path):
-    for name in (
-        "HW3_=cmd_attempt_2024-10-01-23-59-59_s.zip",
-        "HW3_.._attempt_2024-10-01-23-59-59_t.zip",
-    ):
-        (tmp_path / name).write_bytes(b"")
+def test_a_blackboard_username_outside_the_id_alphabet_is_refused(tmp_path):
+    for user in ("=cmd", ".."):
+        attempt = f"HW3_{user}_attempt_2024-10-01-23-59-59"
+        (tmp_path / f"{attempt}.txt").write_bytes(b"")
+        (tmp_path / f"{attempt}_s.zip").write_bytes(b"")
     intake = read_intake(tmp_path)
-    assert [entry.student_id for entry in intake.entries] == ["cmd"]
-    assert [item.reason for item in intake.not_graded] == ["no student id can be made of this name"]
+    assert intake.entries == [] and len(intake.not_graded) == 4
+    assert all("cannot be a student id" in item.reason for item in intake.not_graded)
 
 
 # --- pages ----------------------------------------------------------------------------
