@@ -11,6 +11,7 @@ The grader keeps every result the moment it arrives, believes nothing of it unti
 is checked (checks/results.py), and reads nothing the job leaves on disk.
 """
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -33,7 +34,7 @@ from autograder.sandbox.oracle import Oracle
 HERE = Path(__file__).resolve().parent
 JOB_FILES = (HERE / "runner.py", HERE / "channel.py", HERE.parent / "checks" / "probes.py")
 IMPORT_SECONDS = 10.0
-EXIT_SECONDS = 2.0  # for a process whose channel closed to be seen exiting
+EXIT_SECONDS = 2.0  # for a job to be seen exiting, once it is done or its channel closed
 FROM_SANDBOX = 64 << 20  # bytes of one message from the sandbox
 # Variables the child keeps: locale, and the OpenBLAS settings some CPUs need to be correct.
 KEPT_VARIABLES = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -236,6 +237,9 @@ def run_job(
         for task in tasks:
             current, deadline = task, min(time.monotonic() + task.seconds, wall)
             results[task.name] = session.run_task(task, deadline)
+        session.send({"kind": "end"}, [], wall)
+        with contextlib.suppress(subprocess.TimeoutExpired):  # so that its CPU time counts
+            process.wait(timeout=EXIT_SECONDS)
         return JobOutcome(results, None, True)
     except (ChannelError, Broken, OSError) as error:
         stop = why_stopped(error, process, current, deadline, wall, limits)
