@@ -42,8 +42,6 @@ def pytest_configure(config) -> None:
 # each runs whole on one pytest-xdist worker (`--dist loadgroup`), so that work is paid
 # once. The notebooks name their own groups (one run per notebook).
 GROUPED = {
-    "test_adversarial",
-    "test_adversarial_markup",
     "test_gradescope",
     "test_grading",
     "test_student_bundle",
@@ -51,18 +49,19 @@ GROUPED = {
     "test_similarity",
     "test_shapes_dataset",
 }
+# The files that read the one adversarial batch (adversarial_batch.py) share a group.
+ADVERSARIAL = {"test_adversarial", "test_adversarial_markup", "test_adversarial_intake"}
 # Groups and files by the time they take (measured with --durations), slowest first: the
 # groups start first, and the tests of every other file, handed out one at a time as
 # workers free up, fill the gaps so that both workers finish together.
 SLOWEST_FIRST = (
-    "test_adversarial",
+    "adversarial",
     "test_gradescope",
     "notebook_lstm",
     "notebook_rnn",
     "test_grading",
     "test_student_bundle",
     "test_course_workflows",
-    "test_adversarial_markup",
     "test_student_corpus",
     "test_hidden_checks",
     "test_submit",
@@ -80,13 +79,24 @@ def group_of(item) -> str | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items: list) -> None:
-    """Keep each GROUPED file on one worker; order everything slowest first."""
+    """Keep each GROUPED file, and the ADVERSARIAL files together, on one worker; order
+    everything slowest first."""
     for item in items:
         if group_of(item) is None and item.path.stem in GROUPED:
             item.add_marker(pytest.mark.xdist_group(item.path.stem))
+        elif group_of(item) is None and item.path.stem in ADVERSARIAL:
+            item.add_marker(pytest.mark.xdist_group("adversarial"))
 
     def rank(item) -> int:
         key = group_of(item) or item.path.stem
         return SLOWEST_FIRST.index(key) if key in SLOWEST_FIRST else len(SLOWEST_FIRST)
 
     items.sort(key=rank)
+
+
+@pytest.fixture(scope="session")
+def adversarial_batch(tmp_path_factory):
+    """Every attack of the adversarial corpora and their controls, graded in one run."""
+    from adversarial_batch import grade_batch
+
+    return grade_batch(tmp_path_factory.mktemp("adversarial"))

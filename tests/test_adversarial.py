@@ -1,5 +1,6 @@
-"""The adversarial corpus: every cheat scores 0 on what it cheats, every fault costs
-only its own items, the batch completes, and nothing is written outside OUT."""
+"""The adversarial corpus, in the one adversarial batch (adversarial_batch.py): every cheat
+scores 0 on what it cheats, every fault costs only its own items, the batch completes, the
+good submissions score as they do alone, and nothing is left outside OUT."""
 
 import csv
 import os
@@ -7,18 +8,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from adversarial_corpus import MARKER, MARKS, SHM_KEY, corpus, left_behind_case, write_case
+from adversarial_batch import GOOD
+from adversarial_corpus import MARKER, MARKS, SHM_KEY
 
 from autograder.course.grading import grade_all
-from autograder.examples import write_examples
 from autograder.paths import REPO
 from autograder.points import ITEMS, POINTS
 from autograder.reports.integrity import verify
 from autograder.reports.report import rich_text
 from autograder.sandbox.isolation import UID_BASE, level
-
-GOOD = {"reference": [], "partial": ["lstm_step_forward", "lstm_step_backward", "lstm_forward",
-                                     "lstm_backward"]}  # fmt: skip
 
 
 def rows(out: Path) -> dict[str, dict]:
@@ -35,30 +33,14 @@ def markers(folders: list[Path]) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    root = tmp_path_factory.mktemp("adversarial")
-    submissions, out = root / "submissions", root / "out"
-    submissions.mkdir()
-    cases = corpus(REPO, out, outside=[root, submissions], submissions=submissions)
-    if level() == "jail":  # a batch before, whose job tries to leave things for the corpus
-        before = root / "before"
-        before.mkdir()
-        write_case(before, left_behind_case())
-        grade_all(before, root / "before_out", jobs=1)
-    else:
-        cases = [case for case in cases if not case.needs_jail]
-    for case in cases:
-        write_case(submissions, case)
-    examples = root / "examples"
-    write_examples(examples)
-    good = root / "good"
-    good.mkdir()
+def batch(adversarial_batch, tmp_path_factory):
+    """The adversarial batch, and its good examples graded again on their own."""
+    root = adversarial_batch.root
+    good = tmp_path_factory.mktemp("good")
     for student in GOOD:
-        shutil.copy(examples / f"{student}.zip", submissions)
-        shutil.copy(examples / f"{student}.zip", good)
-    grade_all(submissions, out, jobs=2)
+        shutil.copy(root / "examples" / f"{student}.zip", good)
     grade_all(good, root / "good_alone", jobs=1)
-    return cases, root, out
+    return adversarial_batch.cases, root, adversarial_batch.out
 
 
 def test_every_case_gets_exactly_its_score(batch):

@@ -1,4 +1,4 @@
-"""Markup and formula attacks through a real grading run: what a student wrote is inert
+"""Markup and formula attacks through the adversarial batch: what a student wrote is inert
 wherever a person looks (grades.csv, canvas.csv, not_graded.csv, the feedback pages,
 the gradebook, the course's notebooks, formgrader's own pages in a browser), and the
 hostile submission scores exactly what the clean control scores.
@@ -32,11 +32,9 @@ from adversarial_markup import (
     hostile_notebook,
     live_markup,
     page_text,
-    write_submissions,
 )
 
 from autograder.course.course import ASSIGNMENT, db_url
-from autograder.course.grading import grade_all
 from autograder.intake.inert_notebook import rendered_markdown
 from autograder.paths import NOTEBOOKS
 from autograder.points import ITEMS
@@ -56,11 +54,9 @@ needs_chromium = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("markup")
-    write_submissions(root / "submissions")
-    run = grade_all(root / "submissions", root / "out", jobs=1)
-    return root / "out", run
+def graded(adversarial_batch):
+    """The adversarial batch (adversarial_batch.py), which holds these submissions."""
+    return adversarial_batch.out, adversarial_batch.run
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -70,7 +66,7 @@ def read_rows(path: Path) -> list[list[str]]:
 
 def test_the_hostile_submission_scores_what_the_control_scores(graded):
     out, run = graded
-    assert run.problems == [] and sorted(run.graded) == [CONTROL, HOSTILE]
+    assert run.problems == [] and {CONTROL, HOSTILE} <= set(run.graded)
     with open(out / "grades.csv", newline="") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
     for item in [*ITEMS, "autograded", "status"]:
@@ -86,9 +82,8 @@ def test_no_csv_holds_a_formula_and_numbers_stay_numbers(graded):
     assert ["'" + FORMULA_NAME, "12345", "", "", "", "52"] in canvas
     assert canvas[1][-1] == "55"  # Points Possible, a number
     not_graded = {row[0] for row in read_rows(out / "not_graded.csv")[1:]}
-    assert not_graded == {"'=HYPERLINK(1).rar", "'+cmd.7z", "'@SUM(1).txt", "'-2+3.rar",
-                          "[2Jclear.rar"}  # fmt: skip
-    assert len(not_graded) == len(NOT_GRADED_FILES)
+    ours = {"'=HYPERLINK(1).rar", "'+cmd.7z", "'@SUM(1).txt", "'-2+3.rar", "[2Jclear.rar"}
+    assert ours <= not_graded and len(ours) == len(NOT_GRADED_FILES)
 
 
 def test_no_control_character_reaches_a_csv_or_the_terminal(graded, capsys):
