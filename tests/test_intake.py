@@ -25,6 +25,7 @@ from autograder.intake.submissions import (
     MAX_FILE_BYTES,
     MODEL_FILES,
     STUDENT_FILES,
+    Submission,
     read_submission,
 )
 from autograder.reports.report import rich_text
@@ -93,18 +94,23 @@ def test_two_different_candidates_are_a_problem_never_a_pick(tmp_path):
     assert read_submission("s", write_zip(tmp_path / "t.zip", same)).problems == []
 
 
+def read_with_peak(path: Path) -> tuple[Submission, int]:
+    """read_submission of path, and the most memory it held at once (bytes)."""
+    tracemalloc.start()
+    try:
+        submission = read_submission("s", path)
+        return submission, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_copies_in_an_archive_are_hashed_not_held(tmp_path):
     """25 copies of a 20 MB module in a 0.5 MB zip: the grader holds one of them."""
     module = b"#" * MAX_FILE_BYTES
     copies = {f"copy{i}/{LAYERS}": module for i in range(25)}
     path = write_zip(tmp_path / "s.zip", copies, zipfile.ZIP_DEFLATED)
     del module, copies
-    tracemalloc.start()
-    try:
-        submission = read_submission("s", path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    submission, peak = read_with_peak(path)
     assert len(submission.files[LAYERS]) == MAX_FILE_BYTES
     assert peak < 100 << 20, f"{peak >> 20} MB"  # 40 MB measured; 520 MB when all were read
 
@@ -114,12 +120,7 @@ def test_a_notebook_of_millions_of_json_objects_is_refused_before_parsing(tmp_pa
     bomb = b'{"cells": [' + b"{}," * 6_990_000 + b'{}], "metadata": {}, "nbformat": 4}'
     path = write_zip(tmp_path / "s.zip", {**REFERENCE, RNN_NB: bomb}, zipfile.ZIP_DEFLATED)
     del bomb
-    tracemalloc.start()
-    try:
-        submission = read_submission("s", path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    submission, peak = read_with_peak(path)
     assert submission.problems == [
         f"{RNN_NB} holds more than 100,000 JSON objects and lists; no notebook does"
     ]
