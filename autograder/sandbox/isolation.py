@@ -2,7 +2,7 @@
 
 The best level that works is probed once per process:
 - "jail" (root, with `unshare`): fresh network, mount, PID, IPC and UTS namespaces; a
-  new root that holds only the Python installation (read-only), /dev/null,
+  new root that holds only the Python installation (read-only: python_paths), /dev/null,
   /dev/urandom and a size-capped private copy of the job; the code runs as an
   unprivileged user of its own (see jail.py);
 - "user" (root without namespaces, e.g. a Docker container such as Gradescope's):
@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,8 +88,10 @@ def hidden_directories(roots: list[Path], keep: list[Path]) -> list[Path]:
 
 @functools.cache
 def python_paths() -> tuple[str, ...]:
-    """Every path the sandbox's Python needs: its prefixes and executable, and the files
-    its loader opened (libraries, by the names it looked them up under) in a probe."""
+    """Every path the sandbox's Python needs: its executable, its environment's pyvenv.cfg,
+    the standard library and site-packages folders of the environment and of the Python it
+    was made from (not their whole prefixes: a system Python's is /usr), and the files its
+    loader opened (libraries, by the names it looked them up under) in a probe."""
     done = subprocess.run(
         [sys.executable, "-I", "-c", LIBRARY_PROBE],
         capture_output=True,
@@ -98,8 +101,13 @@ def python_paths() -> tuple[str, ...]:
         env={**os.environ, "LD_DEBUG": "libs"},
     )
     loaded = LOADED.findall(done.stderr) + done.stdout.split()
-    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    return tuple(sorted(prefixes | {sys.executable} | set(loaded)))
+    folders = set()
+    for base in (sys.prefix, sys.base_prefix):
+        layout = sysconfig.get_paths(vars={"base": base, "platbase": base})
+        folders |= {layout[name] for name in ("stdlib", "platstdlib", "purelib", "platlib")}
+    config = Path(sys.prefix) / "pyvenv.cfg"
+    files = {sys.executable, *loaded, *([str(config)] if config.is_file() else [])}
+    return tuple(sorted(path for path in folders | files if os.path.exists(path)))
 
 
 def jail_command(job_dir: Path) -> list[str]:
