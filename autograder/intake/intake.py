@@ -119,11 +119,17 @@ class Entry:
 
 @dataclass
 class NotGraded:
-    """A file of the folder that is not graded, and why (junk: operating-system clutter)."""
+    """A file of the folder that is not graded, and why.
+
+    - junk: Operating-system clutter, never listed
+    - superseded: A resubmission of the same student is graded instead (an earlier
+      upload or attempt, an older copy): listed, but nothing was left ungraded
+    """
 
     path: Path
     reason: str
     junk: bool = False
+    superseded: bool = False
 
     def shown(self) -> tuple[str, str]:
         """The file's name and the reason, as a person is shown them: plain text, capped
@@ -333,7 +339,7 @@ def _latest_attempt(username: str, group: list[_Upload], intake: Intake) -> list
     for upload in group:
         if upload.order != latest:
             reason = f"an earlier attempt of {username} (a later one is graded)"
-            intake.not_graded.append(NotGraded(upload.path, reason))
+            intake.not_graded.append(NotGraded(upload.path, reason, superseded=True))
     group = [upload for upload in group if upload.order == latest]
     for upload in group:
         if upload.file == "":
@@ -350,7 +356,7 @@ def _latest_uploads(lms: str, group: list[_Upload], intake: Intake) -> dict[str,
         key = upload.file.lower()
         if key in kept:
             reason = f"superseded by the later upload {upload.path.name}"
-            intake.not_graded.append(NotGraded(kept[key].path, reason))
+            intake.not_graded.append(NotGraded(kept[key].path, reason, superseded=True))
         kept[key] = upload
     return kept
 
