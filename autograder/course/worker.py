@@ -15,6 +15,7 @@ from pathlib import Path
 from autograder.atomic import write_atomically
 from autograder.cache import checks_key
 from autograder.course.course import ASSIGNMENT, autograde, record_student, zero_autograded
+from autograder.course.manual_work import settle
 from autograder.course.records import FAILED
 from autograder.course.trusted_verdicts import fingerprint, submitted_modules, write_verdicts
 from autograder.intake.ids import inside
@@ -140,6 +141,7 @@ class Worker:
             "leaderboard": {},
         }
         try:
+            settle(self.course, student_id)  # what a TA graded, before nbgrader flags it again
             self.lay_out(task)
             package = student_package(submission, work / "package")
             graded = self.checks.grade(package, work / "checks")
