@@ -221,6 +221,19 @@ def student_bundle(args) -> int:
     return 0
 
 
+def hub(args) -> int:
+    from autograder.exchange.hub import set_up_hub
+    from autograder.release.student_bundle import BundleRefused
+
+    try:
+        lines = set_up_hub(args.out, args.course_id, args.exchange, args.shared_data)
+    except BundleRefused as refused:
+        print(f"{refused}\nthe course's release was left as it was", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
 def gradescope(args) -> int:
     from autograder.gradescope.bundle import build_bundle
 
@@ -375,6 +388,21 @@ def parser() -> Parser:
         type=Path,
         default=REPO,
         help="the checkout whose cs231n/, notebooks/ and data/ go in",
+    )
+    p = command(
+        "hub",
+        "set up a course folder for nbgrader's exchange on a JupyterHub: the student package "
+        "in its release, the course id and exchange in its nbgrader_config.py",
+        hub,
+    )
+    p.add_argument("--out", type=Path, required=True, help="the course folder (OUT of grade)")
+    p.add_argument("--course-id", metavar="ID", help="the course id on the exchange; kept")
+    p.add_argument("--exchange", type=Path, metavar="DIR", help="the exchange folder; kept")
+    p.add_argument(
+        "--shared-data",
+        type=Path,
+        metavar="DIR",
+        help="copy the dataset there, read-only for everyone (else students build their own)",
     )
     p = command("gradescope", "write the Gradescope autograder bundle", gradescope)
     p.add_argument(

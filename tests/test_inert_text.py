@@ -201,6 +201,8 @@ def hostile_record() -> dict:
         "late_penalty": 0.0,
         "seconds_late": 0.0,
         "total": 0.0,
+        "ungraded": list(INLINE),
+        "stale": list(INLINE),
         "verdicts": {item: verdict for item in ITEMS},
         "result": {
             "status": f"grading failed: {HOSTILE}",

@@ -22,6 +22,7 @@ every worker; every student goes to exactly one worker. Each run ends by writing
 every report from the gradebook and checking them with verify.
 """
 
+import hashlib
 import json
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from autograder.course.course import (
     ASSIGNMENT,
     build_course,
     db_url,
+    late_penalty_per_day,
     read_settings,
     set_due_date,
     update_settings,
@@ -45,6 +47,7 @@ from autograder.course.manual_work import settle_course
 from autograder.course.records import FAILED, course_records
 from autograder.course.worker import Task, Worker, submission_fingerprint
 from autograder.hints import make_command
+from autograder.intake.exchange_inbox import INBOX, is_inbox
 from autograder.intake.ids import id_problem, inside
 from autograder.intake.intake import Entry, NotGraded, UsageError, read_intake
 from autograder.intake.lateness import parse_time, to_utc, zone
@@ -89,7 +92,7 @@ class Run:
 
 _worker: Worker | None = None
 # What an LMS says about a student that the gradebook and the reports use.
-STUDENT_KEYS = ("kind", "id", "name", "email", "late")
+STUDENT_KEYS = ("kind", "id", "name", "email", "late", "exchange_submission")
 
 
 def _start_worker(out: Path, checks) -> None:
@@ -117,6 +120,8 @@ def check_inputs(submissions: Path, out: Path, jobs: int) -> None:
         raise UsageError(f"--out {out} is a file; give a folder (it is created if missing)")
     if out == submissions or out.is_relative_to(submissions):
         raise UsageError(f"--out {out} is inside {submissions}; put the outputs elsewhere")
+    if submissions == out / INBOX and is_inbox(submissions):
+        return  # the course's own exchange inbox, which `nbgrader collect` fills
     if submissions.is_relative_to(out):
         raise UsageError(f"{submissions} is inside --out {out}; put the outputs elsewhere")
 
@@ -131,7 +136,7 @@ def late_policy(course: Path) -> dict:
     """The due date and late penalty a student's grade depends on (as a results file keeps it)."""
     with Gradebook(db_url(course)) as gradebook:
         duedate = gradebook.find_assignment(ASSIGNMENT).duedate
-    penalty = float(read_settings(course).get("late_penalty", 0.0))
+    penalty = late_penalty_per_day(course)
     return {"due": duedate.isoformat() if duedate else None, "late_penalty": penalty}
 
 
@@ -153,6 +158,8 @@ def lms_info(
     moment = timestamp or datetime.fromtimestamp(max(path.stat().st_mtime for path in entry.files))
     info = {"kind": entry.lms, "id": entry.lms_id, "name": entry.name, "late": entry.late,
             "files": [str(path) for path in entry.files], "time": moment.isoformat()}  # fmt: skip
+    if entry.secret:  # which submission on nbgrader's exchange (its feedback's name)
+        info["exchange_submission"] = hashlib.sha256(entry.secret.encode()).hexdigest()[:16]
     row = roster.find(entry.lms, entry.lms_id, entry.student_id) if roster else None
     if row is not None:
         info["name"] = roster.name(row) or info["name"]
@@ -281,7 +288,9 @@ def grade_all(
         submission = read_submission(entry.student_id, entry.source)
         info, timestamp = lms_info(entry, loaded_roster, zone_name)
         timestamp = timestamp or late_mark_time(entry, policy)
-        task = Task(submission, submission_fingerprint(submission), info, timestamp, policy)
+        task = Task(
+            submission, submission_fingerprint(submission), info, timestamp, policy, entry.secret
+        )
         done = read_result(out, entry.student_id)
         if force or students or not done or done.get("status", FAILED).startswith(FAILED):
             tasks.append(task)

@@ -20,6 +20,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from autograder.course.course import ASSIGNMENT, db_url
 from autograder.course.manual_work import manual_work
 from autograder.course.trusted_verdicts import verdicts_path
+from autograder.intake.ids import inside
 from autograder.paths import NOTEBOOKS, SOURCE
 from autograder.points import ITEMS, POINTS
 
@@ -83,11 +84,13 @@ def _in_order(grade: str) -> int:
     return GRADE_ORDER.index(grade) if grade in GRADE_ORDER else len(GRADE_ORDER)
 
 
-def course_records(out: Path) -> tuple[list[dict], float]:
-    """Every student of the course, and the assignment's maximum score.
+def course_records(out: Path, only: str | None = None) -> tuple[list[dict], float]:
+    """Every student of the course (or one), and the assignment's maximum score.
 
     Inputs:
     - out: The OUT folder of `python -m autograder grade`
+    - only: A student id: that student's record alone (none if the course has no such
+      student)
 
     Returns:
     - One record per student (sorted by id) with the keys student_id, scores (the
@@ -100,14 +103,22 @@ def course_records(out: Path) -> tuple[list[dict], float]:
     """
     out = Path(out)
     course = out / "course"
-    results = {path.stem: read_json(path) for path in sorted((out / "results").glob("*.json"))}
+    paths = [inside(out / "results", f"{only}.json")] if only else (out / "results").glob("*.json")
+    results = {path.stem: read_json(path) for path in sorted(paths) if path.is_file()}
     grades = {}
     with Gradebook(db_url(course)) as gradebook:
         try:
             max_score = float(gradebook.find_assignment(ASSIGNMENT).max_score)
         except MissingEntry:
             max_score = float(sum(POINTS.values()))
-        for submission in gradebook.assignment_submissions(ASSIGNMENT):
+        if only:
+            try:
+                submissions = [gradebook.find_submission(ASSIGNMENT, only)]
+            except MissingEntry:
+                submissions = []
+        else:
+            submissions = gradebook.assignment_submissions(ASSIGNMENT)
+        for submission in submissions:
             grades[submission.student.id] = _grades(course, submission)
     records = []
     for student_id in sorted(set(results) | set(grades)):
