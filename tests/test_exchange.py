@@ -35,6 +35,8 @@ from autograder.course.config_file import (
 from autograder.course.course import ASSIGNMENT, db_url, pipeline_settings
 from autograder.course.grading import grade_all
 from autograder.examples import write_examples
+from autograder.intake.exchange_inbox import collected_time, exchange_secret
+from autograder.intake.submissions import read_submission
 from autograder.paths import NOTEBOOKS, STUDENT_MODULES
 from autograder.release.student_bundle import read_members
 from autograder.reports.integrity import verify
@@ -256,3 +258,15 @@ def test_settings_that_do_not_load_stop_the_run_in_one_line_and_stay(tmp_path, c
         error.startswith(f"error: {config} cannot be read (SyntaxError") and error.count("\n") == 1
     )
     assert "c.Exchange.root = \n" in config.read_text()  # the instructor's line, kept to fix
+
+
+def test_a_named_pipe_left_in_a_submission_is_never_read(tmp_path):
+    """A student on the hub can leave a named pipe where the kit reads a file: reading it
+    would block collect forever."""
+    folder = tmp_path / "alice"
+    (folder / "cs231n").mkdir(parents=True)
+    for name in ("cs231n/rnn_layers.py", "submission_secret.txt", "timestamp.txt"):
+        os.mkfifo(folder / name)
+    submission = read_submission("alice", folder)
+    assert "cs231n/rnn_layers.py" not in submission.files
+    assert len(exchange_secret(folder)) == 128 and collected_time(folder) is None

@@ -16,9 +16,11 @@ The folder holds MARKER, so that grading it (`make grade SUBMISSIONS=OUT/collect
 takes each student's time and secret from these files, and from nowhere else.
 """
 
+import os
 import re
 import secrets
 import shutil
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,11 +41,16 @@ def is_inbox(folder: Path) -> bool:
 
 
 def _read_small(path: Path) -> str:
+    """The start of a small text file, "" unless it is a regular file (a link is not
+    followed, and a named pipe is never read: a student can leave either)."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read(MAX_READ).decode("ascii", "replace").strip()
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return ""
+    with os.fdopen(handle, "rb") as opened:
+        if not stat.S_ISREG(os.fstat(opened.fileno()).st_mode):
+            return ""
+        return opened.read(MAX_READ).decode("ascii", "replace").strip()
 
 
 def exchange_secret(submission_folder: Path) -> str:
