@@ -32,7 +32,7 @@ from autograder.course.config_file import (
     instructor_lines,
     overridden,
 )
-from autograder.course.course import ASSIGNMENT, db_url, pipeline_settings
+from autograder.course.course import ASSIGNMENT, build_course, db_url, pipeline_settings
 from autograder.course.grading import grade_all
 from autograder.examples import write_examples
 from autograder.intake.exchange_inbox import collected_time, exchange_secret
@@ -47,8 +47,9 @@ SCRIPT = "<script>alert('TA')</script>"
 MINE = ['c.Exchange.timezone = "Europe/Zurich"', "c.LatePenalty.fraction_per_day = 0.5"]
 
 
-def nbgrader(cwd: Path, *args: str) -> str:
-    """Run nbgrader's command line in cwd, as a person would; returns its log."""
+def nbgrader(cwd: Path, *args: str, ok: bool = True) -> str:
+    """Run nbgrader's command line in cwd, as a person would; returns its log (and checks
+    that it succeeded, or with ok=False that it failed)."""
     scripts = sysconfig.get_path("scripts")
     env = {**os.environ, "PATH": os.pathsep.join([scripts, os.environ["PATH"]])}
     env.pop("PYTHONPATH", None)
@@ -60,7 +61,7 @@ def nbgrader(cwd: Path, *args: str) -> str:
         text=True,
         timeout=600,
     )
-    assert done.returncode == 0, (args, done.stderr[-3000:])
+    assert (done.returncode == 0) == ok, (args, done.stderr[-3000:])
     return done.stdout + done.stderr
 
 
@@ -270,3 +271,12 @@ def test_a_named_pipe_left_in_a_submission_is_never_read(tmp_path):
     submission = read_submission("alice", folder)
     assert "cs231n/rnn_layers.py" not in submission.files
     assert len(exchange_secret(folder)) == 128 and collected_time(folder) is None
+
+
+def test_a_course_without_the_student_package_is_not_released(tmp_path):
+    out = tmp_path / "out"
+    build_course(out / "course", private_roots=[out])  # what `make grade` alone writes
+    flags = ["--course", COURSE, f"--Exchange.root={tmp_path / 'exchange'}"]
+    log = nbgrader(out / "course", "release_assignment", ASSIGNMENT, *flags, ok=False)
+    assert f"holds the notebooks but not the student package: `make hub OUT={out}`" in log
+    assert not (tmp_path / "exchange" / COURSE / "outbound" / ASSIGNMENT).exists()

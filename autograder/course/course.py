@@ -111,7 +111,8 @@ def pipeline_settings(root: Path, private_roots: list[Path]) -> dict[str, dict]:
     - Deleted grade cells come back (else they become "needs manual grade").
     - Execute, should anyone put it back, skips no cell a student could tag and
       cannot start a kernel.
-    - `nbgrader collect` goes through the kit's intake (KitCollect), and
+    - `nbgrader release_assignment` refuses a release without the student package
+      (KitRelease), `nbgrader collect` goes through the kit's intake (KitCollect), and
       `nbgrader generate_feedback` writes the kit's feedback page (KitFeedback).
     - Late penalties: the kit's plugin; the fraction per day is the course's LATE_PENALTY
       when one was given, else whatever the instructor's own lines set (none by default).
@@ -137,7 +138,10 @@ def pipeline_settings(root: Path, private_roots: list[Path]) -> dict[str, dict]:
         },
         "ExecutePreprocessor": {"kernel_name": REFUSED_KERNEL},
         "AssignLatePenalties": {"plugin_class": "autograder.intake.lateness.LatePenalty"},
-        "ExchangeFactory": {"collect": "autograder.exchange.collect.KitCollect"},
+        "ExchangeFactory": {
+            "collect": "autograder.exchange.collect.KitCollect",
+            "release_assignment": "autograder.exchange.release.KitRelease",
+        },
         "GenerateFeedback": {"exporter_class": "autograder.exchange.feedback.KitFeedback"},
         "KitFeedback": {"course_root": str(root)},
     }
