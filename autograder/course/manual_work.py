@@ -83,40 +83,44 @@ def _manual_grades(submission) -> list:
     return [g for nb in submission.notebooks for g in nb.grades if g.manual_score is not None]
 
 
+def _settle_submission(course: Path, submission) -> None:
+    """settle() one gradebook submission (the caller commits)."""
+    student, grades = submission.student.id, _manual_grades(submission)
+    if not grades or id_problem(student) is not None:
+        return
+    reviewed, now = reviewed_subjects(course, student), subjects(course, student)
+    before = dict(reviewed)
+    for grade in grades:
+        if grade.name not in now:
+            continue
+        if not grade.needs_manual_grade:
+            reviewed[grade.name] = now[grade.name]
+        elif reviewed.get(grade.name) == now[grade.name]:
+            grade.needs_manual_grade = False
+    if reviewed != before:
+        path = _reviewed_path(course, student)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, json.dumps(reviewed, indent=1, sort_keys=True))
+
+
 def settle(course: Path, student: str) -> None:
     """Record what the TA reviewed, and clear nbgrader's flag on a manual grade whose
     subject is unchanged since (see the module docstring). Nothing happens for a student
     without a submission in the gradebook."""
     with Gradebook(db_url(course)) as gradebook:
         try:
-            grades = _manual_grades(gradebook.find_submission(ASSIGNMENT, student))
+            _settle_submission(course, gradebook.find_submission(ASSIGNMENT, student))
         except MissingEntry:
             return
-        if not grades:
-            return
-        reviewed, now = reviewed_subjects(course, student), subjects(course, student)
-        for grade in grades:
-            if grade.name not in now:
-                continue
-            if not grade.needs_manual_grade:
-                reviewed[grade.name] = now[grade.name]
-            elif reviewed.get(grade.name) == now[grade.name]:
-                grade.needs_manual_grade = False
         gradebook.db.commit()
-    path = _reviewed_path(course, student)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, json.dumps(reviewed, indent=1, sort_keys=True))
 
 
 def settle_course(course: Path) -> None:
     """settle() every student of the gradebook (ids that cannot name a file are skipped)."""
     with Gradebook(db_url(course)) as gradebook:
-        students = [
-            submission.student.id for submission in gradebook.assignment_submissions(ASSIGNMENT)
-        ]
-    for student in students:
-        if id_problem(student) is None:
-            settle(course, student)
+        for submission in gradebook.assignment_submissions(ASSIGNMENT):
+            _settle_submission(course, submission)
+        gradebook.db.commit()
 
 
 def manual_work(course: Path, submission) -> ManualWork:
