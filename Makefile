@@ -85,7 +85,7 @@ report: $(SETUP_STAMP)  ## rewrite OUT's CSVs and feedback from its gradebook (a
 verify: $(SETUP_STAMP)  ## check that OUT's gradebook, CSVs and feedback agree
 	$(PY) -m autograder verify "$(OUT)"
 
-hub: data  ## set up the course OUT=folder for nbgrader's exchange on a JupyterHub [COURSE_ID=id] [EXCHANGE=dir] [SHARED_DATA=dir]
+hub: $(SETUP_STAMP) $(if $(SHARED_DATA),data)  ## set up the course OUT=folder for nbgrader's exchange on a JupyterHub [COURSE_ID=id] [EXCHANGE=dir] [SHARED_DATA=dir]
 	$(PY) -m autograder hub --out "$(OUT)" $(if $(COURSE_ID),--course-id "$(COURSE_ID)") \
 		$(if $(EXCHANGE),--exchange "$(EXCHANGE)") $(if $(SHARED_DATA),--shared-data "$(SHARED_DATA)")
 
