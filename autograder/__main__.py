@@ -4,6 +4,7 @@ Run `python -m autograder COMMAND --help` for the options of a command.
 """
 
 import argparse
+import shlex
 import sys
 import tomllib
 from pathlib import Path
@@ -14,12 +15,18 @@ configure_blas()  # one BLAS thread, the pinned kernels: before anything imports
 
 from autograder.paths import BUILD, CACHE, REPO  # noqa: E402
 
-EXIT_CODES = """exit status of grade, report and verify:
-  0  every submission graded; gradebook, results, CSVs and feedback agree
-  1  verify found a problem, or grading failed for a student (both listed)
+EXIT_CODES = """exit status of grade, report and verify (make grade, make report, make verify):
+  0  everything was graded as designed: every submission graded (an upload or attempt
+     that a later one of the same student supersedes is listed, not graded, by design;
+     inline answers waiting for a TA are listed too), and gradebook, verdicts, results,
+     CSVs and feedback agree
+  1  something is wrong with the course: verify found a problem (a manual grade given
+     to an earlier answer, outputs older than the gradebook, ...) or grading failed for
+     a student; every problem is listed
   2  bad input: nothing was done (the message says why)
-  3  graded and consistent, but some files of the folder were not graded (listed,
-     and in OUT/not_graded.csv)"""
+  3  graded and consistent, but some files of the folder could not be graded (listed
+     with the reason, and in OUT/not_graded.csv): a name that is no student id, two
+     submissions of one id, a .rar, a loose file, ..."""
 
 
 class Formatter(argparse.RawDescriptionHelpFormatter):
@@ -108,7 +115,7 @@ def run_status(run) -> int:
     failed = [s for s in run.graded if status(graded[s]).startswith(FAILED)]
     if run.problems or failed:
         return 1
-    return 3 if any(not item.junk for item in run.not_graded) else 0
+    return 3 if any(not (item.junk or item.superseded) for item in run.not_graded) else 0
 
 
 def grade(args) -> int:
@@ -124,6 +131,7 @@ def grade(args) -> int:
         due=args.due,
         late_penalty=args.late_penalty,
         timezone=args.timezone,
+        canvas_column=args.canvas_column,
     )
     print_run(run)
     print(f"wrote grades.csv, canvas.csv, feedback/ and summary.png in {args.out.resolve()}")
@@ -132,21 +140,25 @@ def grade(args) -> int:
 
 def course_folder(out: Path) -> Path:
     """OUT, if it holds a course (else UsageError)."""
+    from autograder.hints import shown_path
     from autograder.intake.intake import UsageError
 
     if not (out / "course" / "gradebook.db").is_file():
-        raise UsageError(f"{out} holds no course (no course/gradebook.db): grade into it first")
+        first = f"make grade SUBMISSIONS=<folder> OUT={shlex.quote(shown_path(out))}"
+        raise UsageError(f"{out} holds no course (no course/gradebook.db): `{first}` first")
     return out
 
 
 def report(args) -> int:
     from autograder.course.grading import write_reports
     from autograder.reports.integrity import verify as find_problems
-    from autograder.reports.report import leaderboard_summary, summary_text
+    from autograder.reports.report import leaderboard_summary, manual_work_line, summary_text
 
     records = write_reports(course_folder(args.out))
     print(summary_text(records))
     print(leaderboard_summary(records))
+    if line := manual_work_line(records, args.out):
+        print(line)
     problems = find_problems(args.out)
     for problem in problems:
         print(f"problem: {problem}")
@@ -206,6 +218,19 @@ def student_bundle(args) -> int:
     except BundleRefused as refused:
         print(f"{refused}\nno bundle written", file=sys.stderr)
         return 1
+    return 0
+
+
+def hub(args) -> int:
+    from autograder.exchange.hub import set_up_hub
+    from autograder.release.student_bundle import BundleRefused
+
+    try:
+        lines = set_up_hub(args.out, args.course_id, args.exchange, args.shared_data)
+    except BundleRefused as refused:
+        print(f"{refused}\nthe course's release was left as it was", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
     return 0
 
 
@@ -273,6 +298,13 @@ def add_grade_options(p: argparse.ArgumentParser) -> None:
         type=fraction,
         metavar="FRACTION",
         help="fraction of the score lost per started day late (0.1 = 10%%); kept; none if unset",
+    )
+    p.add_argument(
+        "--canvas-column",
+        metavar="COLUMN",
+        help="canvas.csv's assignment column: the roster's column by its header "
+        "('HW3 Image Captioning (98765)'), title or assignment id, or the title of a new "
+        "assignment; kept; if unset, the roster's captioning column (else 'Captioning')",
     )
     p.add_argument(
         "--timezone",
@@ -356,6 +388,21 @@ def parser() -> Parser:
         type=Path,
         default=REPO,
         help="the checkout whose cs231n/, notebooks/ and data/ go in",
+    )
+    p = command(
+        "hub",
+        "set up a course folder for nbgrader's exchange on a JupyterHub: the student package "
+        "in its release, the course id and exchange in its nbgrader_config.py",
+        hub,
+    )
+    p.add_argument("--out", type=Path, required=True, help="the course folder (OUT of grade)")
+    p.add_argument("--course-id", metavar="ID", help="the course id on the exchange; kept")
+    p.add_argument("--exchange", type=Path, metavar="DIR", help="the exchange folder; kept")
+    p.add_argument(
+        "--shared-data",
+        type=Path,
+        metavar="DIR",
+        help="copy the dataset there, read-only for everyone (else students build their own)",
     )
     p = command("gradescope", "write the Gradescope autograder bundle", gradescope)
     p.add_argument(

@@ -46,6 +46,7 @@ GROUPED = {
     "test_grading",
     "test_student_bundle",
     "test_course_workflows",
+    "test_exchange",
     "test_similarity",
     "test_shapes_dataset",
 }
@@ -59,6 +60,7 @@ SLOWEST_FIRST = (
     "test_gradescope",
     "notebook_lstm",
     "notebook_rnn",
+    "test_exchange",
     "test_grading",
     "test_student_bundle",
     "test_course_workflows",

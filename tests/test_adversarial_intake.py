@@ -9,7 +9,7 @@ from adversarial_intake import T1, Attack, attacks, write_names
 
 from autograder.course.course import ASSIGNMENT
 from autograder.course.grading import read_result
-from autograder.course.worker import Task, Worker
+from autograder.course.worker import Task, Worker, lay_out
 from autograder.intake.ids import id_problem, inside
 from autograder.intake.intake import Entry, read_intake
 from autograder.intake.submissions import Submission
@@ -103,7 +103,7 @@ def test_the_course_refuses_an_id_that_would_leave_its_folder(batch):
         with pytest.raises(ValueError, match="does not name an entry of"):
             worker.grade(task)
         with pytest.raises(ValueError, match="does not name an entry of"):
-            worker.lay_out(task)
+            lay_out(worker.course, task)
     for student_id in ESCAPES[2:]:
         with pytest.raises(ValueError, match="does not name an entry of"):
             read_result(out, student_id)

@@ -69,9 +69,12 @@ def test_the_hostile_submission_scores_what_the_control_scores(graded):
     assert run.problems == [] and {CONTROL, HOSTILE} <= set(run.graded)
     with open(out / "grades.csv", newline="") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
-    for item in [*ITEMS, "autograded", "status"]:
+    for item in [*ITEMS, "autograded"]:
         assert rows[HOSTILE][item] == rows[CONTROL][item], item
-    assert float(rows[HOSTILE]["autograded"]) == MAX_TOTAL and rows[HOSTILE]["status"] == "ok"
+    assert float(rows[HOSTILE]["autograded"]) == MAX_TOTAL and rows[CONTROL]["status"] == "ok"
+    # The hostile one answers the inline questions (with its payloads), for a TA to grade.
+    answered = "inline_question_1_rnn, inline_question_1_lstm, inline_question_2_lstm"
+    assert rows[HOSTILE]["status"] == f"ok; to grade by hand: {answered}"
 
 
 def test_no_csv_holds_a_formula_and_numbers_stay_numbers(graded):

@@ -10,17 +10,20 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
+from canvas_import import CanvasCourse, import_like_canvas
 from nbgrader.api import Gradebook
 from zips import read_zip, write_zip
 
 import autograder.course.worker
 from autograder.__main__ import main, run_status
-from autograder.course.course import ASSIGNMENT, db_url
-from autograder.course.grading import grade_all
+from autograder.course.course import ASSIGNMENT, db_url, update_settings
+from autograder.course.grading import grade_all, print_run
 from autograder.examples import write_examples
+from autograder.intake.intake import UsageError
 from autograder.reports.integrity import verify
 
 LSTM_NB = "notebooks/LSTM_Captioning.ipynb"
+FORGET = "The forget gate multiplies the gradient of the cell state at every step."
 
 
 def rows(path: Path) -> dict[str, dict]:
@@ -35,14 +38,25 @@ def canvas_rows(out: Path) -> dict[str, list[str]]:
 
 
 def grade_as_ta(out: Path, student: str, cell: str, score: float, comment: str | None = None):
-    """What a TA does in formgrader: a manual score (and a comment) on one cell."""
+    """What a TA does in formgrader: a manual score (and a comment) on one cell, which
+    clears the cell's "needs manual grade" flag as formgrader's grade API does."""
     with Gradebook(db_url(out / "course")) as gradebook:
         notebooks = gradebook.find_assignment(ASSIGNMENT).notebooks
         notebook = next(nb.name for nb in notebooks if cell in {c.name for c in nb.grade_cells})
-        gradebook.find_grade(cell, notebook, ASSIGNMENT, student).manual_score = score
+        grade = gradebook.find_grade(cell, notebook, ASSIGNMENT, student)
+        grade.manual_score = score
+        grade.needs_manual_grade = False
         if comment is not None:
             gradebook.find_comment(cell, notebook, ASSIGNMENT, student).manual_comment = comment
         gradebook.db.commit()
+
+
+def with_answer(files: dict[str, bytes], question: str, answer: str) -> dict[str, bytes]:
+    """The submission with another answer typed into an inline question's cell."""
+    nb = nbformat.reads(files[LSTM_NB].decode(), as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == question)
+    cell.source = answer
+    return {**files, LSTM_NB: nbformat.writes(nb).encode()}
 
 
 def manual_scores(out: Path, student: str) -> dict[str, float | None]:
@@ -72,8 +86,10 @@ def course(tmp_path_factory) -> SimpleNamespace:
     first, second, out = root / "first", root / "second", root / "out"
     first.mkdir()
     second.mkdir()
-    for student, example in {"alice": "reference", "bob": "stubs", "carol": "reference"}.items():
+    for student, example in {"alice": "reference", "bob": "stubs"}.items():
         shutil.copy(examples[example], first / f"{student}.zip")
+    answered = with_answer(read_zip(examples["reference"]), "inline_question_1_lstm", FORGET)
+    write_zip(first / "carol.zip", answered)
     run1 = grade_all(first, out, jobs=2)
     # The TA grades in formgrader: inline answers, and an override of an autograded cell.
     grade_as_ta(out, "alice", "inline_question_1_rnn", 1, "Right: `diag(1 - h**2)`")
@@ -81,7 +97,7 @@ def course(tmp_path_factory) -> SimpleNamespace:
     grade_as_ta(out, "carol", "inline_question_2_lstm", 0.5, "Half: say why sigmoid")
     grade_as_ta(out, "bob", "rnn_step_forward", 2)
     # A later batch: carol resubmits with a copied answer cell; dave is new.
-    write_zip(second / "carol.zip", with_copied_answer_cell(read_zip(examples["reference"])))
+    write_zip(second / "carol.zip", with_copied_answer_cell(answered))
     shutil.copy(examples["partial"], second / "dave.zip")
     run2 = grade_all(second, out, jobs=1)
     return SimpleNamespace(out=out, first=first, second=second, run1=run1, run2=run2)
@@ -105,7 +121,8 @@ def test_a_second_batch_adds_and_updates_and_never_drops(course):
 def test_a_copied_cell_costs_nothing_and_keeps_the_manual_grades(course):
     out = course.out
     row = rows(out / "grades.csv")["carol"]
-    assert float(row["autograded"]) == 52 and row["status"] == "ok"
+    assert float(row["autograded"]) == 52
+    assert row["status"] == "ok"  # the answer the TA graded is the one graded now
     manual = manual_scores(out, "carol")
     assert manual["inline_question_1_lstm"] == 1 and manual["inline_question_2_lstm"] == 0.5
     page = (out / "feedback" / "carol.html").read_text()
@@ -171,10 +188,12 @@ def test_a_failed_grading_keeps_the_manual_grades(course, monkeypatch):
     run = grade_all(course.first, out)  # a failed student is retried by the next run
     assert run.graded == ["alice"] and float(rows(out / "grades.csv")["alice"]["total"]) == 53
     # carol's first submission is older than her resubmission: never graded over it.
+    again = f"make grade SUBMISSIONS={course.first} OUT={out} STUDENT=carol"
     assert {item.path.name: item.reason for item in run.not_graded} == {
         "carol.zip": f"older than the submission of carol graded before ({course.second}/carol.zip)"
-        "; --student carol grades it anyway"
+        f"; `{again}` grades it anyway"
     }
+    assert run_status(run) == 0  # an older copy, superseded: nothing was left ungraded
     assert float(rows(out / "grades.csv")["carol"]["total"]) == 53.5
 
 
@@ -182,12 +201,56 @@ def test_grading_in_formgrader_then_report_rewrites_every_output(course, capsys)
     out = course.out
     grade_as_ta(out, "dave", "inline_question_1_rnn", 1, "ok")
     problems = verify(out)
-    assert len(problems) == 1 and "run `python -m autograder report" in problems[0]
+    assert len(problems) == 1
+    assert f"differ from the gradebook: `make report OUT={out}` rewrites them" in problems[0]
     assert main(["report", str(out)]) == 0
     assert float(rows(out / "grades.csv")["dave"]["total"]) == 37
     assert float(canvas_rows(out)["dave"][5]) == 37
     assert verify(out) == []
     assert "problem:" not in capsys.readouterr().out
+
+
+def test_a_resubmitted_answer_makes_its_manual_grade_stale_until_a_ta_grades_it(
+    course, tmp_path, capsys
+):
+    out, third = course.out, tmp_path / "third"
+    third.mkdir()
+    answer = "Because the sigmoid keeps every gate between 0 and 1."
+    changed = with_answer(read_zip(course.first / "carol.zip"), "inline_question_2_lstm", answer)
+    write_zip(third / "carol.zip", changed)
+    write_zip(
+        third / "erin.zip", with_answer(changed, "inline_question_2_lstm", "YOUR ANSWER HERE")
+    )
+    run = grade_all(third, out)
+    assert run.graded == ["carol", "erin"] and run_status(run) == 1
+    assert run.problems == [
+        "carol: inline_question_2_lstm graded by hand for an earlier answer (the student "
+        f"resubmitted): grade again in formgrader, then `make report OUT={out}`"
+    ]
+    row = rows(out / "grades.csv")["carol"]
+    assert row["inline_question_2_lstm"] == "0.5"  # the TA's, until a TA grades it again
+    assert row["status"] == "ok; manual grade given to an earlier answer: inline_question_2_lstm"
+    page = (out / "feedback" / "carol.html").read_text()
+    assert "0.5 / 1 (given to your earlier answer; to be graded again)" in page
+    # erin answered one question (the other is unanswered: nbgrader gives it 0 itself).
+    assert rows(out / "grades.csv")["erin"]["status"] == (
+        "ok; to grade by hand: inline_question_1_lstm"
+    )
+    print_run(run)
+    assert (
+        "to grade by hand: 1 inline answer(s) of 1 student(s), 1 points that grades.csv and "
+        "canvas.csv count as 0 until a TA grades them in formgrader (their status in "
+        f"grades.csv says which); then `make report OUT={out}`"
+    ) in capsys.readouterr().out
+    assert main(["verify", str(out)]) == 1
+    assert "graded by hand for an earlier answer" in capsys.readouterr().out
+    grade_as_ta(out, "carol", "inline_question_2_lstm", 1, "Right")
+    grade_as_ta(out, "erin", "inline_question_1_lstm", 1)
+    assert main(["report", str(out)]) == 0 and verify(out) == []
+    # Regraded as it is, the answer the TA graded is unchanged: nothing is stale.
+    run = grade_all(third, out, students=["carol"])
+    assert run.problems == [] and run_status(run) == 0
+    assert rows(out / "grades.csv")["carol"]["inline_question_2_lstm"] == "1"
 
 
 @pytest.fixture(scope="module")
@@ -210,11 +273,12 @@ def lms(tmp_path_factory) -> SimpleNamespace:
     shutil.copy(examples["partial"], moodle / "captioning.zip")
     (folder / "notes.txt").write_text("grading notes")
     roster = root / "canvas_export.csv"
-    roster.write_text(
-        "Student,ID,SIS User ID,SIS Login ID,Section\n"
-        "    Points Possible,,,,\n"
-        '"Smith, John",12345,S1,jsmith,Lab A\n'
-        '"Müller, Jürgen",34567,S3,jmuller,Lab B\n'
+    roster.write_text(  # Canvas's export: an assignment per column, its points below
+        "Student,ID,SIS User ID,SIS Login ID,Section,HW1 Warm-up (11111),"
+        "HW3 Image Captioning (98765),Current Score,Final Score\n"
+        "    Points Possible,,,,,10.00,55.00,(read only),(read only)\n"
+        '"Smith, John",12345,S1,jsmith,Lab A,9,,90,90\n'
+        '"Müller, Jürgen",34567,S3,jmuller,Lab B,10,,100,100\n'
     )
     out = root / "out"
     run = grade_all(
@@ -245,6 +309,61 @@ def test_an_lms_download_is_graded_as_the_lms_meant_it(lms):
     assert run_status(lms.run) == 3  # graded and consistent, but files were not graded
 
 
+def test_canvas_imports_canvas_csv_into_the_rosters_assignment(lms):
+    course = CanvasCourse(
+        assignments={"11111": "HW1 Warm-up", "98765": "HW3 Image Captioning"},
+        user_ids={"12345", "34567"},
+        sis_login_ids={"jsmith": "12345", "jmuller": "34567"},
+    )
+    imported = import_like_canvas((lms.out / "canvas.csv").read_text(), course)
+    assert imported.columns == {"HW3 Image Captioning (98765)": "98765"}  # no new assignment
+    assert imported.points_possible == {"HW3 Image Captioning (98765)": "55"}
+    totals = {row["student_id"]: row["total"] for row in rows(lms.out / "grades.csv").values()}
+    assert imported.scores == {
+        "12345": {"HW3 Image Captioning (98765)": totals["smithjohn_12345"]},
+        "34567": {"HW3 Image Captioning (98765)": totals["mullerjurgen_34567"]},
+    }
+    # Not in the Canvas roster: their rows name them by SIS login, which Canvas does not know.
+    assert sorted(row[2] for row in imported.unmatched) == ["jane-roe_998877", "jdoe"]
+
+
+def test_the_canvas_column_is_the_one_named_or_refused_when_unclear(lms, tmp_path):
+    roster = tmp_path / "two_captionings.csv"
+    roster.write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section,Captioning A (1),Captioning B (2)\n"
+        '"Smith, John",12345,S1,jsmith,Lab A,,\n'
+    )
+    with pytest.raises(
+        UsageError, match=r'2 assignment columns .* CANVAS_COLUMN="<title> \(<id>\)"'
+    ):
+        grade_all(lms.folder, tmp_path / "out", roster=roster)
+    assert not (tmp_path / "out" / "course" / "kit_settings.json").exists()  # nothing kept
+    # Named by its title or id, the roster's own header goes into canvas.csv.
+    out = tmp_path / "copy"
+    shutil.copytree(lms.out, out)
+    update_settings(out / "course", roster=str(roster), canvas_column="2")
+    assert main(["report", str(out)]) == 0
+    assert (out / "canvas.csv").read_text().splitlines()[0].endswith(",Captioning B (2)")
+
+
+def test_a_roster_column_out_of_other_points_fails_verify(lms, tmp_path):
+    out = tmp_path / "copy"
+    shutil.copytree(lms.out, out)
+    roster = tmp_path / "hundred.csv"
+    roster.write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section,HW3 Image Captioning (98765)\n"
+        "Points Possible,,,,,100\n"
+        '"Smith, John",12345,S1,jsmith,Lab A,\n'
+    )
+    update_settings(out / "course", roster=str(roster))
+    assert main(["report", str(out)]) == 1
+    assert verify(out) == [
+        "the roster's column 'HW3 Image Captioning (98765)' is out of 100 points and this "
+        "assignment of 55: set the Canvas assignment's points to 55, export the gradebook "
+        "again and grade with it as ROSTER"
+    ]
+
+
 def test_the_roster_fills_the_canvas_ids(lms):
     canvas = canvas_rows(lms.out)
     assert canvas["Smith, John"] == ["Smith, John", "12345", "S1", "jsmith", "Lab A", "52"]
@@ -268,9 +387,24 @@ def test_lateness_is_recorded_the_nbgrader_way(lms):
         assert late.late_submission_penalty == pytest.approx(52 * 0.2)  # two started days
         on_time = gradebook.find_submission(ASSIGNMENT, "smithjohn_12345")
         assert on_time.total_seconds_late == 0 and on_time.late_submission_penalty == 0
-    row = rows(lms.out / "grades.csv")["jdoe"]
+        # Canvas marks it LATE without a time: one second after the due date.
+        marked = gradebook.find_submission(ASSIGNMENT, "mullerjurgen_34567")
+        assert str(marked.timestamp) == "2024-10-01 12:00:01" and marked.total_seconds_late == 1
+        assert marked.late_submission_penalty == pytest.approx(52 * 0.1)  # one started day
+    graded = rows(lms.out / "grades.csv")
+    row = graded["jdoe"]
     assert float(row["late_penalty"]) == pytest.approx(10.4) and float(row["total"]) == 41.6
+    late = {student: (row["late"], row["days_late"]) for student, row in graded.items()}
+    assert late == {
+        "jdoe": ("yes", "1.90"),
+        "mullerjurgen_34567": ("yes", ""),  # late, by how much Canvas does not say
+        "smithjohn_12345": ("", ""),
+        "jane-roe_998877": ("", ""),
+    }
     page = (lms.out / "feedback" / "jdoe.html").read_text()
     assert "Submitted 1.90 days after the due date; late penalty 10.4 points." in page
     page = (lms.out / "feedback" / "mullerjurgen_34567.html").read_text()
-    assert "Your LMS marked the submission late; its own late policy applies there." in page
+    assert (
+        "Canvas marked the submission late without saying when it came in, so it counts here "
+        "as late by less than a day; late penalty 5.2 points."
+    ) in page

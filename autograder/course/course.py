@@ -2,14 +2,17 @@
 
 nbgrader reads its configuration from the current directory unless told
 otherwise, and silently works on an empty gradebook when run from elsewhere, so
-every course here is configured explicitly, with absolute paths. The same
-configuration is written into the course as `nbgrader_config.py`, so that
-nbgrader's own commands run there (and formgrader's buttons, which run the same
-code) grade through the trusted pipeline too: the verdicts come from the hidden
-checks in the sandbox, never from a kernel running the student's notebook. The
-file only names classes (nothing is imported while nbgrader reads it), and nbgrader's
-Execute step, should anything put it back, is pointed at a kernel that does not
-exist, so a command that would run student notebooks fails instead of grading.
+every course here is configured explicitly, with absolute paths, in the course's
+`nbgrader_config.py` (config_file.py): the instructor's own settings, kept, then the
+kit's pipeline, rewritten at every run. nbgrader's own commands run there (and
+formgrader's buttons, which run the same code) and the kit's grading read that one
+file, so they grade through the same trusted pipeline: the verdicts come from the
+hidden checks in the sandbox, never from a kernel running the student's notebook;
+`nbgrader collect` goes through the kit's intake and `nbgrader generate_feedback`
+writes the kit's feedback page (autograder/exchange/). The pipeline only names classes
+(nothing is imported while nbgrader reads the file), and nbgrader's Execute step,
+should anything put it back, is pointed at a kernel that does not exist, so a command
+that would run student notebooks fails instead of grading.
 """
 
 import hashlib
@@ -29,11 +32,19 @@ from nbgrader.apps import NbGraderAPI
 from traitlets.config import Config
 
 from autograder.atomic import write_atomically
+from autograder.course.config_file import (
+    CONFIG_FILE,
+    config_text,
+    instructor_lines,
+    load_course_config,
+    overridden,
+    with_setting,
+)
+from autograder.intake.intake import UsageError
 from autograder.paths import CACHE, NOTEBOOKS, REPO, SOURCE, STUDENT_MODULES
 from autograder.points import POINTS
 
 ASSIGNMENT = "captioning"
-CONFIG_FILE = "nbgrader_config.py"
 SETTINGS_FILE = "kit_settings.json"
 # Execute runs notebooks in this kernel, which does not exist: it can never run one.
 REFUSED_KERNEL = "refused-by-the-captioning-kit-no-student-notebook-runs-in-a-kernel"
@@ -100,11 +111,15 @@ def pipeline_settings(root: Path, private_roots: list[Path]) -> dict[str, dict]:
     - Deleted grade cells come back (else they become "needs manual grade").
     - Execute, should anyone put it back, skips no cell a student could tag and
       cannot start a kernel.
-    - Late penalties come from the course's settings (none by default).
+    - `nbgrader release_assignment` refuses a release without the student package
+      (KitRelease), `nbgrader collect` goes through the kit's intake (KitCollect), and
+      `nbgrader generate_feedback` writes the kit's feedback page (KitFeedback).
+    - Late penalties: the kit's plugin; the fraction per day is the course's LATE_PENALTY
+      when one was given, else whatever the instructor's own lines set (none by default).
     """
     root = Path(root).resolve()
     settings = read_settings(root)
-    return {
+    pipeline = {
         "CourseDirectory": {"root": str(root), "db_url": db_url(root)},
         "Autograde": {
             "sanitize_preprocessors": SANITIZE,
@@ -123,35 +138,55 @@ def pipeline_settings(root: Path, private_roots: list[Path]) -> dict[str, dict]:
         },
         "ExecutePreprocessor": {"kernel_name": REFUSED_KERNEL},
         "AssignLatePenalties": {"plugin_class": "autograder.intake.lateness.LatePenalty"},
-        "LatePenalty": {"fraction_per_day": float(settings.get("late_penalty", 0.0))},
+        "ExchangeFactory": {
+            "collect": "autograder.exchange.collect.KitCollect",
+            "release_assignment": "autograder.exchange.release.KitRelease",
+        },
+        "GenerateFeedback": {"exporter_class": "autograder.exchange.feedback.KitFeedback"},
+        "KitFeedback": {"course_root": str(root)},
     }
+    if "late_penalty" in settings:
+        pipeline["LatePenalty"] = {"fraction_per_day": float(settings["late_penalty"])}
+    return pipeline
 
 
-def grading_config(root: Path, private_roots: list[Path] | None = None) -> Config:
-    """The course configuration plus the trusted autograde pipeline."""
-    config = nbgrader_config(root)
-    for section, traits in pipeline_settings(root, private_roots or []).items():
-        for trait, value in traits.items():
-            config[section][trait] = value
-    return config
+def grading_config(root: Path) -> Config:
+    """The configuration of the course rooted at root, as nbgrader reads it there.
+
+    Raises UsageError (one line) when the instructor's lines cannot be read.
+    """
+    path = Path(root) / CONFIG_FILE
+    try:
+        return load_course_config(Path(root).resolve())
+    except Exception as error:  # noqa: BLE001 - the instructor's Python, whatever it raises
+        raise UsageError(
+            f"{path} cannot be read ({type(error).__name__}: {error}); fix your lines between "
+            "its BEGIN and END lines"
+        ) from error
 
 
-def config_file_text(root: Path, private_roots: list[Path]) -> str:
-    """The course's nbgrader_config.py: the same pipeline for nbgrader's own commands."""
-    lines = [
-        "# Generated by the captioning kit (autograder/course/course.py) at every grading run;",
-        "# edits are overwritten. nbgrader's own commands run in this folder (and",
-        "# formgrader's buttons) grade through the kit's trusted pipeline: verdicts from",
-        "# the hidden checks in the sandbox, no student notebook in a kernel.",
-        "import sys",
-        "",
-        f"sys.path.insert(0, {str(REPO)!r})  # the kit, which the class names below live in",
-        "c = get_config()  # noqa: F821 - provided by nbgrader when it reads this file",
-    ]
-    for section, traits in pipeline_settings(root, private_roots).items():
-        for trait, value in traits.items():
-            lines.append(f"c.{section}.{trait} = {value!r}")
-    return "\n".join(lines) + "\n"
+def late_penalty_per_day(root: Path) -> float:
+    """The fraction of a score lost per started day late in the course (its config)."""
+    return float(grading_config(root).LatePenalty.get("fraction_per_day", 0.0))
+
+
+def write_config(
+    root: Path, private_roots: list[Path], settings: dict[tuple[str, str], str] | None = None
+) -> list[str]:
+    """Write the course's nbgrader_config.py: the instructor's lines (with settings, e.g.
+    {("CourseDirectory", "course_id"): "hw3"}, put in), then the pipeline.
+
+    Returns:
+    - The options that the instructor's lines set and the pipeline sets again
+    """
+    path = Path(root) / CONFIG_FILE
+    pipeline = pipeline_settings(root, private_roots)
+    lines = instructor_lines(path.read_text() if path.is_file() else None, pipeline)
+    for (section, trait), value in (settings or {}).items():
+        lines = with_setting(lines, section, trait, value)
+    _write_if_changed(path, config_text(lines, pipeline, REPO))
+    grading_config(root)  # the instructor's lines must load: one clear line if not
+    return overridden(lines, pipeline)
 
 
 def stamp_points(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -226,7 +261,8 @@ def course_template(notebooks: dict[str, str]) -> Path:
 
 
 def build_course(root: Path, private_roots: list[Path] | None = None) -> dict[str, str]:
-    """Create or update the course: source notebooks, gradebook, student release, config.
+    """Create or update the course: source notebooks, gradebook, student release, config
+    (a line is printed for every option of the instructor's that the pipeline overrides).
 
     A new course is a copy of the template (course_template); nbgrader's
     generate_assignment runs in the course itself only when its source notebooks
@@ -259,7 +295,8 @@ def build_course(root: Path, private_roots: list[Path] | None = None) -> dict[st
     settings = read_settings(root)
     if "skip_tag" not in settings:
         update_settings(root, skip_tag=f"never-skip-{secrets.token_hex(16)}")
-    _write_if_changed(root / CONFIG_FILE, config_file_text(root, private_roots or []))
+    for option in write_config(root, private_roots or []):
+        print(f"{root / CONFIG_FILE}: your {option} is overridden by the kit's pipeline")
     return {name: (release / name).read_text() for name in NOTEBOOKS}
 
 
@@ -271,13 +308,14 @@ def update_settings(root: Path, **changes) -> dict:
     return settings
 
 
-def autograde(root: Path, student_id: str, private_roots: list[Path] | None = None) -> None:
-    """Run nbgrader's autograde for one student, with the trusted verdicts pipeline.
+def autograde(root: Path, student_id: str) -> None:
+    """Run nbgrader's autograde for one student, with the course's configuration (its
+    trusted verdicts pipeline).
 
     Raises RuntimeError (with nbgrader's error) if it fails; the gradebook then
     still holds the student's earlier grades, manual ones included.
     """
-    api = NbGraderAPI(config=grading_config(root, private_roots))
+    api = NbGraderAPI(config=grading_config(root))
     result = api.autograde(ASSIGNMENT, student_id, force=True, create=True)
     if not result["success"]:
         raise RuntimeError(f"nbgrader autograde failed: {result.get('error', '')[-500:]}")

@@ -22,10 +22,11 @@ every worker; every student goes to exactly one worker. Each run ends by writing
 every report from the gradebook and checking them with verify.
 """
 
+import hashlib
 import json
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from nbgrader.api import Gradebook
@@ -37,24 +38,34 @@ from autograder.course.course import (
     ASSIGNMENT,
     build_course,
     db_url,
+    late_penalty_per_day,
     read_settings,
     set_due_date,
     update_settings,
 )
+from autograder.course.manual_work import settle_course
 from autograder.course.records import FAILED, course_records
 from autograder.course.worker import Task, Worker, submission_fingerprint
+from autograder.hints import make_command
+from autograder.intake.exchange_inbox import INBOX, is_inbox
 from autograder.intake.ids import id_problem, inside
 from autograder.intake.intake import Entry, NotGraded, UsageError, read_intake
 from autograder.intake.lateness import parse_time, to_utc, zone
 from autograder.intake.submissions import read_submission
 from autograder.reports.csv_cells import csv_text
-from autograder.reports.export import canvas_csv, lms_grades_csv
+from autograder.reports.export import (
+    canvas_column,
+    canvas_csv,
+    course_canvas_column,
+    lms_grades_csv,
+)
 from autograder.reports.integrity import verify
 from autograder.reports.report import (
     MAX_TOTAL,
     feedback_html,
     grades_csv,
     leaderboard_summary,
+    manual_work_line,
     summary_plot,
     summary_text,
 )
@@ -69,8 +80,10 @@ from autograder.reports.roster import (
 
 @dataclass
 class Run:
-    """What a grading run did: the course's records, what was not graded, verify's problems."""
+    """What a grading run did in the course OUT: the course's records, who was graded,
+    what was not graded, verify's problems."""
 
+    out: Path
     records: list[dict]
     graded: list[str] = field(default_factory=list)
     not_graded: list[NotGraded] = field(default_factory=list)
@@ -79,7 +92,7 @@ class Run:
 
 _worker: Worker | None = None
 # What an LMS says about a student that the gradebook and the reports use.
-STUDENT_KEYS = ("kind", "id", "name", "email", "late")
+STUDENT_KEYS = ("kind", "id", "name", "email", "late", "exchange_submission")
 
 
 def _start_worker(out: Path, checks) -> None:
@@ -107,6 +120,8 @@ def check_inputs(submissions: Path, out: Path, jobs: int) -> None:
         raise UsageError(f"--out {out} is a file; give a folder (it is created if missing)")
     if out == submissions or out.is_relative_to(submissions):
         raise UsageError(f"--out {out} is inside {submissions}; put the outputs elsewhere")
+    if submissions == out / INBOX and is_inbox(submissions):
+        return  # the course's own exchange inbox, which `nbgrader collect` fills
     if submissions.is_relative_to(out):
         raise UsageError(f"{submissions} is inside --out {out}; put the outputs elsewhere")
 
@@ -121,8 +136,17 @@ def late_policy(course: Path) -> dict:
     """The due date and late penalty a student's grade depends on (as a results file keeps it)."""
     with Gradebook(db_url(course)) as gradebook:
         duedate = gradebook.find_assignment(ASSIGNMENT).duedate
-    penalty = float(read_settings(course).get("late_penalty", 0.0))
+    penalty = late_penalty_per_day(course)
     return {"due": duedate.isoformat() if duedate else None, "late_penalty": penalty}
+
+
+def late_mark_time(entry: Entry, policy: dict) -> datetime | None:
+    """When a submission that the LMS marked late without saying when (Canvas's `LATE`) is
+    recorded as handed in: one second after the due date, late by less than a day as far
+    as anyone can tell; None if it is not so marked or the course has no due date."""
+    if not entry.late or entry.timestamp is not None or policy["due"] is None:
+        return None
+    return datetime.fromisoformat(policy["due"]) + timedelta(seconds=1)
 
 
 def lms_info(
@@ -134,6 +158,8 @@ def lms_info(
     moment = timestamp or datetime.fromtimestamp(max(path.stat().st_mtime for path in entry.files))
     info = {"kind": entry.lms, "id": entry.lms_id, "name": entry.name, "late": entry.late,
             "files": [str(path) for path in entry.files], "time": moment.isoformat()}  # fmt: skip
+    if entry.secret:  # which submission on nbgrader's exchange (its feedback's name)
+        info["exchange_submission"] = hashlib.sha256(entry.secret.encode()).hexdigest()[:16]
     row = roster.find(entry.lms, entry.lms_id, entry.student_id) if roster else None
     if row is not None:
         info["name"] = roster.name(row) or info["name"]
@@ -150,13 +176,16 @@ def lms_info(
 
 
 def write_reports(out: Path) -> list[dict]:
-    """Write grades.csv, canvas.csv (and lms_grades.csv), every feedback page and the
-    summary plot from the course's records; returns the records."""
+    """Settle the manual grades (manual_work.py), then write grades.csv, canvas.csv (and
+    lms_grades.csv), every feedback page and the summary plot from the course's records;
+    returns the records."""
     out = Path(out)
     roster = course_roster(out / "course")
+    column = course_canvas_column(out / "course", roster)
+    settle_course(out / "course")
     records, max_total = course_records(out)
     write_atomically(out / "grades.csv", grades_csv(records, max_total))
-    write_atomically(out / "canvas.csv", canvas_csv(records, max_total, roster))
+    write_atomically(out / "canvas.csv", canvas_csv(records, max_total, roster, column))
     if roster is not None and roster.kind != "canvas":
         write_atomically(out / "lms_grades.csv", lms_grades_csv(records, max_total, roster))
     for record in records:
@@ -172,28 +201,28 @@ def not_graded_csv(not_graded: list[NotGraded]) -> str:
 
 
 def _settings(
-    course: Path, roster, due, late_penalty, zone_name
-) -> tuple[Roster | None, str | None]:
-    """Check and keep the run's course settings; returns the roster and the time zone."""
+    course: Path, roster, due, late_penalty, zone_name, column
+) -> tuple[Roster | None, datetime | None]:
+    """Check and keep the run's course settings; returns the roster and the due date.
+
+    Raises UsageError, before anything is kept, for a setting that cannot be used.
+    """
     if late_penalty is not None and not 0 <= late_penalty <= 1:
         raise UsageError(f"--late-penalty must be a fraction between 0 and 1 (got {late_penalty})")
     zone_name = zone_name or read_settings(course).get("timezone")
     try:
         zone(zone_name)
         duedate = parse_time(due, zone_name) if due else None
-        loaded = read_roster(Path(roster)) if roster else None
+        loaded = read_roster(Path(roster)) if roster else course_roster(course)
+        canvas_column(loaded, column or read_settings(course).get("canvas_column"))
     except (ValueError, RosterError) as error:
-        raise UsageError(str(error)) from error
-    changes = {"late_penalty": late_penalty, "timezone": zone_name}
+        whose = "" if roster else "the course's roster: "
+        raise UsageError(f"{whose}{error}") from error
+    changes = {"late_penalty": late_penalty, "timezone": zone_name, "canvas_column": column}
     if roster:
         changes["roster"] = str(Path(roster).resolve())
     course.mkdir(parents=True, exist_ok=True)
     update_settings(course, **{k: v for k, v in changes.items() if v is not None})
-    if loaded is None:
-        try:
-            loaded = course_roster(course)
-        except RosterError as error:
-            raise UsageError(f"the course's roster: {error}") from error
     return loaded, duedate
 
 
@@ -207,6 +236,7 @@ def grade_all(
     due: str | None = None,
     late_penalty: float | None = None,
     timezone: str | None = None,
+    canvas_column: str | None = None,
 ) -> Run:
     """Grade a folder of submissions into the course in OUT; write every report; verify.
 
@@ -221,6 +251,7 @@ def grade_all(
     - due: The due date (kept in the gradebook); submissions after it are late
     - late_penalty: Fraction of the score lost per started day late (kept)
     - timezone: Zone of times given without one (kept; default the machine's)
+    - canvas_column: canvas.csv's assignment column, see export.canvas_column (kept)
 
     Returns:
     - Run: every record of the course, who was graded now, what was not graded and
@@ -244,7 +275,7 @@ def grade_all(
         reasons = "; ".join(": ".join(item.shown()) for item in intake.not_graded[:3])
         raise UsageError(f"no submission found in {submissions} ({reasons})")
     course = out / "course"
-    loaded_roster, duedate = _settings(course, roster, due, late_penalty, timezone)
+    loaded_roster, duedate = _settings(course, roster, due, late_penalty, timezone, canvas_column)
     zone_name = read_settings(course).get("timezone")
     for partial in [*out.glob(".*.partial"), *out.glob("*/.*.partial")]:  # left by a kill
         partial.unlink()
@@ -256,7 +287,10 @@ def grade_all(
     for entry in entries:
         submission = read_submission(entry.student_id, entry.source)
         info, timestamp = lms_info(entry, loaded_roster, zone_name)
-        task = Task(submission, submission_fingerprint(submission), info, timestamp, policy)
+        timestamp = timestamp or late_mark_time(entry, policy)
+        task = Task(
+            submission, submission_fingerprint(submission), info, timestamp, policy, entry.secret
+        )
         done = read_result(out, entry.student_id)
         if force or students or not done or done.get("status", FAILED).startswith(FAILED):
             tasks.append(task)
@@ -268,13 +302,16 @@ def grade_all(
             tasks.append(task)
         else:
             graded_from = ", ".join(done.get("lms", {}).get("files", []))
+            again = make_command(
+                "grade", SUBMISSIONS=submissions, OUT=out, STUDENT=entry.student_id
+            )
             reason = (
                 f"older than the submission of {entry.student_id} graded before ({graded_from}); "
-                f"--student {entry.student_id} grades it anyway"
+                f"`{again}` grades it anyway"
             )
-            not_graded += [NotGraded(path, reason) for path in entry.files]
+            not_graded += [NotGraded(path, reason, superseded=True) for path in entry.files]
     if unchanged:
-        print(f"{unchanged} student(s) already graded as they are now (use --force to regrade)")
+        print(f"{unchanged} student(s) already graded as they are now (FORCE=1 regrades them)")
     if tasks:
         checks = hidden_checks([out, submissions])
         progress = tqdm(total=len(tasks), unit="student", desc="grading")
@@ -292,7 +329,8 @@ def grade_all(
     not_graded.sort(key=lambda item: item.path.name)
     write_atomically(out / "not_graded.csv", not_graded_csv(not_graded))
     records = write_reports(out)
-    return Run(records, [t.submission.student_id for t in tasks], not_graded, verify(out))
+    graded = [t.submission.student_id for t in tasks]
+    return Run(out, records, graded, not_graded, verify(out))
 
 
 def _run_tasks(tasks: list[Task], out: Path, checks, jobs: int):
@@ -316,9 +354,12 @@ def read_result(out: Path, student_id: str) -> dict:
 
 
 def print_run(run: Run) -> None:
-    """The summary of a run for the terminal: scores, leaderboard, what was not graded."""
+    """The summary of a run for the terminal: scores, leaderboard, what is left to grade by
+    hand, what was not graded, verify's problems."""
     print(summary_text(run.records))
     print(leaderboard_summary(run.records))
+    if line := manual_work_line(run.records, run.out):
+        print(line)
     listed = [item for item in run.not_graded if not item.junk]
     if listed:
         print(f"{len(listed)} file(s) not graded (also in not_graded.csv):")

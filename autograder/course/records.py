@@ -1,7 +1,8 @@
 """What the course knows about each student, gathered from its three sources.
 
 - the gradebook: every score (the autograder's, a TA's manual override of it, the
-  inline questions' manual grades), comments, lateness and late penalty;
+  inline questions' manual grades), comments, lateness and late penalty, and which
+  manual grades are missing or stale (autograder/course/manual_work.py);
 - OUT/results/<id>.json: what the grading run found (intake, problems, notebook
   repairs, status, leaderboard);
 - OUT/course/verdicts/<id>.json: the hidden checks' messages.
@@ -13,10 +14,14 @@ records, so they always agree with each other and with the gradebook.
 import json
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder.course.course import ASSIGNMENT, db_url
+from autograder.course.manual_work import manual_work
 from autograder.course.trusted_verdicts import verdicts_path
+from autograder.intake.ids import inside
+from autograder.paths import NOTEBOOKS, SOURCE
 from autograder.points import ITEMS, POINTS
 
 FAILED = "grading failed"
@@ -31,8 +36,8 @@ def read_json(path: Path) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _grades(submission) -> dict:
-    """The scores, comments and lateness of one gradebook submission."""
+def _grades(course: Path, submission) -> dict:
+    """The scores, comments, lateness and manual work of one gradebook submission."""
     scores, auto, manual, comments = {}, {}, {}, {}
     for notebook in submission.notebooks:
         for grade in notebook.grades:
@@ -45,6 +50,7 @@ def _grades(submission) -> dict:
             if comment.comment:
                 comments[comment.name] = comment.comment
     penalty = float(submission.late_submission_penalty or 0.0)
+    work = manual_work(course, submission)
     return {
         "scores": scores,
         "auto_scores": auto,
@@ -53,34 +59,67 @@ def _grades(submission) -> dict:
         "late_penalty": penalty,
         "seconds_late": float(submission.total_seconds_late or 0.0),
         "total": max(0.0, float(submission.score or 0.0) - penalty),
+        "ungraded": sorted(work.ungraded, key=_in_order),
+        "stale": sorted(work.stale, key=_in_order),
     }
 
 
-def course_records(out: Path) -> tuple[list[dict], float]:
-    """Every student of the course, and the assignment's maximum score.
+def inline_questions() -> dict[str, float]:
+    """The manually graded answer cells of the notebooks, in order, with their points."""
+    questions = {}
+    for name in NOTEBOOKS:
+        for cell in nbformat.read(SOURCE / "notebooks" / name, as_version=4).cells:
+            grading = cell.metadata.get("nbgrader", {})
+            if grading.get("grade") and grading.get("grade_id") not in POINTS:
+                questions[grading["grade_id"]] = float(grading.get("points", 0))
+    return questions
+
+
+INLINE = inline_questions()
+GRADE_ORDER = [*ITEMS, *INLINE]
+
+
+def _in_order(grade: str) -> int:
+    """Where a grade cell comes: the autograded items, then the inline questions."""
+    return GRADE_ORDER.index(grade) if grade in GRADE_ORDER else len(GRADE_ORDER)
+
+
+def course_records(out: Path, only: str | None = None) -> tuple[list[dict], float]:
+    """Every student of the course (or one), and the assignment's maximum score.
 
     Inputs:
     - out: The OUT folder of `python -m autograder grade`
+    - only: A student id: that student's record alone (none if the course has no such
+      student)
 
     Returns:
     - One record per student (sorted by id) with the keys student_id, scores (the
       autograded items as the gradebook holds them, overrides included),
       auto_scores, manual (inline questions: score or None while ungraded),
-      comments, late_penalty, seconds_late, total, in_gradebook, result (the
-      results file, {} if none) and verdicts (item -> verdict, {} if none);
+      comments, late_penalty, seconds_late, total, ungraded and stale (manual
+      grades still to give, and given to an earlier answer), in_gradebook, result
+      (the results file, {} if none) and verdicts (item -> verdict, {} if none);
       and the assignment's maximum score
     """
     out = Path(out)
     course = out / "course"
-    results = {path.stem: read_json(path) for path in sorted((out / "results").glob("*.json"))}
+    paths = [inside(out / "results", f"{only}.json")] if only else (out / "results").glob("*.json")
+    results = {path.stem: read_json(path) for path in sorted(paths) if path.is_file()}
     grades = {}
     with Gradebook(db_url(course)) as gradebook:
         try:
             max_score = float(gradebook.find_assignment(ASSIGNMENT).max_score)
         except MissingEntry:
             max_score = float(sum(POINTS.values()))
-        for submission in gradebook.assignment_submissions(ASSIGNMENT):
-            grades[submission.student.id] = _grades(submission)
+        if only:
+            try:
+                submissions = [gradebook.find_submission(ASSIGNMENT, only)]
+            except MissingEntry:
+                submissions = []
+        else:
+            submissions = gradebook.assignment_submissions(ASSIGNMENT)
+        for submission in submissions:
+            grades[submission.student.id] = _grades(course, submission)
     records = []
     for student_id in sorted(set(results) | set(grades)):
         known = grades.get(student_id)
@@ -92,6 +131,8 @@ def course_records(out: Path) -> tuple[list[dict], float]:
             "late_penalty": 0.0,
             "seconds_late": 0.0,
             "total": 0.0,
+            "ungraded": [],
+            "stale": [],
         }
         record["scores"] = {item: record["scores"].get(item, 0.0) for item in ITEMS}
         verdicts = read_json(verdicts_path(course, student_id)).get("verdicts", {})
@@ -106,8 +147,20 @@ def course_records(out: Path) -> tuple[list[dict], float]:
 
 
 def status(record: dict) -> str:
-    """The status line of a student: "ok", the submission's problems, or the failure."""
-    return record["result"].get("status", "not graded by the kit (no results file)")
+    """The status line of a student: "ok", the submission's problems, or the failure;
+    then the manual grades that are stale or still to be given, if any."""
+    parts = [record["result"].get("status", "not graded by the kit (no results file)")]
+    if record["stale"]:
+        parts.append(f"manual grade given to an earlier answer: {', '.join(record['stale'])}")
+    if record["ungraded"]:
+        parts.append(f"to grade by hand: {', '.join(record['ungraded'])}")
+    return "; ".join(parts)
+
+
+def graded_from(record: dict) -> Path | None:
+    """The submissions folder a student was last graded from (None if unknown)."""
+    files = record["result"].get("lms", {}).get("files", [])
+    return Path(files[0]).parent if files else None
 
 
 def autograded_total(record: dict) -> float:

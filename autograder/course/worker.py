@@ -15,6 +15,7 @@ from pathlib import Path
 from autograder.atomic import write_atomically
 from autograder.cache import checks_key
 from autograder.course.course import ASSIGNMENT, autograde, record_student, zero_autograded
+from autograder.course.manual_work import settle
 from autograder.course.records import FAILED
 from autograder.course.trusted_verdicts import fingerprint, submitted_modules, write_verdicts
 from autograder.intake.ids import inside
@@ -29,13 +30,16 @@ from autograder.points import ITEMS, POINTS
 
 @dataclass
 class Task:
-    """One student to grade: the read submission and what the LMS said about it."""
+    """One student to grade: the read submission, what the LMS said about it, when it was
+    handed in, the late policy it is graded under, and its secret on nbgrader's exchange
+    ("" if it did not come from there)."""
 
     submission: Submission
     fingerprint: str
     lms: dict
     timestamp: datetime | None = None
     policy: dict = field(default_factory=dict)
+    secret: str = ""
 
 
 def submission_fingerprint(submission: Submission) -> str:
@@ -69,28 +73,6 @@ class Worker:
         self.checks = checks
         self.leaderboard = Leaderboard(private_roots=list(checks.private_roots))
 
-    def lay_out(self, task: Task, release_notebooks: set[str] | frozenset = frozenset()) -> None:
-        """Put the submission where nbgrader expects it (submitted/<id>/captioning/).
-
-        Missing or unusable files are replaced by their release copies, so a broken
-        file costs only the points that depend on it; so are the notebooks named in
-        release_notebooks (notebooks nbgrader cannot take). Every notebook is laid out
-        inert (inert_notebook.py): nothing in the course holds a student's live markup.
-        """
-        submission = task.submission
-        submitted = inside(self.course / "submitted", submission.student_id) / ASSIGNMENT
-        if submitted.parent.exists():
-            shutil.rmtree(submitted.parent)
-        for name in NOTEBOOKS:
-            release = (REPO / "notebooks" / name).read_bytes()
-            taken = name not in release_notebooks
-            data = student_file(submission, f"notebooks/{name}") if taken else release
-            write_file(submitted / name, inert_notebook_bytes(data) or release)
-        for relative in STUDENT_MODULES:
-            write_file(submitted / relative, student_file(submission, relative))
-        if task.timestamp is not None:
-            write_file(submitted / "timestamp.txt", timestamp_text(task.timestamp).encode())
-
     def autograde_notebooks(self, task: Task, result: dict) -> None:
         """nbgrader's autograde, with the release copy standing in for a notebook nbgrader
         cannot take (found beforehand, or by nbgrader refusing the lot).
@@ -100,24 +82,16 @@ class Worker:
         result's notebook_notes.
         """
         submission, notes = task.submission, result["notebook_notes"]
-        refused = set()
-        for name in NOTEBOOKS:
-            data = submission.files.get(f"notebooks/{name}")
-            if data is None:
-                continue
-            found, trouble = check_notebook(data, self.course / "release" / ASSIGNMENT / name)
-            if trouble is not None:
-                refused.add(name)
-                notes[name] = [stood_in(trouble)]
-            elif found:
-                notes[name] = found
+        found, refused = notebook_checks(self.course, submission)
+        notes.update(found)
+        notes.update({name: [stood_in(trouble)] for name, trouble in refused.items()})
         if refused:
-            self.lay_out(task, refused)
+            lay_out(self.course, task, set(refused))
         try:
-            autograde(self.course, submission.student_id, [self.out])
+            autograde(self.course, submission.student_id)
         except RuntimeError as error:
-            self.lay_out(task, set(NOTEBOOKS))
-            autograde(self.course, submission.student_id, [self.out])
+            lay_out(self.course, task, set(NOTEBOOKS))
+            autograde(self.course, submission.student_id)
             reason = str(error).strip().splitlines()[-1]
             for name in NOTEBOOKS:
                 notes[name] = [stood_in(reason)]
@@ -140,7 +114,8 @@ class Worker:
             "leaderboard": {},
         }
         try:
-            self.lay_out(task)
+            settle(self.course, student_id)  # what a TA graded, before nbgrader flags it again
+            lay_out(self.course, task)
             package = student_package(submission, work / "package")
             graded = self.checks.grade(package, work / "checks")
             stamp = fingerprint(submitted_modules(self.course, student_id), checks_key())
@@ -185,6 +160,56 @@ class Worker:
         )
         write_atomically(results, json.dumps(result, indent=1))
         return result
+
+
+def lay_out(
+    course: Path, task: Task, release_notebooks: set[str] | frozenset = frozenset()
+) -> None:
+    """Put a submission where nbgrader expects it (course/submitted/<id>/captioning/).
+
+    Missing or unusable files are replaced by their release copies, so a broken file
+    costs only the points that depend on it; so are the notebooks named in
+    release_notebooks (notebooks nbgrader cannot take). Every notebook is laid out inert
+    (inert_notebook.py): nothing in the course holds a student's live markup. The
+    submission's time and its exchange secret (which names its feedback on nbgrader's
+    exchange) go beside them, as nbgrader's own collect leaves them.
+    """
+    submission = task.submission
+    submitted = inside(Path(course) / "submitted", submission.student_id) / ASSIGNMENT
+    if submitted.parent.exists():
+        shutil.rmtree(submitted.parent)
+    for name in NOTEBOOKS:
+        release = (REPO / "notebooks" / name).read_bytes()
+        taken = name not in release_notebooks
+        data = student_file(submission, f"notebooks/{name}") if taken else release
+        write_file(submitted / name, inert_notebook_bytes(data) or release)
+    for relative in STUDENT_MODULES:
+        write_file(submitted / relative, student_file(submission, relative))
+    if task.timestamp is not None:
+        write_file(submitted / "timestamp.txt", timestamp_text(task.timestamp).encode())
+    if task.secret:
+        write_file(submitted / "submission_secret.txt", task.secret.encode())
+
+
+def notebook_checks(course: Path, submission: Submission) -> tuple[dict, dict]:
+    """What RepairCells will repair in each submitted notebook, and the notebooks nbgrader
+    cannot take at all (check_notebook).
+
+    Returns:
+    - found: notebook name -> the repairs, in words (notebooks with any)
+    - refused: notebook name -> why nbgrader cannot take it
+    """
+    found, refused = {}, {}
+    for name in NOTEBOOKS:
+        data = submission.files.get(f"notebooks/{name}")
+        if data is None:
+            continue
+        repairs, trouble = check_notebook(data, Path(course) / "release" / ASSIGNMENT / name)
+        if trouble is not None:
+            refused[name] = trouble
+        elif repairs:
+            found[name] = repairs
+    return found, refused
 
 
 def stood_in(reason: str) -> str:

@@ -38,6 +38,8 @@ code):
 - Anything else: `<student_id>.zip` (any letter case), `.tar.gz`, `.tgz`, `.tar`, or
   a folder `<student_id>/`; a name that is no student id becomes one with accents
   dropped and other characters turned into `-` (`José García.zip`: `jose-garcia`).
+  In the folder that the kit's `nbgrader collect` fills (exchange_inbox.py), each
+  `<student_id>/` also brings its time and its secret on nbgrader's exchange.
 
 A name reads as the uploads of two LMS only when a student wrote one LMS's pattern
 into their part of another's name, or when an LMS's own part looks like another's (a
@@ -59,6 +61,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from autograder.intake.exchange_inbox import collected_secret, collected_time, is_inbox
 from autograder.intake.ids import id_problem
 from autograder.intake.submissions import JUNK_NAMES, TAR_SUFFIXES, ZIP_SUFFIXES, is_archive
 from autograder.plain_text import plain
@@ -104,7 +107,9 @@ class Entry:
       Blackboard username), "" for plain names
     - name: The student's name as the LMS wrote it ("" if unknown)
     - late: Whether the LMS marked the submission late
-    - timestamp: When it was submitted, if the LMS says so (local time of the LMS)
+    - timestamp: When it was submitted, if the LMS says so (local time of the LMS, or
+      timezone-aware)
+    - secret: Its secret on nbgrader's exchange ("" unless collected from there)
     """
 
     student_id: str
@@ -115,15 +120,22 @@ class Entry:
     name: str = ""
     late: bool = False
     timestamp: datetime | None = None
+    secret: str = ""
 
 
 @dataclass
 class NotGraded:
-    """A file of the folder that is not graded, and why (junk: operating-system clutter)."""
+    """A file of the folder that is not graded, and why.
+
+    - junk: Operating-system clutter, never listed
+    - superseded: A resubmission of the same student is graded instead (an earlier
+      upload or attempt, an older copy): listed, but nothing was left ungraded
+    """
 
     path: Path
     reason: str
     junk: bool = False
+    superseded: bool = False
 
     def shown(self) -> tuple[str, str]:
         """The file's name and the reason, as a person is shown them: plain text, capped
@@ -333,7 +345,7 @@ def _latest_attempt(username: str, group: list[_Upload], intake: Intake) -> list
     for upload in group:
         if upload.order != latest:
             reason = f"an earlier attempt of {username} (a later one is graded)"
-            intake.not_graded.append(NotGraded(upload.path, reason))
+            intake.not_graded.append(NotGraded(upload.path, reason, superseded=True))
     group = [upload for upload in group if upload.order == latest]
     for upload in group:
         if upload.file == "":
@@ -350,7 +362,7 @@ def _latest_uploads(lms: str, group: list[_Upload], intake: Intake) -> dict[str,
         key = upload.file.lower()
         if key in kept:
             reason = f"superseded by the later upload {upload.path.name}"
-            intake.not_graded.append(NotGraded(kept[key].path, reason))
+            intake.not_graded.append(NotGraded(kept[key].path, reason, superseded=True))
         kept[key] = upload
     return kept
 
@@ -415,6 +427,16 @@ def _plain_entry(path: Path, intake: Intake) -> None:
         )
 
 
+def _exchange_entries(intake: Intake) -> None:
+    """The folders of the kit's exchange inbox: each one's time and secret, as the kit's
+    collect wrote them (exchange_inbox.py)."""
+    for entry in intake.entries:
+        if isinstance(entry.source, Path) and entry.source.is_dir():
+            entry.lms, entry.lms_id = "nbgrader", entry.student_id
+            entry.timestamp = collected_time(entry.source)
+            entry.secret = collected_secret(entry.source)
+
+
 def _refuse_bad_ids(intake: Intake) -> None:
     """List, instead of grading, every entry whose id cannot name files (ids.py)."""
     kept = []
@@ -468,6 +490,8 @@ def read_intake(folder: Path) -> Intake:
     uploads, plain = _lms_uploads(paths, intake)
     for path in plain:
         _plain_entry(path, intake)
+    if is_inbox(folder):
+        _exchange_entries(intake)
     _lms_entries(uploads, intake)
     _refuse_bad_ids(intake)
     _refuse_shared_ids(intake)

@@ -198,17 +198,27 @@ def archive_members(
     return read(handle, stack, prefix)
 
 
+def disk_member(path: Path, name: str) -> Member | None:
+    """A file on disk as a member: a symbolic link is reported, never followed; anything
+    but a regular file or a link (a named pipe, a device, a socket, which a student on a
+    shared machine can leave in a folder and whose reading could block) is none."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        return Member(name, 0, True, partial(open, path, "rb"))
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return Member(name, info.st_size, False, partial(open, path, "rb"))
+
+
 def folder_members(folder: Path, prefix: str = "") -> list[Member]:
-    """The files under a folder; symbolic links are reported, never followed."""
+    """The files under a folder (disk_member)."""
     members = []
     for top, _, files in os.walk(folder):  # os.walk does not follow linked folders
         for entry in files:
             path = Path(top) / entry
             name = safe_name(path.relative_to(folder).as_posix())
-            if name is not None:
-                link = path.is_symlink()
-                size = 0 if link else path.stat().st_size
-                members.append(Member(prefix + name, size, link, partial(open, path, "rb")))
+            if name is not None and (member := disk_member(path, prefix + name)) is not None:
+                members.append(member)
     return members
 
 
@@ -219,10 +229,8 @@ def file_members(files: Mapping[str, Path]) -> list[Member]:
     for name, path in files.items():
         if path.is_dir() and not path.is_symlink():
             members += folder_members(path, name + "/")
-        else:
-            link = path.is_symlink()
-            size = 0 if link else path.stat().st_size
-            members.append(Member(name, size, link, partial(open, path, "rb")))
+        elif (member := disk_member(path, name)) is not None:
+            members.append(member)
     return members
 
 

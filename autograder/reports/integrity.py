@@ -5,18 +5,18 @@ instructor can prove that no grade was lost or silently changed: the gradebook
 database is sound, every student's autograded scores in the gradebook are the
 trusted verdicts, a failed student holds no autograded points, grades.csv,
 canvas.csv (and lms_grades.csv) and every feedback page are exactly what the
-gradebook says now, and no half-written file is left.
+gradebook says now, no manual grade was given to an earlier answer than the one the
+student handed in last, and no half-written file is left.
 """
 
 import sqlite3
 from pathlib import Path
 
 from autograder.course.course import ASSIGNMENT
-from autograder.course.records import FAILED, course_records, status
+from autograder.course.records import FAILED, course_records, graded_from, status
+from autograder.hints import make_command
 from autograder.paths import NOTEBOOKS
 from autograder.points import ITEMS
-
-REFRESH = "run `python -m autograder report {out}` to rewrite them from the gradebook"
 
 
 def _agreement(record: dict, course: Path) -> list[str]:
@@ -37,7 +37,10 @@ def _agreement(record: dict, course: Path) -> list[str]:
         if not (course / "autograded" / student / ASSIGNMENT / name).is_file()
     ]
     if missing:
-        return [f"{student}: no autograded {', '.join(missing)} (regrade with --student {student})"]
+        again = make_command(
+            "grade", SUBMISSIONS=graded_from(record), OUT=course.parent, STUDENT=student
+        )
+        return [f"{student}: no autograded {', '.join(missing)} (`{again}` regrades it)"]
     expected = {item: float(record["verdicts"][item]["score"]) for item in ITEMS}
     found = {item: float(auto.get(item) or 0.0) for item in ITEMS}
     if expected != found:
@@ -55,7 +58,12 @@ def verify(out: Path) -> list[str]:
     Returns:
     - Problems in words (an empty list means the course is consistent)
     """
-    from autograder.reports.export import canvas_csv, lms_grades_csv
+    from autograder.reports.export import (
+        canvas_csv,
+        course_canvas_column,
+        lms_grades_csv,
+        points_problem,
+    )
     from autograder.reports.report import feedback_html, grades_csv
     from autograder.reports.roster import RosterError, course_roster
 
@@ -69,12 +77,22 @@ def verify(out: Path) -> list[str]:
         return [f"gradebook.db is damaged: {check}"]
     records, max_total = course_records(out)
     problems = [problem for record in records for problem in _agreement(record, out / "course")]
+    problems += [
+        f"{record['student_id']}: {', '.join(record['stale'])} graded by hand for an earlier "
+        f"answer (the student resubmitted): grade again in formgrader, then "
+        f"`{make_command('report', OUT=out)}`"
+        for record in records
+        if record["stale"]
+    ]
     try:
         roster = course_roster(out / "course")
+        column = course_canvas_column(out / "course", roster)
     except RosterError as error:
         return [*problems, f"the course's roster: {error}"]
+    if (wrong_points := points_problem(roster, column, max_total)) is not None:
+        problems.append(wrong_points)
     expected = {"grades.csv": grades_csv(records, max_total),
-                "canvas.csv": canvas_csv(records, max_total, roster)}  # fmt: skip
+                "canvas.csv": canvas_csv(records, max_total, roster, column)}  # fmt: skip
     if roster is not None and roster.kind != "canvas":
         expected["lms_grades.csv"] = lms_grades_csv(records, max_total, roster)
     for record in records:
@@ -83,7 +101,10 @@ def verify(out: Path) -> list[str]:
     stale = [name for name, text in expected.items() if _read(out / name) != text]
     if stale:
         shown = ", ".join(stale[:4]) + (f" and {len(stale) - 4} more" if len(stale) > 4 else "")
-        problems.append(f"{shown} differ from the gradebook: {REFRESH.format(out=out)}")
+        problems.append(
+            f"{shown} differ from the gradebook: `{make_command('report', OUT=out)}` rewrites "
+            "them from it"
+        )
     problems += [f"half-written file left: {p}" for p in out.rglob(".*.partial")]
     return problems
 

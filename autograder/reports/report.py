@@ -11,14 +11,19 @@ import re
 from pathlib import Path
 
 import matplotlib
-import nbformat
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from autograder.atomic import write_atomically  # noqa: E402
-from autograder.course.records import autograded_total, manual_total, status  # noqa: E402
-from autograder.paths import NOTEBOOKS, SOURCE, TRAINED_MODELS  # noqa: E402
+from autograder.course.records import (  # noqa: E402
+    INLINE,
+    autograded_total,
+    manual_total,
+    status,
+)
+from autograder.hints import make_command  # noqa: E402
+from autograder.paths import TRAINED_MODELS  # noqa: E402
 from autograder.points import ITEMS, POINTS  # noqa: E402
 from autograder.reports.csv_cells import csv_text  # noqa: E402
 
@@ -28,24 +33,14 @@ MAX_TOTAL = sum(POINTS.values())
 LEADERBOARD_TOP = 3
 
 
-def inline_questions() -> dict[str, float]:
-    """The manually graded answer cells of the notebooks, in order, with their points."""
-    questions = {}
-    for name in NOTEBOOKS:
-        for cell in nbformat.read(SOURCE / "notebooks" / name, as_version=4).cells:
-            grading = cell.metadata.get("nbgrader", {})
-            if grading.get("grade") and grading.get("grade_id") not in POINTS:
-                questions[grading["grade_id"]] = float(grading.get("points", 0))
-    return questions
-
-
-INLINE = inline_questions()
 CSV_COLUMNS = [
     "student_id",
     *ITEMS,
     *INLINE,
     "autograded",
     "inline_questions",
+    "late",
+    "days_late",
     "late_penalty",
     "total",
     "max_total",
@@ -108,6 +103,8 @@ def _inline_rows(record: dict) -> str:
     for question, points in INLINE.items():
         score = record["manual"].get(question)
         shown = "not graded yet" if score is None else f"{score:g} / {points:g}"
+        if question in record["stale"]:
+            shown += " (given to your earlier answer; to be graded again)"
         comment = record["comments"].get(question, "")
         rows.append(
             f"<tr><td><code>{question}</code></td><td>{shown}</td>"
@@ -123,15 +120,31 @@ def _list_block(title: str, lines: list[str]) -> str:
     return f"<h2>{title}</h2><ul>{items}</ul>\n"
 
 
+def lateness_known(record: dict) -> bool:
+    """Whether the gradebook's lateness of a student is a real time (Canvas gives none:
+    a submission it marks late is recorded one second after the due date)."""
+    return record["result"].get("lms", {}).get("kind") != "canvas"
+
+
+def is_late(record: dict) -> bool:
+    """Whether the gradebook or the LMS says the submission was late."""
+    return record["seconds_late"] > 0 or bool(record["result"].get("lms", {}).get("late"))
+
+
 def lateness_line(record: dict) -> str:
     """One sentence on lateness, or "" if the submission was on time (or times unknown)."""
-    late = record["result"].get("lms", {}).get("late", False)
+    penalty = record["late_penalty"]
+    taken = f"; late penalty {penalty:g} points" if penalty else ""
+    if is_late(record) and not lateness_known(record):
+        policy = taken or "; its own late policy applies there"
+        return (
+            "Canvas marked the submission late without saying when it came in, so it counts "
+            f"here as late by less than a day{policy}."
+        )
     if record["seconds_late"] > 0:
         days = record["seconds_late"] / 86400
-        penalty = record["late_penalty"]
-        taken = f"; late penalty {penalty:g} points" if penalty else ""
         return f"Submitted {days:.2f} days after the due date{taken}."
-    if late:
+    if is_late(record):
         return "Your LMS marked the submission late; its own late policy applies there."
     return ""
 
@@ -198,6 +211,12 @@ def csv_row(record: dict, max_total: float) -> dict:
         **{q: "" if manual.get(q) is None else f"{manual[q]:g}" for q in INLINE},
         "autograded": f"{autograded_total(record):g}",
         "inline_questions": f"{manual_total(record):g}",
+        "late": "yes" if is_late(record) else "",
+        "days_late": (
+            f"{record['seconds_late'] / 86400:.2f}"
+            if record["seconds_late"] > 0 and lateness_known(record)
+            else ""
+        ),
         "late_penalty": f"{record['late_penalty']:g}",
         "total": f"{record['total']:g}",
         "max_total": f"{max_total:g}",
@@ -211,8 +230,10 @@ def csv_row(record: dict, max_total: float) -> dict:
 
 def grades_csv(records: list[dict], max_total: float) -> str:
     """grades.csv: one row per student (sorted by id), one column per autograded item and
-    inline question, the totals (total is what the gradebook and canvas.csv say), the
-    status and the ungraded leaderboard columns."""
+    inline question, the totals, lateness (late: "yes" when the gradebook or the LMS says
+    so; days_late: the gradebook's days, empty when on time or when the LMS gave no time),
+    the late penalty, the total (what the gradebook and canvas.csv say), the status and
+    the ungraded leaderboard columns."""
     rows = [csv_row(record, max_total) for record in sorted(records, key=lambda r: r["student_id"])]
     return csv_text([CSV_COLUMNS, *([row[column] for column in CSV_COLUMNS] for row in rows)])
 
@@ -257,6 +278,22 @@ def summary_text(records: list[dict], max_columns: int = 8) -> str:
     lines.append("pass rate per item (full marks):")
     lines.extend(f"  {item:<24} {rate:6.0%}" for item, rate in pass_rates(records).items())
     return "\n".join(lines)
+
+
+def manual_work_line(records: list[dict], out: Path) -> str:
+    """One line on the answers still to grade by hand, for the end of a run ("" if none).
+    (Manual grades given to an earlier answer are verify's problems, printed apart.)"""
+    waiting = [r for r in records if r["ungraded"]]
+    if not waiting:
+        return ""
+    answers = sum(len(r["ungraded"]) for r in waiting)
+    points = sum(INLINE.get(question, 0.0) for r in waiting for question in r["ungraded"])
+    return (
+        f"to grade by hand: {answers} inline answer(s) of {len(waiting)} student(s), "
+        f"{points:g} points that grades.csv and canvas.csv count as 0 until a TA grades them "
+        f"in formgrader (their status in grades.csv says which); then "
+        f"`{make_command('report', OUT=out)}`"
+    )
 
 
 def leaderboard_summary(records: list[dict]) -> str:

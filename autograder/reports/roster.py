@@ -1,9 +1,10 @@
 """The LMS's own gradebook export, read to fill the ID columns its import needs.
 
 Three exports are recognised by their header:
-- Canvas (Grades > Export): Student, ID, SIS User ID, SIS Login ID, Section, ...;
-  a second row "Points Possible" (and Canvas's "Student, Test" row) is no student.
-  Matched by the Canvas user id of the download's file names (the ID column).
+- Canvas (Grades > Export): Student, ID, SIS User ID, SIS Login ID, Section, then one
+  column per assignment, named "<title> (<assignment id>)"; a second row "Points
+  Possible" holds each assignment's points (it and Canvas's "Student, Test" row are no
+  students). Matched by the Canvas user id of the download's file names (the ID column).
 - Moodle (the assignment's "Download grading worksheet"): Identifier ("Participant
   123456"), Full name, Email address, ..., Grade, ..., Last modified (submission).
   Matched by participant id; its submission times record lateness.
@@ -32,13 +33,15 @@ class RosterError(UsageError):
 
 @dataclass
 class Roster:
-    """One LMS export: its kind ("canvas", "moodle", "blackboard"), header and rows."""
+    """One LMS export: its kind ("canvas", "moodle", "blackboard"), header and rows, and
+    (Canvas) its "Points Possible" row: column -> the points of that assignment."""
 
     kind: str
     header: list[str]
     rows: list[dict[str, str]]
     by_lms_id: dict[str, dict[str, str]] = field(default_factory=dict)
     by_plain_id: dict[str, dict[str, str]] = field(default_factory=dict)
+    points_possible: dict[str, str] = field(default_factory=dict)
 
     def find(self, lms: str, lms_id: str, student_id: str) -> dict[str, str] | None:
         """The roster row of a student (by LMS id when the download gave one)."""
@@ -94,10 +97,10 @@ def read_roster(path: Path) -> Roster:
     roster = Roster(kind, header, [])
     for row in rows:
         if kind == "canvas":
-            if not row.get("ID") or row.get("Student", "").strip() in (
-                "Points Possible",
-                "Student, Test",
-            ):
+            if row.get("Student", "") == "Points Possible":
+                roster.points_possible = row
+                continue
+            if not row.get("ID") or row.get("Student", "") == "Student, Test":
                 continue
             roster.by_lms_id[row["ID"]] = row
             plain = [row.get("SIS Login ID", ""), row.get("SIS User ID", "")]

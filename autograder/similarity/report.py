@@ -61,8 +61,10 @@ def matching_names(matches: np.ndarray) -> list[str]:
 
 
 def write_csv(path: Path, comparison: Comparison, names: list[str], threshold: float) -> None:
-    """One row per pair, highest score first, after a comment line with the notice (names
-    are file and folder names: no cell is read as a formula, see csv_cells)."""
+    """One row per pair, highest score first, under the header row and nothing else, so that
+    spreadsheets and CSV readers take the first row as the header (the notice that scores
+    are evidence, not verdicts, is on similarity.html). Names are file and folder names:
+    no cell is read as a formula (csv_cells)."""
     order = ranking(comparison)
     pairs = comparison.pairs[order]
     score = comparison.score[order]
@@ -78,7 +80,7 @@ def write_csv(path: Path, comparison: Comparison, names: list[str], threshold: f
         strict=True,
     )
     text = csv_text([CSV_COLUMNS, *columns], lineterminator="\r\n")
-    path.write_text(f"# {NOTICE}\n{text}", newline="")
+    path.write_text(text, newline="")
 
 
 def plot_scores(path: Path, comparison: Comparison, threshold: float) -> None:

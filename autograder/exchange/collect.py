@@ -1,0 +1,104 @@
+"""`nbgrader collect` in a kit course: the exchange's submissions through the kit's intake.
+
+nbgrader's own collect picks, for each student, the submission to collect (the latest;
+with --before-duedate the latest before the due date) and copies its folder into
+`submitted/<student>/`, named by the student id in the exchange's folder name. That id
+is the student's choice (`nbgrader submit --student`), and the folder holds whatever the
+student put there. KitCollect (the course's `ExchangeFactory.collect`) keeps nbgrader's
+choice of submissions and replaces the copying:
+
+- a submission whose student id cannot name a file (ids.py) is not collected (logged);
+- only the student-edited files and the trained captioners are read, by the kit's
+  intake (submissions.py: size-capped, links never followed), into
+  OUT/collected/<student>/ with the submission's time and secret (exchange_inbox.py);
+- the submission is laid out in `submitted/<student>/captioning/` as `make grade` lays
+  one out (worker.lay_out: inert notebooks, release copies for missing files and for a
+  notebook nbgrader cannot take), so `nbgrader autograde` can grade it at once, and
+  `make grade SUBMISSIONS=OUT/collected OUT=OUT` grades it like any other;
+- --update and --before-duedate keep nbgrader's meaning, and nbgrader's warning about a
+  submission owned by another account than the student's stays.
+"""
+
+from datetime import UTC
+from pathlib import Path
+
+from nbgrader.exchange.default.collect import ExchangeCollect
+from nbgrader.utils import find_owner
+
+from autograder.course.worker import Task, lay_out, notebook_checks
+from autograder.intake.exchange_inbox import (
+    INBOX,
+    collected_time,
+    exchange_secret,
+    write_collected,
+)
+from autograder.intake.ids import id_problem, inside
+from autograder.intake.submissions import read_submission
+from autograder.plain_text import plain
+
+
+def owner(path: Path) -> str:
+    """The account that owns a file (as nbgrader's collect names it)."""
+    try:
+        return find_owner(path)
+    except (KeyError, OSError):
+        return "an account without a name"
+
+
+class KitCollect(ExchangeCollect):
+    """nbgrader's collect, through the kit's intake (module docstring)."""
+
+    def copy_files(self) -> None:
+        course = Path(self.coursedir.root).resolve()
+        if not self.src_records:
+            self.log.warning(
+                "No submissions of %r for course %r to collect",
+                self.coursedir.assignment_id,
+                self.coursedir.course_id,
+            )
+        for record in self.src_records:
+            self.collect(record, course, course.parent / INBOX)
+
+    def wanted(self, folder: Path, submitted) -> bool:
+        """Whether a submission made at `submitted` (naive UTC) replaces the one collected
+        in folder, by nbgrader's rules (--update, --before-duedate)."""
+        if not folder.is_dir():
+            return True
+        existing = collected_time(folder)
+        new = submitted.replace(tzinfo=UTC)
+        if self.update and (existing is None or new > existing):
+            return True
+        return bool(self.before_duedate and existing != new)
+
+    def collect(self, record: dict, course: Path, inbox: Path) -> None:
+        """Collect one submission of the exchange (one of nbgrader's records)."""
+        student, name = record["username"], plain(record["filename"], 120)
+        problem = id_problem(student)
+        if problem is not None:
+            self.log.error("Not collected: %s (its student id %s)", name, plain(problem, 120))
+            return
+        source = Path(self.inbound_path) / record["filename"]
+        if source.is_symlink() or not source.is_dir():
+            self.log.error("Not collected: %s (not a folder)", name)
+            return
+        if self.check_owner and owner(source) != student:
+            self.log.warning(
+                "%s claims to be submitted by %s but is owned by %s; cheating attempt? "
+                "(unset ExchangeCollect.check_owner to silence this warning)",
+                name,
+                student,
+                owner(source),
+            )
+        if not self.wanted(inside(inbox, student), record["timestamp"]):
+            hint = "" if self.update else ", use --update to update"
+            self.log.info("Submission already collected: %s%s", student, hint)
+            return
+        submission = read_submission(student, source)
+        secret = exchange_secret(source)
+        write_collected(inbox, student, submission.files, record["timestamp"], secret)
+        refused = notebook_checks(course, submission)[1]
+        task = Task(submission, "", {}, record["timestamp"], secret=secret)
+        lay_out(course, task, set(refused))
+        for problem in submission.problems:
+            self.log.warning("%s: %s", student, problem)
+        self.log.info("Collected %s into %s", student, inbox / student)

@@ -1,0 +1,282 @@
+"""nbgrader's exchange end to end, with nbgrader's own command line, in temporary folders.
+
+The instructor sets the course up for a hub (`make hub`), adds settings of their own to
+its nbgrader_config.py and releases the assignment; two students fetch it (each acting
+as themselves with `--student` and a cache of their own, as nbgrader documents for
+scripted use), one submits twice and one after the due date, and a third tries a student
+id that names no file; the instructor collects (through the kit's intake), autogrades,
+grades the collected folder with the kit, generates and releases the feedback, and each
+student fetches theirs: the kit's page.
+"""
+
+import csv
+import os
+import subprocess
+import sysconfig
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+from zips import read_zip
+
+from autograder.__main__ import main, run_status
+from autograder.course.config_file import (
+    BEGIN,
+    END,
+    GET_CONFIG,
+    OLD_HEADER,
+    instructor_lines,
+    overridden,
+)
+from autograder.course.course import ASSIGNMENT, build_course, db_url, pipeline_settings
+from autograder.course.grading import grade_all
+from autograder.examples import write_examples
+from autograder.intake.exchange_inbox import collected_time, exchange_secret
+from autograder.intake.submissions import read_submission
+from autograder.paths import NOTEBOOKS, STUDENT_MODULES
+from autograder.release.student_bundle import read_members
+from autograder.reports.integrity import verify
+
+COURSE = "captioning-test"
+SCRIPT = "<script>alert('TA')</script>"
+# The instructor's own settings, added to the course's nbgrader_config.py by hand.
+MINE = ['c.Exchange.timezone = "Europe/Zurich"', "c.LatePenalty.fraction_per_day = 0.5"]
+
+
+def nbgrader(cwd: Path, *args: str, ok: bool = True) -> str:
+    """Run nbgrader's command line in cwd, as a person would; returns its log (and checks
+    that it succeeded, or with ok=False that it failed)."""
+    scripts = sysconfig.get_path("scripts")
+    env = {**os.environ, "PATH": os.pathsep.join([scripts, os.environ["PATH"]])}
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run(
+        [str(Path(scripts) / "nbgrader"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert (done.returncode == 0) == ok, (args, done.stderr[-3000:])
+    return done.stdout + done.stderr
+
+
+class Student:
+    """A student of the hub: a home folder, a cache of their own, an id."""
+
+    def __init__(self, root: Path, name: str, exchange: Path):
+        self.name, self.home = name, root / name
+        self.home.mkdir()
+        self.flags = [
+            "--course",
+            COURSE,
+            f"--Exchange.root={exchange}",
+            f"--Exchange.cache={self.home / '.cache'}",
+        ]
+
+    @property
+    def folder(self) -> Path:
+        return self.home / ASSIGNMENT
+
+    def fetch(self) -> None:
+        nbgrader(self.home, "fetch_assignment", ASSIGNMENT, *self.flags)
+
+    def hand_in(self, files: dict[str, bytes]) -> None:
+        """Put the student-edited files of a submission zip into the folder, and submit."""
+        for name, data in files.items():
+            if name in STUDENT_MODULES or Path(name).name in NOTEBOOKS:
+                (self.folder / name.removeprefix("notebooks/")).write_bytes(data)
+        nbgrader(self.home, "submit", ASSIGNMENT, f"--student={self.name}", *self.flags)
+
+    def fetch_feedback(self) -> dict[str, str]:
+        """Fetch the released feedback; returns it by submission time folder."""
+        nbgrader(self.home, "fetch_feedback", ASSIGNMENT, f"--student={self.name}", *self.flags)
+        found = sorted((self.folder / "feedback").glob("*/RNN_Captioning.html"))
+        return {path.parent.name: path.read_text() for path in found}
+
+
+def answered(files: dict[str, bytes], answer: str) -> dict[str, bytes]:
+    name = "notebooks/RNN_Captioning.ipynb"
+    nb = nbformat.reads(files[name].decode(), as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "inline_question_1_rnn":
+            cell.source = answer
+    return {**files, name: nbformat.writes(nb).encode()}
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory) -> SimpleNamespace:
+    root = tmp_path_factory.mktemp("hub")
+    examples = {path.stem: read_zip(path) for path in write_examples(root / "examples")}
+    out, exchange, shared = root / "out", root / "exchange", root / "shared" / "data"
+    course = out / "course"
+    args = ["hub", "--out", str(out), "--course-id", COURSE, "--exchange", str(exchange)]
+    assert main([*args, "--shared-data", str(shared)]) == 0
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text().replace(END, "\n".join([*MINE, END])))
+    nbgrader(course, "release_assignment", ASSIGNMENT)
+
+    alice, bob, mallory = (Student(root, name, exchange) for name in ("alice", "bob", "-rf"))
+    for student in (alice, bob, mallory):
+        student.fetch()
+    bob.hand_in(examples["stubs"])
+    bob.hand_in(examples["partial"])  # resubmitted: this one counts
+    time.sleep(1)
+    due = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    nbgrader(course, "db", "assignment", "add", ASSIGNMENT, f"--duedate={due}")
+    time.sleep(1)
+    alice.hand_in(answered(examples["reference"], f"Because of tanh {SCRIPT}"))  # late
+    mallory.hand_in(examples["reference"])
+
+    collected = nbgrader(course, "collect", ASSIGNMENT)
+    autograded = nbgrader(course, "autograde", ASSIGNMENT)
+    with Gradebook(db_url(course)) as gradebook:
+        nbgrader_totals = {
+            s.student.id: (s.score, s.total_seconds_late > 0, s.late_submission_penalty)
+            for s in gradebook.assignment_submissions(ASSIGNMENT)
+        }
+    run = grade_all(out / "collected", out)
+    nbgrader(course, "generate_feedback", ASSIGNMENT)
+    nbgrader(course, "release_feedback", ASSIGNMENT)
+    return SimpleNamespace(
+        root=root, out=out, course=course, shared=shared, alice=alice, bob=bob,
+        collected=collected, autograded=autograded, totals=nbgrader_totals, run=run,
+        examples=examples,
+    )  # fmt: skip
+
+
+def test_the_release_holds_what_the_student_zip_holds(hub):
+    fetched = {
+        path.relative_to(hub.alice.folder).as_posix()
+        for path in hub.alice.folder.rglob("*")
+        if path.is_file() and "feedback" not in path.parts
+    }
+    # The same files, the notebooks at the top of the folder where nbgrader puts them.
+    assert fetched == {member.name.removeprefix("notebooks/") for member in read_members()}
+
+
+def test_the_notebooks_run_in_the_fetched_folder_on_the_shared_data(hub):
+    folder = hub.bob.folder
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "MAKEFLAGS"}}
+    env["CS231N_DATA_DIR"] = str(hub.shared)  # what the hub's spawner sets (make hub says so)
+    assert (hub.shared / "coco2014_vocab.json").stat().st_mode & 0o777 == 0o444
+    made = subprocess.run(
+        ["make", "data", "PY=python"], cwd=folder, env=env, capture_output=True, text=True
+    )
+    assert made.returncode == 0 and "Nothing to be done" in made.stdout, made.stdout + made.stderr
+    code = (
+        "import cs231n, cs231n.coco_utils as c;"
+        "print(cs231n.__file__); print(c.load_coco_data(pca_features=True)['val_captions'].shape)"
+    )
+    ran = subprocess.run(
+        [sysconfig.get_path("scripts") + "/python", "-c", code],
+        cwd=folder, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    package, shape = ran.stdout.splitlines()
+    assert package == str(folder / "cs231n" / "__init__.py")  # the student's own copy
+    assert shape.endswith(", 17)")
+
+
+def test_collect_goes_through_the_kits_intake(hub):
+    collected = hub.out / "collected"
+    assert sorted(path.name for path in collected.iterdir() if not path.name.startswith(".")) == [
+        "alice",
+        "bob",
+    ]
+    assert "Not collected: -rf+captioning+" in hub.collected
+    bob = collected / "bob"
+    assert (bob / "cs231n" / "rnn_layers.py").read_bytes() == (
+        hub.examples["partial"]["cs231n/rnn_layers.py"]
+    )
+    assert not (bob / "Makefile").exists() and not (bob / "data").exists()
+    notebook = hub.course / "submitted" / "alice" / ASSIGNMENT / "RNN_Captioning.ipynb"
+    assert "Because of tanh" in notebook.read_text() and SCRIPT not in notebook.read_text()
+
+
+def test_nbgrader_autograde_grades_the_collected_submissions_with_the_late_policy(hub):
+    assert "Running the hidden checks in the sandbox for alice" in hub.autograded
+    alice_score, alice_late, alice_penalty = hub.totals["alice"]
+    assert alice_score == 52 and alice_late and alice_penalty == pytest.approx(26)
+    assert hub.totals["bob"] == (36, False, 0)
+
+
+def test_the_kit_grades_the_collected_folder_and_keeps_the_instructors_settings(hub):
+    run = hub.run
+    assert run.graded == ["alice", "bob"] and run.problems == [] and run_status(run) == 0
+    with open(hub.out / "grades.csv", newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    columns = ("late", "days_late", "late_penalty", "total", "status")
+    assert [rows["alice"][c] for c in columns] == [
+        "yes", "0.00", "26", "26", "ok; to grade by hand: inline_question_1_rnn"
+    ]  # fmt: skip
+    assert [rows["bob"][c] for c in columns] == ["", "", "0", "36", "ok"]
+    assert verify(hub.out) == []
+    text = (hub.course / "nbgrader_config.py").read_text()
+    assert f"c.CourseDirectory.course_id = {COURSE!r}" in text
+    assert all(line in text.split(BEGIN)[1].split(END)[0] for line in MINE)
+
+
+def test_students_fetch_the_kits_feedback_page(hub):
+    alice = hub.alice.fetch_feedback()
+    assert list(alice.values()) == [(hub.out / "feedback" / "alice.html").read_text()]
+    assert "late penalty 26 points" in next(iter(alice.values()))
+    bob = hub.bob.fetch_feedback()
+    assert list(bob.values()) == [(hub.out / "feedback" / "bob.html").read_text()]
+    submitted = sorted(path.name for path in (hub.bob.home / ".cache" / COURSE).iterdir())
+    assert next(iter(bob)) == submitted[-1].split("+")[2]  # the resubmission's feedback
+
+
+def test_an_older_kit_config_keeps_the_instructors_lines():
+    pipeline = pipeline_settings(Path("/course"), [])
+    old = "\n".join(
+        [
+            OLD_HEADER,
+            "import sys",
+            GET_CONFIG,
+            "c.Autograde.sanitize_preprocessors = []",
+            "c.CourseDirectory.course_id = 'hw3'",
+        ]
+    )
+    assert instructor_lines(old, pipeline) == ["c.CourseDirectory.course_id = 'hw3'"]
+    mine = ["c.Execute.kernel_name = 'python3'", "# c.Autograde.sanitize_preprocessors = []"]
+    assert overridden(mine, pipeline) == ["c.Execute.kernel_name"]
+    assert instructor_lines(None, pipeline)[0].startswith("# On a hub")
+
+
+def test_settings_that_do_not_load_stop_the_run_in_one_line_and_stay(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["hub", "--out", str(out)]) == 0
+    config = out / "course" / "nbgrader_config.py"
+    config.write_text(config.read_text().replace(END, "c.Exchange.root = \n" + END))
+    capsys.readouterr()
+    assert main(["hub", "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert (
+        error.startswith(f"error: {config} cannot be read (SyntaxError") and error.count("\n") == 1
+    )
+    assert "c.Exchange.root = \n" in config.read_text()  # the instructor's line, kept to fix
+
+
+def test_a_named_pipe_left_in_a_submission_is_never_read(tmp_path):
+    """A student on the hub can leave a named pipe where the kit reads a file: reading it
+    would block collect forever."""
+    folder = tmp_path / "alice"
+    (folder / "cs231n").mkdir(parents=True)
+    for name in ("cs231n/rnn_layers.py", "submission_secret.txt", "timestamp.txt"):
+        os.mkfifo(folder / name)
+    submission = read_submission("alice", folder)
+    assert "cs231n/rnn_layers.py" not in submission.files
+    assert len(exchange_secret(folder)) == 128 and collected_time(folder) is None
+
+
+def test_a_course_without_the_student_package_is_not_released(tmp_path):
+    out = tmp_path / "out"
+    build_course(out / "course", private_roots=[out])  # what `make grade` alone writes
+    flags = ["--course", COURSE, f"--Exchange.root={tmp_path / 'exchange'}"]
+    log = nbgrader(out / "course", "release_assignment", ASSIGNMENT, *flags, ok=False)
+    assert f"holds the notebooks but not the student package: `make hub OUT={out}`" in log
+    assert not (tmp_path / "exchange" / COURSE / "outbound" / ASSIGNMENT).exists()
