@@ -141,7 +141,7 @@ def grade(args) -> int:
 def course_folder(out: Path) -> Path:
     """OUT, if it holds a course (else UsageError)."""
     from autograder.hints import shown_path
-    from autograder.intake.intake import UsageError
+    from autograder.usage import UsageError
 
     if not (out / "course" / "gradebook.db").is_file():
         first = f"make grade SUBMISSIONS=<folder> OUT={shlex.quote(shown_path(out))}"
@@ -197,8 +197,8 @@ def prepare(args) -> int:
 
 
 def similarity(args) -> int:
-    from autograder.intake.intake import UsageError
     from autograder.similarity.run import SimilarityError, similarity_report
+    from autograder.usage import UsageError
 
     try:
         report = similarity_report(
@@ -421,7 +421,7 @@ def parser() -> Parser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; bad input and internal errors end in one line, never a traceback."""
-    from autograder.intake.intake import UsageError
+    from autograder.usage import UsageError
 
     args = parser().parse_args(argv)
     try:

@@ -9,7 +9,7 @@ from adversarial_intake import T1, Attack, attacks, write_names
 
 from autograder.course.course import ASSIGNMENT
 from autograder.course.grading import read_result
-from autograder.course.worker import Task, Worker, lay_out
+from autograder.course.worker import StudentWork, Worker, lay_out
 from autograder.intake.ids import id_problem, inside
 from autograder.intake.intake import Entry, read_intake
 from autograder.intake.submissions import Submission
@@ -99,7 +99,7 @@ def test_the_course_refuses_an_id_that_would_leave_its_folder(batch):
     worker.out, worker.course = out, out / "course"
     before = sorted(path.relative_to(out) for path in out.rglob("*"))
     for student_id in ESCAPES:
-        task = Task(Submission(student_id), "", {})
+        task = StudentWork(Submission(student_id), "", {})
         with pytest.raises(ValueError, match="does not name an entry of"):
             worker.grade(task)
         with pytest.raises(ValueError, match="does not name an entry of"):

@@ -19,8 +19,8 @@ from autograder.__main__ import main, run_status
 from autograder.course.course import ASSIGNMENT, db_url, update_settings
 from autograder.course.grading import grade_all, print_run
 from autograder.examples import write_examples
-from autograder.intake.intake import UsageError
 from autograder.reports.integrity import verify
+from autograder.usage import UsageError
 
 LSTM_NB = "notebooks/LSTM_Captioning.ipynb"
 FORGET = "The forget gate multiplies the gradient of the cell state at every step."

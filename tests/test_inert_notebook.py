@@ -29,7 +29,7 @@ from autograder.intake.inert_notebook import (
     inert_notebook_bytes,
     rendered_markdown,
 )
-from autograder.intake.notebook_repair import check_notebook
+from autograder.intake.notebook_repair import preview_sanitize
 from autograder.paths import NOTEBOOKS, REPO, SOURCE
 
 # Attacks beyond PAYLOADS that an HTML allowlist has to know of.
@@ -214,7 +214,7 @@ def test_a_code_cell_retyped_into_an_answer_is_made_inert_too(tmp_path):
     answer.cell_type = "code"
     answer.source = PAYLOADS["img-onerror"]
     answer.outputs, answer.execution_count = [], None
-    notes, trouble = check_notebook(
+    notes, trouble = preview_sanitize(
         nbformat.writes(nb).encode(), REPO / "notebooks" / "RNN_Captioning.ipynb"
     )
     assert trouble is None
@@ -224,7 +224,7 @@ def test_a_code_cell_retyped_into_an_answer_is_made_inert_too(tmp_path):
 
 def test_check_notebook_reports_what_the_sanitiser_did():
     data = hostile_notebook(REFERENCE[RNN_NB], {"inline_question_1_rnn": PAYLOADS["script"]})
-    notes, trouble = check_notebook(data, REPO / "notebooks" / "RNN_Captioning.ipynb")
+    notes, trouble = preview_sanitize(data, REPO / "notebooks" / "RNN_Captioning.ipynb")
     assert trouble is None
     # The answer, the raw cell, and the cell that shows a removed SVG attachment.
     assert sum("plain text" in note for note in notes) == 3

@@ -20,7 +20,7 @@ from autograder.intake import submissions
 from autograder.intake.ids import id_problem, inside
 from autograder.intake.intake import Entry, read_intake, slug
 from autograder.intake.lateness import LatePenalty, parse_time, to_utc
-from autograder.intake.notebook_repair import check_notebook, repair_notebook
+from autograder.intake.notebook_repair import preview_sanitize, repair_notebook
 from autograder.intake.submissions import (
     MAX_FILE_BYTES,
     MODEL_FILES,
@@ -630,12 +630,12 @@ def test_a_notebook_that_cannot_be_repaired_is_named(tmp_path):
     release.write_bytes(REFERENCE[RNN_NB])
     copied = release_notebook()
     copied.cells.append(copy.deepcopy(copied.cells[answer_index(copied)]))
-    notes, trouble = check_notebook(nbformat.writes(copied).encode(), release)
+    notes, trouble = preview_sanitize(nbformat.writes(copied).encode(), release)
     assert trouble is None and len(notes) == 1
     broken = nbformat.writes(release_notebook()).replace('"metadata": {}', '"metadata": []', 1)
-    notes, trouble = check_notebook(broken.encode(), release)
+    notes, trouble = preview_sanitize(broken.encode(), release)
     assert notes == [] and trouble is not None
-    assert check_notebook(REFERENCE[RNN_NB], release) == ([], None)
+    assert preview_sanitize(REFERENCE[RNN_NB], release) == ([], None)
 
 
 def record(student_id: str, total: float, lms: dict) -> dict:

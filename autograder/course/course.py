@@ -40,9 +40,9 @@ from autograder.course.config_file import (
     overridden,
     with_setting,
 )
-from autograder.intake.intake import UsageError
 from autograder.paths import CACHE, NOTEBOOKS, REPO, SOURCE, STUDENT_MODULES
 from autograder.points import POINTS
+from autograder.usage import UsageError
 
 ASSIGNMENT = "captioning"
 SETTINGS_FILE = "kit_settings.json"

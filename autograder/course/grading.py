@@ -45,11 +45,11 @@ from autograder.course.course import (
 )
 from autograder.course.manual_work import settle_course
 from autograder.course.records import FAILED, course_records
-from autograder.course.worker import Task, Worker, submission_fingerprint
+from autograder.course.worker import StudentWork, Worker, submission_fingerprint
 from autograder.hints import make_command
 from autograder.intake.exchange_inbox import INBOX, is_inbox
 from autograder.intake.ids import id_problem, inside
-from autograder.intake.intake import Entry, NotGraded, UsageError, read_intake
+from autograder.intake.intake import Entry, NotGraded, read_intake
 from autograder.intake.lateness import parse_time, to_utc, zone
 from autograder.intake.submissions import read_submission
 from autograder.reports.csv_cells import csv_text
@@ -76,6 +76,7 @@ from autograder.reports.roster import (
     course_roster,
     read_roster,
 )
+from autograder.usage import UsageError
 
 
 @dataclass
@@ -100,7 +101,7 @@ def _start_worker(out: Path, checks) -> None:
     _worker = Worker(out, checks)
 
 
-def _grade_in_worker(task: Task) -> dict:
+def _grade_in_worker(task: StudentWork) -> dict:
     return _worker.grade(task)
 
 
@@ -288,7 +289,7 @@ def grade_all(
         submission = read_submission(entry.student_id, entry.source)
         info, timestamp = lms_info(entry, loaded_roster, zone_name)
         timestamp = timestamp or late_mark_time(entry, policy)
-        task = Task(
+        task = StudentWork(
             submission, submission_fingerprint(submission), info, timestamp, policy, entry.secret
         )
         done = read_result(out, entry.student_id)
@@ -333,7 +334,7 @@ def grade_all(
     return Run(out, records, graded, not_graded, verify(out))
 
 
-def _run_tasks(tasks: list[Task], out: Path, checks, jobs: int):
+def _run_tasks(tasks: list[StudentWork], out: Path, checks, jobs: int):
     """Results of grading every task, in order: in this process for one job, else a pool."""
     if jobs == 1:
         worker = Worker(out, checks)

@@ -28,7 +28,8 @@ from autograder.course.course import ASSIGNMENT
 from autograder.intake.ids import inside
 from autograder.paths import REPO, STUDENT_MODULES
 
-FAILED = "HiddenCheckFailed"
+# The error a grade cell shows when its item scored nothing (nbgrader scores such a cell 0).
+NO_POINTS_ERROR = "HiddenCheckFailed"
 
 
 def verdict_outputs(score: float, max_score: float, message: str) -> list[NotebookNode]:
@@ -36,7 +37,7 @@ def verdict_outputs(score: float, max_score: float, message: str) -> list[Notebo
     text = f"{score:g} / {max_score:g} points: {message}\n"
     outputs = [new_output("stream", name="stdout", text=text)]
     if score <= 0:
-        outputs.append(new_output("error", ename=FAILED, evalue=message, traceback=[]))
+        outputs.append(new_output("error", ename=NO_POINTS_ERROR, evalue=message, traceback=[]))
     elif score < max_score:
         outputs.append(
             new_output("execute_result", data={"text/plain": repr(float(score))}, execution_count=1)

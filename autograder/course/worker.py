@@ -21,7 +21,7 @@ from autograder.course.trusted_verdicts import fingerprint, submitted_modules, w
 from autograder.intake.ids import inside
 from autograder.intake.inert_notebook import inert_notebook_bytes
 from autograder.intake.lateness import timestamp_text
-from autograder.intake.notebook_repair import check_notebook
+from autograder.intake.notebook_repair import preview_sanitize
 from autograder.intake.submissions import Submission, student_file, student_package
 from autograder.paths import NOTEBOOKS, REPO, STUDENT_MODULES
 from autograder.plain_text import person_field, plain
@@ -29,7 +29,7 @@ from autograder.points import ITEMS, POINTS
 
 
 @dataclass
-class Task:
+class StudentWork:
     """One student to grade: the read submission, what the LMS said about it, when it was
     handed in, the late policy it is graded under, and its secret on nbgrader's exchange
     ("" if it did not come from there)."""
@@ -73,7 +73,7 @@ class Worker:
         self.checks = checks
         self.leaderboard = Leaderboard(private_roots=list(checks.private_roots))
 
-    def autograde_notebooks(self, task: Task, result: dict) -> None:
+    def autograde_notebooks(self, task: StudentWork, result: dict) -> None:
         """nbgrader's autograde, with the release copy standing in for a notebook nbgrader
         cannot take (found beforehand, or by nbgrader refusing the lot).
 
@@ -96,7 +96,7 @@ class Worker:
             for name in NOTEBOOKS:
                 notes[name] = [stood_in(reason)]
 
-    def grade(self, task: Task) -> dict:
+    def grade(self, task: StudentWork) -> dict:
         """Grade one submission; always returns a result (errors go into its status)."""
         started = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
         submission = task.submission
@@ -163,7 +163,7 @@ class Worker:
 
 
 def lay_out(
-    course: Path, task: Task, release_notebooks: set[str] | frozenset = frozenset()
+    course: Path, task: StudentWork, release_notebooks: set[str] | frozenset = frozenset()
 ) -> None:
     """Put a submission where nbgrader expects it (course/submitted/<id>/captioning/).
 
@@ -193,7 +193,7 @@ def lay_out(
 
 def notebook_checks(course: Path, submission: Submission) -> tuple[dict, dict]:
     """What RepairCells will repair in each submitted notebook, and the notebooks nbgrader
-    cannot take at all (check_notebook).
+    cannot take at all (preview_sanitize).
 
     Returns:
     - found: notebook name -> the repairs, in words (notebooks with any)
@@ -204,7 +204,7 @@ def notebook_checks(course: Path, submission: Submission) -> tuple[dict, dict]:
         data = submission.files.get(f"notebooks/{name}")
         if data is None:
             continue
-        repairs, trouble = check_notebook(data, Path(course) / "release" / ASSIGNMENT / name)
+        repairs, trouble = preview_sanitize(data, Path(course) / "release" / ASSIGNMENT / name)
         if trouble is not None:
             refused[name] = trouble
         elif repairs:

@@ -25,7 +25,7 @@ from pathlib import Path
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.utils import find_owner
 
-from autograder.course.worker import Task, lay_out, notebook_checks
+from autograder.course.worker import StudentWork, lay_out, notebook_checks
 from autograder.intake.exchange_inbox import (
     INBOX,
     collected_time,
@@ -97,7 +97,7 @@ class KitCollect(ExchangeCollect):
         secret = exchange_secret(source)
         write_collected(inbox, student, submission.files, record["timestamp"], secret)
         refused = notebook_checks(course, submission)[1]
-        task = Task(submission, "", {}, record["timestamp"], secret=secret)
+        task = StudentWork(submission, "", {}, record["timestamp"], secret=secret)
         lay_out(course, task, set(refused))
         for problem in submission.problems:
             self.log.warning("%s: %s", student, problem)

@@ -90,10 +90,6 @@ MAX_SHOWN_NAME = 120
 MAX_SHOWN_REASON = 400
 
 
-class UsageError(ValueError):
-    """Input the grader refuses before doing any work (the message is one line)."""
-
-
 @dataclass
 class Entry:
     """One student's submission in the folder.

@@ -134,7 +134,7 @@ def repair_notebook(nb: NotebookNode, release: NotebookNode) -> tuple[NotebookNo
     return nb, notes
 
 
-def check_notebook(student_nb: bytes, release_path: Path) -> tuple[list[str], str | None]:
+def preview_sanitize(student_nb: bytes, release_path: Path) -> tuple[list[str], str | None]:
     """What the course's sanitize steps change in a student's notebook (inert_notebook,
     repair_notebook, inert_notebook again for the cells a repair retyped), for the
     feedback, and why nbgrader would still refuse it (None if it would take it)."""

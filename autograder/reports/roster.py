@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.intake.intake import UsageError
+from autograder.usage import UsageError
 
 CANVAS_ID_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 MOODLE_SUBMITTED = "Last modified (submission)"
