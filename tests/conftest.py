@@ -29,9 +29,13 @@ os.environ.setdefault("CS231N_DATA_DIR", str(REPO / "data" / "shapes_captioning"
 
 
 def pytest_configure(config) -> None:
-    """Build the solved package in the main process only: pytest-xdist starts its workers
+    """Make the process fit to run nbgrader (the tests open gradebooks themselves too).
+    Build the solved package in the main process only: pytest-xdist starts its workers
     after this hook, so they import a complete package and never rebuild it under another
     worker's feet."""
+    from autograder.course.course import nbgrader_process
+
+    nbgrader_process()
     if not hasattr(config, "workerinput"):
         from autograder.release.solution import build_solution_package
 

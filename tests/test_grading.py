@@ -29,12 +29,12 @@ from autograder.course.course import (
     source_notebooks,
 )
 from autograder.course.grading import grade_all
-from autograder.course.records import course_records
+from autograder.course.records import course_records, inline_questions
 from autograder.examples import write_examples
 from autograder.paths import REPO, STUDENT_MODULES
 from autograder.points import ITEMS, POINTS
 from autograder.reports.integrity import verify
-from autograder.reports.report import INLINE, LEADERBOARD_COLUMNS, MAX_TOTAL, feedback_html
+from autograder.reports.report import LEADERBOARD_COLUMNS, MAX_TOTAL, feedback_html
 
 LSTM_LAYERS = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]
 # What each example deserves (see autograder/examples.py):
@@ -95,9 +95,9 @@ def test_examples_score_exactly_what_they_deserve(graded):
         assert {item: float(row[item]) for item in ITEMS} == expected_row(student), student
         assert float(row["autograded"]) == expected_total(student)
         # No inline question is graded yet: the total is the autograded points.
-        assert [row[question] for question in INLINE] == ["", "", ""]
+        assert [row[question] for question in inline_questions()] == ["", "", ""]
         assert float(row["total"]) == float(row["autograded"])
-        assert float(row["max_total"]) == MAX_TOTAL + sum(INLINE.values())
+        assert float(row["max_total"]) == MAX_TOTAL + sum(inline_questions().values())
         assert row["status"] == "ok"
 
 
@@ -159,7 +159,7 @@ def test_feedback_is_actionable_and_leaks_nothing(graded):
     # One page per student: the autograded items, the inline questions, the leaderboard.
     total = f"{expected_total('buggy'):g}"
     assert f"Total: <b>{total} / 55</b> (autograded items {total} / 52, inline" in page
-    for question in INLINE:
+    for question in inline_questions():
         assert f"<tr><td><code>{question}</code></td><td>not graded yet</td>" in page
     for student in EXPECTED_LOST:
         page = (out / "feedback" / f"{student}.html").read_text()

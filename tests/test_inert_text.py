@@ -13,12 +13,13 @@ from adversarial_markup import formula_cells, live_markup
 
 from autograder.checks.compare import array_problem, error_problem, mask_numbers
 from autograder.checks.results import MAX_ERROR, MAX_TYPE_NAME, CaseResult, read_result
+from autograder.course.records import inline_questions
 from autograder.intake.intake import NotGraded, read_intake
 from autograder.plain_text import person_field, plain
 from autograder.points import ITEMS, POINTS
 from autograder.reports.csv_cells import csv_text, inert_cell
 from autograder.reports.export import lms_grades_csv
-from autograder.reports.report import INLINE, feedback_html
+from autograder.reports.report import feedback_html
 from autograder.reports.roster import read_roster
 from autograder.similarity.fingerprints import boilerplate_hashes
 from autograder.similarity.pages import pair_page
@@ -196,13 +197,16 @@ def hostile_record() -> dict:
         "student_id": "alice",
         "scores": {item: 0.0 for item in ITEMS},
         "auto_scores": {item: 0.0 for item in ITEMS},
-        "manual": {question: None for question in INLINE},
-        "comments": {**{item: HOSTILE for item in ITEMS}, **{q: HOSTILE for q in INLINE}},
+        "manual": {question: None for question in inline_questions()},
+        "comments": {
+            **{item: HOSTILE for item in ITEMS},
+            **{q: HOSTILE for q in inline_questions()},
+        },
         "late_penalty": 0.0,
         "seconds_late": 0.0,
         "total": 0.0,
-        "ungraded": list(INLINE),
-        "stale": list(INLINE),
+        "ungraded": list(inline_questions()),
+        "stale": list(inline_questions()),
         "verdicts": {item: verdict for item in ITEMS},
         "result": {
             "status": f"grading failed: {HOSTILE}",

@@ -113,6 +113,9 @@ def config_text(lines: list[str], pipeline: Pipeline, kit: Path) -> str:
         "",
         f"if {str(kit)!r} not in sys.path:",
         f"    sys.path.insert(0, {str(kit)!r})  # the kit, which the class names below live in",
+        "from autograder.course.course import nbgrader_process  # noqa: E402",
+        "",
+        "nbgrader_process()  # nbgrader finds `alembic` on PATH when it opens the gradebook",
     ]
     body = [f"c.{s}.{t} = {v!r}" for s, traits in pipeline.items() for t, v in traits.items()]
     return "\n".join(head + body) + "\n"

@@ -70,11 +70,29 @@ AUTOGRADE = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# nbgrader runs the `alembic` command by name when it opens a gradebook: put the
-# scripts of the environment nbgrader is installed in first on PATH.
-os.environ["PATH"] = os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])
-# nbgrader 0.9.6 triggers this SQLAlchemy warning on every autograde; it is harmless.
-warnings.filterwarnings("ignore", message=".*not in session, add operation along.*")
+
+def nbgrader_process() -> None:
+    """Make this process fit to run nbgrader (idempotent): nbgrader runs the `alembic`
+    command by name when it opens a gradebook, so the scripts of the environment it is
+    installed in go first on PATH; and the SQLAlchemy warning nbgrader 0.9.6 triggers on
+    every autograde, which is harmless, is silenced."""
+    scripts = sysconfig.get_path("scripts")
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[0] != scripts:
+        os.environ["PATH"] = os.pathsep.join([scripts, path])
+    warnings.filterwarnings("ignore", message=".*not in session, add operation along.*")
+
+
+def open_gradebook(root: Path) -> Gradebook:
+    """The gradebook of the course rooted at root, opened (use it as a context manager)."""
+    nbgrader_process()
+    return Gradebook(db_url(root))
+
+
+def nbgrader_api(config: Config) -> NbGraderAPI:
+    """nbgrader's API with config, in a process fit to run it."""
+    nbgrader_process()
+    return NbGraderAPI(config=config)
 
 
 def db_url(root: Path) -> str:
@@ -216,7 +234,7 @@ def _write_if_changed(path: Path, text: str) -> bool:
 
 def generate_assignment(root: Path) -> None:
     """Run nbgrader's generate_assignment in the course rooted at root (from its source/)."""
-    api = NbGraderAPI(config=nbgrader_config(root))
+    api = nbgrader_api(nbgrader_config(root))
     result = api.generate_assignment(ASSIGNMENT, force=True, create=True)
     if not result["success"]:
         raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.get('error', '')}")
@@ -315,7 +333,7 @@ def autograde(root: Path, student_id: str) -> None:
     Raises RuntimeError (with nbgrader's error) if it fails; the gradebook then
     still holds the student's earlier grades, manual ones included.
     """
-    api = NbGraderAPI(config=grading_config(root))
+    api = nbgrader_api(grading_config(root))
     result = api.autograde(ASSIGNMENT, student_id, force=True, create=True)
     if not result["success"]:
         raise RuntimeError(f"nbgrader autograde failed: {result.get('error', '')[-500:]}")
@@ -327,7 +345,7 @@ def zero_autograded(root: Path, student_id: str) -> None:
     Manual scores and comments stay untouched; nothing happens if the student has no
     submission in the gradebook.
     """
-    with Gradebook(db_url(root)) as gradebook:
+    with open_gradebook(root) as gradebook:
         try:
             submission = gradebook.find_submission(ASSIGNMENT, student_id)
         except MissingEntry:
@@ -342,11 +360,11 @@ def zero_autograded(root: Path, student_id: str) -> None:
 
 def record_student(root: Path, student_id: str, **fields) -> None:
     """Create or update a student of the gradebook (first_name, last_name, email, lms_user_id)."""
-    with Gradebook(db_url(root)) as gradebook:
+    with open_gradebook(root) as gradebook:
         gradebook.update_or_create_student(student_id, **fields)
 
 
 def set_due_date(root: Path, duedate) -> None:
     """Record the assignment's due date (naive UTC) in the gradebook, nbgrader's way."""
-    with Gradebook(db_url(root)) as gradebook:
+    with open_gradebook(root) as gradebook:
         gradebook.update_or_create_assignment(ASSIGNMENT, duedate=duedate)

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from nbgrader.api import Gradebook
 from tqdm import tqdm
 
 from autograder.atomic import write_atomically
@@ -37,8 +36,8 @@ from autograder.checks.hidden_cache import hidden_checks
 from autograder.course.course import (
     ASSIGNMENT,
     build_course,
-    db_url,
     late_penalty_per_day,
+    open_gradebook,
     read_settings,
     set_due_date,
     update_settings,
@@ -135,7 +134,7 @@ def same_student(before: dict | None, now: dict) -> bool:
 
 def late_policy(course: Path) -> dict:
     """The due date and late penalty a student's grade depends on (as a results file keeps it)."""
-    with Gradebook(db_url(course)) as gradebook:
+    with open_gradebook(course) as gradebook:
         duedate = gradebook.find_assignment(ASSIGNMENT).duedate
     penalty = late_penalty_per_day(course)
     return {"due": duedate.isoformat() if duedate else None, "late_penalty": penalty}

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 
 from autograder.atomic import write_atomically
-from autograder.course.course import ASSIGNMENT, db_url
+from autograder.course.course import ASSIGNMENT, open_gradebook
 from autograder.course.trusted_verdicts import submitted_modules
 from autograder.intake.ids import id_problem, inside
 from autograder.paths import NOTEBOOKS
@@ -107,7 +107,7 @@ def settle(course: Path, student: str) -> None:
     """Record what the TA reviewed, and clear nbgrader's flag on a manual grade whose
     subject is unchanged since (see the module docstring). Nothing happens for a student
     without a submission in the gradebook."""
-    with Gradebook(db_url(course)) as gradebook:
+    with open_gradebook(course) as gradebook:
         try:
             _settle_submission(course, gradebook.find_submission(ASSIGNMENT, student))
         except MissingEntry:
@@ -117,7 +117,7 @@ def settle(course: Path, student: str) -> None:
 
 def settle_course(course: Path) -> None:
     """settle() every student of the gradebook (ids that cannot name a file are skipped)."""
-    with Gradebook(db_url(course)) as gradebook:
+    with open_gradebook(course) as gradebook:
         for submission in gradebook.assignment_submissions(ASSIGNMENT):
             _settle_submission(course, submission)
         gradebook.db.commit()

@@ -11,13 +11,14 @@ grades.csv, canvas.csv, the feedback pages and the summary are all made of these
 records, so they always agree with each other and with the gradebook.
 """
 
+import functools
 import json
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 
-from autograder.course.course import ASSIGNMENT, db_url
+from autograder.course.course import ASSIGNMENT, open_gradebook
 from autograder.course.manual_work import manual_work
 from autograder.course.trusted_verdicts import verdicts_path
 from autograder.intake.ids import inside
@@ -64,6 +65,7 @@ def _grades(course: Path, submission) -> dict:
     }
 
 
+@functools.cache
 def inline_questions() -> dict[str, float]:
     """The manually graded answer cells of the notebooks, in order, with their points."""
     questions = {}
@@ -75,13 +77,10 @@ def inline_questions() -> dict[str, float]:
     return questions
 
 
-INLINE = inline_questions()
-GRADE_ORDER = [*ITEMS, *INLINE]
-
-
 def _in_order(grade: str) -> int:
     """Where a grade cell comes: the autograded items, then the inline questions."""
-    return GRADE_ORDER.index(grade) if grade in GRADE_ORDER else len(GRADE_ORDER)
+    order = [*ITEMS, *inline_questions()]
+    return order.index(grade) if grade in order else len(order)
 
 
 def course_records(out: Path, only: str | None = None) -> tuple[list[dict], float]:
@@ -106,7 +105,7 @@ def course_records(out: Path, only: str | None = None) -> tuple[list[dict], floa
     paths = [inside(out / "results", f"{only}.json")] if only else (out / "results").glob("*.json")
     results = {path.stem: read_json(path) for path in sorted(paths) if path.is_file()}
     grades = {}
-    with Gradebook(db_url(course)) as gradebook:
+    with open_gradebook(course) as gradebook:
         try:
             max_score = float(gradebook.find_assignment(ASSIGNMENT).max_score)
         except MissingEntry:

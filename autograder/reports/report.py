@@ -10,22 +10,14 @@ import io
 import re
 from pathlib import Path
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from autograder.atomic import write_atomically  # noqa: E402
-from autograder.course.records import (  # noqa: E402
-    INLINE,
-    autograded_total,
-    manual_total,
-    status,
-)
-from autograder.hints import make_command  # noqa: E402
-from autograder.paths import TRAINED_MODELS  # noqa: E402
-from autograder.points import ITEMS, POINTS  # noqa: E402
-from autograder.reports.csv_cells import csv_text  # noqa: E402
+from autograder.atomic import write_atomically
+from autograder.course.records import autograded_total, inline_questions, manual_total, status
+from autograder.hints import make_command
+from autograder.paths import TRAINED_MODELS
+from autograder.points import ITEMS, POINTS
+from autograder.reports.csv_cells import csv_text
 
 # Ungraded: held-out BLEU-4 of each trained captioner, empty when there is none.
 LEADERBOARD_COLUMNS = {cell: f"leaderboard_bleu4_{cell}" for cell in TRAINED_MODELS}
@@ -33,20 +25,22 @@ MAX_TOTAL = sum(POINTS.values())
 LEADERBOARD_TOP = 3
 
 
-CSV_COLUMNS = [
-    "student_id",
-    *ITEMS,
-    *INLINE,
-    "autograded",
-    "inline_questions",
-    "late",
-    "days_late",
-    "late_penalty",
-    "total",
-    "max_total",
-    "status",
-    *LEADERBOARD_COLUMNS.values(),
-]
+def csv_columns() -> list[str]:
+    """The columns of grades.csv: every item, every inline question, totals, status."""
+    return [
+        "student_id",
+        *ITEMS,
+        *inline_questions(),
+        "autograded",
+        "inline_questions",
+        "late",
+        "days_late",
+        "late_penalty",
+        "total",
+        "max_total",
+        "status",
+        *LEADERBOARD_COLUMNS.values(),
+    ]
 
 
 def rich_text(text: str) -> str:
@@ -100,7 +94,7 @@ def _item_rows(record: dict) -> str:
 
 def _inline_rows(record: dict) -> str:
     rows = []
-    for question, points in INLINE.items():
+    for question, points in inline_questions().items():
         score = record["manual"].get(question)
         shown = "not graded yet" if score is None else f"{score:g} / {points:g}"
         if question in record["stale"]:
@@ -170,7 +164,7 @@ def feedback_html(record: dict, max_total: float) -> str:
     penalty = f", late penalty {record['late_penalty']:g}" if record["late_penalty"] else ""
     parts = (
         f"autograded items {autograded_total(record):g} / {MAX_TOTAL:g}, inline questions "
-        f"{manual_total(record):g} / {sum(INLINE.values()):g}{penalty}"
+        f"{manual_total(record):g} / {sum(inline_questions().values()):g}{penalty}"
     )
     late = rich_text(lateness_line(record))
     blocks = (
@@ -208,7 +202,7 @@ def csv_row(record: dict, max_total: float) -> dict:
     return {
         "student_id": record["student_id"],
         **{item: f"{record['scores'][item]:g}" for item in ITEMS},
-        **{q: "" if manual.get(q) is None else f"{manual[q]:g}" for q in INLINE},
+        **{q: "" if manual.get(q) is None else f"{manual[q]:g}" for q in inline_questions()},
         "autograded": f"{autograded_total(record):g}",
         "inline_questions": f"{manual_total(record):g}",
         "late": "yes" if is_late(record) else "",
@@ -235,7 +229,8 @@ def grades_csv(records: list[dict], max_total: float) -> str:
     the late penalty, the total (what the gradebook and canvas.csv say), the status and
     the ungraded leaderboard columns."""
     rows = [csv_row(record, max_total) for record in sorted(records, key=lambda r: r["student_id"])]
-    return csv_text([CSV_COLUMNS, *([row[column] for column in CSV_COLUMNS] for row in rows)])
+    columns = csv_columns()
+    return csv_text([columns, *([row[column] for column in columns] for row in rows)])
 
 
 def pass_rates(records: list[dict]) -> dict[str, float]:
@@ -287,7 +282,9 @@ def manual_work_line(records: list[dict], out: Path) -> str:
     if not waiting:
         return ""
     answers = sum(len(r["ungraded"]) for r in waiting)
-    points = sum(INLINE.get(question, 0.0) for r in waiting for question in r["ungraded"])
+    points = sum(
+        inline_questions().get(question, 0.0) for r in waiting for question in r["ungraded"]
+    )
     return (
         f"to grade by hand: {answers} inline answer(s) of {len(waiting)} student(s), "
         f"{points:g} points that grades.csv and canvas.csv count as 0 until a TA grades them "
@@ -311,7 +308,8 @@ def summary_plot(records: list[dict], path: Path) -> None:
     """summary.png: the distribution of autograded totals and the pass rate of every item."""
     totals = [autograded_total(r) for r in records]
     rates = pass_rates(records)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig = Figure(figsize=(12, 4.5))  # drawn without pyplot: no backend to choose
+    left, right = fig.subplots(1, 2)
     left.hist(totals, bins=min(20, max(5, len(totals))), range=(0, MAX_TOTAL), color="#4c72b0")
     left.set_xlabel(f"autograded total (out of {MAX_TOTAL:g})")
     left.set_ylabel("students")
@@ -323,5 +321,4 @@ def summary_plot(records: list[dict], path: Path) -> None:
     fig.tight_layout()
     png = io.BytesIO()
     fig.savefig(png, dpi=100, format="png")
-    plt.close(fig)
     write_atomically(path, png.getvalue())
