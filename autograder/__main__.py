@@ -119,7 +119,7 @@ def run_status(run) -> int:
 
 
 def grade(args) -> int:
-    from autograder.course.grading import grade_all, print_run
+    from autograder.grade import grade_all, print_run
 
     run = grade_all(
         args.submissions,
@@ -150,7 +150,7 @@ def course_folder(out: Path) -> Path:
 
 
 def report(args) -> int:
-    from autograder.course.grading import write_reports
+    from autograder.grade import write_reports
     from autograder.reports.integrity import verify as find_problems
     from autograder.reports.report import leaderboard_summary, manual_work_line, summary_text
 

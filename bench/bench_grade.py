@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograder.checks.hidden_cache import hidden_checks  # noqa: E402
 from autograder.course.course import build_course  # noqa: E402
-from autograder.course.grading import grade_all  # noqa: E402
 from autograder.examples import write_examples  # noqa: E402
+from autograder.grade import grade_all  # noqa: E402
 from autograder.paths import BUILD, CACHE, REPO  # noqa: E402
 from tests.test_student_corpus import CASES, submission  # noqa: E402
 

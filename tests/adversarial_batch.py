@@ -19,8 +19,8 @@ from adversarial_corpus import Case, corpus, left_behind_case, write_case
 from adversarial_intake import T1, T2
 from adversarial_markup import write_submissions
 
-from autograder.course.grading import Run, grade_all
 from autograder.examples import write_examples
+from autograder.grade import Run, grade_all
 from autograder.paths import REPO
 from autograder.sandbox.isolation import level
 

@@ -11,7 +11,7 @@ import pytest
 from adversarial_batch import GOOD
 from adversarial_corpus import MARKER, MARKS, SHM_KEY
 
-from autograder.course.grading import grade_all
+from autograder.grade import grade_all
 from autograder.paths import REPO
 from autograder.points import ITEMS, POINTS
 from autograder.reports.integrity import verify

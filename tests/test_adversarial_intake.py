@@ -8,8 +8,8 @@ import pytest
 from adversarial_intake import T1, Attack, attacks, write_names
 
 from autograder.course.course import ASSIGNMENT
-from autograder.course.grading import read_result
 from autograder.course.worker import StudentWork, Worker, lay_out
+from autograder.grade import read_result
 from autograder.intake.ids import id_problem, inside
 from autograder.intake.intake import Entry, read_intake
 from autograder.intake.submissions import Submission

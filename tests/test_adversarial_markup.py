@@ -91,7 +91,7 @@ def test_no_csv_holds_a_formula_and_numbers_stay_numbers(graded):
 
 def test_no_control_character_reaches_a_csv_or_the_terminal(graded, capsys):
     out, run = graded
-    from autograder.course.grading import print_run
+    from autograder.grade import print_run
 
     print_run(run)
     printed = capsys.readouterr().out

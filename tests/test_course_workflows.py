@@ -17,8 +17,8 @@ from zips import read_zip, write_zip
 import autograder.course.worker
 from autograder.__main__ import main, run_status
 from autograder.course.course import ASSIGNMENT, db_url, update_settings
-from autograder.course.grading import grade_all, print_run
 from autograder.examples import write_examples
+from autograder.grade import grade_all, print_run
 from autograder.reports.integrity import verify
 from autograder.usage import UsageError
 

@@ -33,8 +33,8 @@ from autograder.course.config_file import (
     overridden,
 )
 from autograder.course.course import ASSIGNMENT, build_course, db_url, pipeline_settings
-from autograder.course.grading import grade_all
 from autograder.examples import write_examples
+from autograder.grade import grade_all
 from autograder.intake.exchange_inbox import collected_time, exchange_secret
 from autograder.intake.submissions import read_submission
 from autograder.paths import NOTEBOOKS, STUDENT_MODULES

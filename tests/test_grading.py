@@ -28,9 +28,9 @@ from autograder.course.course import (
     read_settings,
     source_notebooks,
 )
-from autograder.course.grading import grade_all
 from autograder.course.records import course_records, inline_questions
 from autograder.examples import write_examples
+from autograder.grade import grade_all
 from autograder.paths import REPO, STUDENT_MODULES
 from autograder.points import ITEMS, POINTS
 from autograder.reports.integrity import verify

@@ -396,7 +396,7 @@ def test_a_name_imitating_another_lms_stays_with_its_own_or_is_refused(tmp_path)
 
 def test_odd_file_names_are_listed_on_one_line_each(tmp_path):
     """A byte that is not UTF-8 stopped the run while it wrote not_graded.csv."""
-    from autograder.course.grading import not_graded_csv
+    from autograder.grade import not_graded_csv
 
     folder = tmp_path / "subs"
     folder.mkdir()
