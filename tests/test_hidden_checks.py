@@ -315,8 +315,9 @@ def rnn_forward(x, h0, Wx, Wh, b):
     verdicts = grade(checks, tmp_path, layers_extra=bug)
     assert scores(verdicts) == full_marks_except("rnn_forward")
     message = verdicts["rnn_forward"].message
-    assert "hands rnn_step_forward a `x` of shape" in message
+    assert message.startswith("rnn_forward hands rnn_step_forward `x` of shape (D,); every step")
     assert "(fails when N = 1)" in message and "squeeze" in message
+    assert "check `rnn_forward`, in its case with N = 1" in message
     # np.zeros without a dtype: float64 for float32 inputs is a note, not a charge
     assert "came back float64 for float32 inputs (no points lost)" in message
 
@@ -442,7 +443,10 @@ def rnn_forward(x, h0, Wx, Wh, b):
     assert verdicts["rnn_forward"].score == 0
     assert message.startswith("raised IndexError: list index out of range (line ")
     assert "of cs231n/rnn_layers.py, in rnn_forward: `return h, [cache for _, cache" in message
-    assert message.endswith("(fails when T = 1)")
+    assert message.endswith(
+        "(fails when T = 1); `make check` shows it: check `rnn_forward`, in its case with "
+        "T = 1 (`python -m cs231n.selfcheck --only rnn_forward`)"
+    )
     assert verdicts["rnn_backward"].score == POINTS["rnn_backward"]
 
 
@@ -470,7 +474,11 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     verdicts = grade(checks, tmp_path, layers_extra=bug)
     message = verdicts["rnn_step_forward"].message
     assert verdicts["rnn_step_forward"].score == 0
-    assert re.search(r"`next_h` has shape \(\d+, \d+\); expected \(N, H\)", message)
+    # The same words in every case (no hidden size, no "fails when N = ..."), and how to see it.
+    assert message == (
+        "`next_h` has shape (H, N); expected (N, H); `make check` shows it: check "
+        "`rnn_step_forward` (`python -m cs231n.selfcheck --only rnn_step_forward`)"
+    )
 
 
 def test_sample_not_greedy_gets_partial_or_no_credit(checks, tmp_path):
