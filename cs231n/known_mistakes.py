@@ -194,6 +194,14 @@ def overflow(names: list[str]) -> str:
     )
 
 
+def overflowed_forward(forward: str) -> str:
+    """A backward not judged where its own forward overflows (that is charged at the forward)."""
+    return (
+        f"for large inputs your {forward} overflows (charged there), so this backward is judged "
+        "on the other inputs only"
+    )
+
+
 def float64_results(names: list[str]) -> str:
     """Float64 outputs for float32 inputs: a note, never a failure."""
     return (
@@ -211,24 +219,23 @@ def float64_handoff(function: str, step: str, first: list[str], later: list[str]
     - first: The states that are float64 at the first step (made before the loop)
     - later: Those float64 only from the second step on (kept between steps)
     """
-    causes = []
     if "prev_c" in first:
-        causes.append(
+        cause = (
             "the zero initial cell state is made without a dtype: create it with h0's dtype "
             "(`np.zeros_like(h0)`)"
         )
-    if [name for name in first if name != "prev_c"]:
-        causes.append(f"{quoted([n for n in first if n != 'prev_c'])} of the first step")
-    if later:
-        causes.append(
-            f"{quoted(later)} from the second step on: an array made without a dtype keeps the "
-            "states between steps (e.g. `h = np.zeros((N, T, H))`): give it x's dtype"
+    elif first:
+        verb = "is" if len(first) == 1 else "are"
+        cause = f"{quoted(first)} of the first step {verb} made without x's dtype"
+    else:
+        cause = (
+            "from the second step on: an array made without a dtype keeps the states between "
+            "steps (e.g. `h = np.zeros((N, T, H))`), or the step returns float64"
         )
+    if first and later:
+        cause += f"; every step after the first inherits it ({quoted(later)})"
     names = quoted(list(dict.fromkeys(first + later)))
-    return (
-        f"{function} hands {step} float64 {names} for float32 inputs (no points lost): "
-        f"{'; '.join(causes)}; float64 makes float32 training about twice as slow"
-    )
+    return f"{function} hands {step} float64 {names} for float32 inputs (no points lost): {cause}"
 
 
 def bad_handoff(function: str, step: str, handed: list[tuple[str, str, str]]) -> str:

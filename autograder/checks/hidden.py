@@ -131,13 +131,14 @@ class HiddenChecks:
             cases = item.cases(data)
             self.cases[name] = cases
             self.expected[name] = [self._run_reference(reference, item, c.inputs) for c in cases]
-            self.mistaken[name] = [
-                [
-                    self._as_arrays(m.variant(reference, copy.deepcopy(c.inputs)))
-                    for m in item.mistakes
+            with np.errstate(all="ignore"):  # a mistake may divide by 0 on large inputs
+                self.mistaken[name] = [
+                    [
+                        self._as_arrays(m.variant(reference, copy.deepcopy(c.inputs)))
+                        for m in item.mistakes
+                    ]
+                    for c in cases
                 ]
-                for c in cases
-            ]
             if item.derivative is not None:
                 self.directions[name] = [
                     derivative.directions(c, item.derivative, seed=1000 * index + k)
@@ -440,19 +441,23 @@ def handed_a_1d_state(results: list[CaseResult] | str, forward: Item) -> bool:
 
 def habit_notes(source: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
     """Notes (no points lost) on code that works only by accident, on the first item of
-    the function that holds it: a comparison with `is` against a literal."""
-    found = [
-        habit
-        for relative, lines in source.items()
-        for habit in provided_module("code_habits").identity_comparisons("\n".join(lines), relative)
-    ]
+    the function that holds it: a comparison with `is` against a literal (one note for
+    the same comparison on several lines)."""
+    lines: dict[tuple[str, str, str], list[int]] = {}
+    for relative, text in source.items():
+        code = "\n".join(text)
+        for habit in provided_module("code_habits").identity_comparisons(code, relative):
+            lines.setdefault((habit.function, habit.code, habit.file), []).append(habit.line)
     notes: dict[str, tuple[str, ...]] = {}
-    for habit in found:
-        name = next((n for n, item in ITEMS.items() if item.function == habit.function), None)
+    for (function, code, file), numbers in lines.items():
+        name = next((n for n, item in ITEMS.items() if item.function == function), None)
         if name is not None:
-            place = f"line {habit.line} of {habit.file}"
-            note = KNOWN.identity_with_literal(plain(habit.code, 120), place)
-            notes[name] = (*notes.get(name, ()), note)
+            where = " and ".join(map(str, numbers))
+            place = f"line{'s' * (len(numbers) > 1)} {where} of {file}"
+            notes[name] = (
+                *notes.get(name, ()),
+                KNOWN.identity_with_literal(plain(code, 120), place),
+            )
     return notes
 
 

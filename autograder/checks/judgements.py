@@ -146,9 +146,16 @@ def judge_outputs(item, case, result, expected, mistaken, source) -> CaseVerdict
         if problem:
             return failed(problem, case, result)
     infinite = [name for name in names if not np.all(np.isfinite(result.arrays[name]))]
+    if infinite and case.labels.get("inputs") == LARGE_LABEL:
+        forward = item.options.get("forward")
+        if forward and any(
+            not np.all(np.isfinite(value))
+            for key, value in result.arrays.items()
+            if key.startswith("forward.")
+        ):  # its own forward overflowed (charged at the forward): nothing to judge here
+            return CaseVerdict(1.0, notes=(KNOWN.overflowed_forward(forward["function"]),))
+        return named(KNOWN.overflow(infinite))
     if infinite:
-        if case.labels.get("inputs") == LARGE_LABEL:
-            return named(KNOWN.overflow(infinite))
         return failed(KNOWN.not_finite(infinite[0]), case, result)
     notes = [dtype_note(names, result, expected)]
     spy = item.options.get("spy")
