@@ -194,6 +194,14 @@ def overflow(names: list[str]) -> str:
     )
 
 
+def unknown_forward(forward: str, backward: str) -> str:
+    """A backward right for its own forward only, where that forward is no known mistake."""
+    return (
+        f"your {forward} differs from the assignment's, but not by a known classic mistake: "
+        f"{backward} is judged against the assignment's {forward} only, so fix {forward} first"
+    )
+
+
 def overflowed_forward(forward: str) -> str:
     """A backward not judged where its own forward overflows (that is charged at the forward)."""
     return (
@@ -312,9 +320,12 @@ def quoted(names: list[str]) -> str:
 
 @cache
 def numbers() -> dict:
-    """known_mistakes.json: {"fingerprints": {check: [[mistake, {output: fingerprint}]]},
-    "in_place_deduction": {item: share}}."""
-    return json.loads(NUMBERS.read_text())
+    """known_mistakes.json: {"fingerprints": {check: [[[mistake, ...], {output:
+    fingerprint}], ...]}, "in_place_deduction": {item: share}} (empty if it is missing)."""
+    try:
+        return json.loads(NUMBERS.read_text())
+    except (OSError, ValueError):
+        return {"fingerprints": {}, "in_place_deduction": {}}
 
 
 def in_place_share(item: str) -> float | None:

@@ -291,12 +291,8 @@ class HiddenChecks:
         forward = item.derivative.forward
         matched = self._matched_variants(name, index, result)
         if not matched:
-            return replace(
-                verdict,
-                problem=f"{verdict.problem} (your {forward} differs from the assignment's, but "
-                f"not by a known classic mistake: {name} is judged against the assignment's "
-                f"{forward} only, so fix {forward} first)",
-            )
+            problem = f"{verdict.problem} ({KNOWN.unknown_forward(forward, name)})"
+            return replace(verdict, problem=problem)
         case, reference = self.cases[name][index], reference_modules()
         reasons = []
         for variant in matched:
