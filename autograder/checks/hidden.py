@@ -206,7 +206,8 @@ class HiddenChecks:
         if imported:
             self._own_derivatives(attempts, missing)
             best = self._retries(package_dir, work_dir, attempts, first, source, missing)
-        best = charge_shared_code_once(best, self.cases)
+        working = {name for name in ITEMS if self._shows_work(name, attempts[name], best[name])}
+        best = charge_shared_code_once(best, self.cases, working)
         import_stopped = None if imported else next(iter(first.values()))
         verdicts = final_verdicts(attempts, best, missing, habit_notes(source))
         return Graded(verdicts, import_stopped)

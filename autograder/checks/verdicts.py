@@ -77,18 +77,19 @@ def forgiven(verdict: CaseVerdict) -> CaseVerdict:
     return CaseVerdict(1.0, notes=verdict.notes, matched=matched)
 
 
-def charge_shared_code_once(best: dict, cases: dict[str, list[Case]]) -> dict:
+def charge_shared_code_once(best: dict, cases: dict[str, list[Case]], working: set[str]) -> dict:
     """The attempts that count, with the failing cases of an item that shares its code
     (the LSTM loss and sampling) forgiven where they repeat a failure of the item it
     shares it with: the same classic mistake, the same exception at the same line of the
     student's file, or the same symptom in the same case (CaseVerdict.signature). A
-    symptom is forgiven only where the item shows work (some other case of it is right):
-    code that returns nothing useful anywhere, like a template's `return 0.0, {}`, is no
-    mistake of shared code but missing work.
+    symptom is forgiven only where the item shows work: code that returns nothing useful
+    anywhere, like a template's `return 0.0, {}`, is no mistake of shared code but missing
+    work.
 
     Inputs:
     - best: Map from item to the attempt that counts
     - cases: Map from item to its hidden cases
+    - working: The items whose student function shows work (HiddenChecks._shows_work)
 
     Returns:
     - The same map, with such attempts replaced (their repeats set)
@@ -99,11 +100,12 @@ def charge_shared_code_once(best: dict, cases: dict[str, list[Case]]) -> dict:
         if shared is None or best[name].outcome.score >= 1.0 or best[shared].outcome.score >= 1.0:
             continue
         own = best[name].outcome
-        works = any(v.score >= 1.0 for v in own.verdicts)
         theirs = {
             v.signature
             for v in best[shared].outcome.verdicts
-            if v.score < 1.0 and v.signature is not None and (works or v.signature[0] != "symptom")
+            if v.score < 1.0
+            and v.signature is not None
+            and (name in working or v.signature[0] != "symptom")
         }
         verdicts = [
             forgiven(v) if v.score < 1.0 and v.signature in theirs else v for v in own.verdicts
