@@ -395,14 +395,16 @@ class HiddenChecks:
     def _shows_work(self, name: str, *tried: Attempt) -> bool:
         """Whether the student's function of an item is at work in one of its attempts.
 
-        It is when, on some hidden case, every output the item compares first (its
-        `shapes`: the loss value for the loss items) equals the reference's, or the outputs
-        are those of one of the item's classic mistakes. The release stub, a constant or
-        zeros never are: no hidden case expects what they return.
+        It is when, on some hidden case, the case is right, or every output the item
+        compares first (its `shapes`: the loss value for the loss items) equals the
+        reference's, or the outputs are those of one of the item's classic mistakes. The
+        release stub, a constant or zeros never are: no hidden case expects what they
+        return.
         """
         compared = list(ITEMS[name].shapes)
         return any(
-            verdict.mistake is not None
+            verdict.score >= 1.0
+            or verdict.mistake is not None
             or same_outputs(result, {key: expected[key] for key in compared})
             for attempt in tried
             if not isinstance(attempt.results, str)

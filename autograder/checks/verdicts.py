@@ -81,10 +81,10 @@ def charge_shared_code_once(best: dict, cases: dict[str, list[Case]], working: s
     """The attempts that count, with the failing cases of an item that shares its code
     (the LSTM loss and sampling) forgiven where they repeat a failure of the item it
     shares it with: the same classic mistake, the same exception at the same line of the
-    student's file, or the same symptom in the same case (CaseVerdict.signature). A
-    symptom is forgiven only where the item shows work: code that returns nothing useful
-    anywhere, like a template's `return 0.0, {}`, is no mistake of shared code but missing
-    work.
+    student's file, or the same symptom in the same case (CaseVerdict.signature). An
+    exception or a symptom is forgiven only where the item shows work elsewhere: code that
+    raises or returns nothing useful in every case, like a template's `return 0.0, {}`, is
+    no mistake of shared code but missing work.
 
     Inputs:
     - best: Map from item to the attempt that counts
@@ -105,7 +105,7 @@ def charge_shared_code_once(best: dict, cases: dict[str, list[Case]], working: s
             for v in best[shared].outcome.verdicts
             if v.score < 1.0
             and v.signature is not None
-            and (name in working or v.signature[0] != "symptom")
+            and (name in working or v.signature[0] == "mistake")
         }
         verdicts = [
             forgiven(v) if v.score < 1.0 and v.signature in theirs else v for v in own.verdicts
