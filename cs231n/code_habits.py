@@ -36,37 +36,52 @@ def is_plain_literal(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and not any(node.value is s for s in SINGLETONS)
 
 
-def identity_comparisons(text: str, file: str) -> list[Habit]:
+def identity_comparisons(text: str, file: str, limit: int = 20) -> list[Habit]:
     """Every `is` / `is not` comparison with a literal string, number or bytes in a module.
 
     Inputs:
-    - text: The module's source
+    - text: The module's source (anyone's: a grader reads it too, so nothing here runs it or
+      recurses on its nesting)
     - file: Its name, for the Habits found
+    - limit: The most Habits returned
 
     Returns:
     - The Habits, in the order of the file (none if it does not parse)
     """
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     found = []
-    for function, node in walk_with_function(tree, ""):
+    for function, node in walk_with_function(tree):
         if not isinstance(node, ast.Compare):
             continue
         operands = [node.left, *node.comparators]
-        for position, operator in enumerate(node.ops):
-            pair = operands[position : position + 2]
-            if isinstance(operator, ast.Is | ast.IsNot) and any(map(is_plain_literal, pair)):
-                found.append(Habit(file, node.lineno, function, ast.unparse(node)))
-                break
-    return found
+        if any(
+            isinstance(operator, ast.Is | ast.IsNot)
+            and any(map(is_plain_literal, operands[position : position + 2]))
+            for position, operator in enumerate(node.ops)
+        ):
+            found.append(Habit(file, node.lineno, function, as_written(node)))
+    return sorted(found, key=lambda habit: habit.line)[:limit]
 
 
-def walk_with_function(node: ast.AST, function: str):
-    """Every node under node, with the name of the innermost function holding it."""
-    for child in ast.iter_child_nodes(node):
-        defines = isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
-        inside = child.name if defines else function
-        yield inside, child
-        yield from walk_with_function(child, inside)
+def as_written(node: ast.expr) -> str:
+    """The source of an expression (or an ellipsis where it is nested too deeply to print)."""
+    try:
+        return ast.unparse(node)
+    except RecursionError:
+        return "…"
+
+
+def walk_with_function(tree: ast.AST):
+    """Every node of tree, with the name of the innermost function holding it (without
+    recursion: a module may nest deeper than Python's stack)."""
+    pending = [(tree, "")]
+    while pending:
+        node, function = pending.pop()
+        for child in ast.iter_child_nodes(node):
+            defines = isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+            inside = child.name if defines else function
+            yield inside, child
+            pending.append((child, inside))

@@ -848,3 +848,34 @@ def test_a_backward_is_judged_on_its_own_forward_with_the_handoff_repaired(check
     wrong_h0 = OWN_CACHE_SQUEEZED.replace("x[:, t, :].squeeze(), prev_h", "x[:, t, :], 0 * prev_h")
     verdicts = grade(checks, tmp_path / "h0", layers_extra=wrong_h0)
     assert "handoff" not in verdicts["rnn_backward"].message
+
+
+NOTEBOOK_MODEL = """
+import sys as _sys
+
+_solved_loss = CaptioningRNN.loss
+
+
+def _loss_as_in_a_notebook(self, features, captions):
+    # What a notebook gives: an interned literal, Python ints, a numpy scalar type.
+    assert self.cell_type is _sys.intern(self.cell_type), "a new string"
+    assert self.dtype in (np.float32, np.float64) and isinstance(self.dtype, type), self.dtype
+    assert type(self.params["W_proj"].shape[0]) is int
+    return _solved_loss(self, features, captions)
+
+
+CaptioningRNN.loss = _loss_as_in_a_notebook
+"""
+OWN_ARRAYS = """
+_solved_forward = rnn_forward
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    assert x.flags.owndata and x.flags.writeable, "a view into a message"
+    return _solved_forward(x, h0, Wx, Wh, b)
+"""
+
+
+def test_student_code_gets_the_objects_a_notebook_gives_it(checks, tmp_path):
+    verdicts = grade(checks, tmp_path, layers_extra=OWN_ARRAYS, model_extra=NOTEBOOK_MODEL)
+    assert scores(verdicts) == full_marks_except()

@@ -15,7 +15,7 @@ from autograder.checks.items import ITEMS
 from autograder.paths import BUILD, REPO
 from autograder.reference import reference_modules
 from autograder.release.fingerprints import item_outputs
-from cs231n import greedy, known_mistakes, public_cases, selfcheck
+from cs231n import code_habits, greedy, known_mistakes, public_cases, selfcheck
 from cs231n.classifiers import rnn
 
 SOLUTION = BUILD / "solution"
@@ -297,3 +297,29 @@ def test_the_public_sampling_case_tells_every_classic_mistake_apart(cell):
     for mistake in ITEMS[f"sample_{cell}"].mistakes:
         captions = mistake.variant(reference, {k: v.copy() for k, v in inputs.items()})
         assert followed(captions["captions"]) == [mistake.name], mistake.name
+
+
+def test_is_with_a_literal_passes_with_a_note_in_plain_words(tmp_path: Path):
+    shutil.copytree(solved_package() / "cs231n", tmp_path / "cs231n")
+    model = tmp_path / "cs231n" / "classifiers" / "rnn.py"
+    model.write_text(model.read_text().replace('cell_type == "rnn"', 'cell_type is "rnn"'))
+    status, statuses, notes = run_selfcheck(tmp_path)
+    assert status == 0 and set(statuses.values()) == {"PASS"}
+    assert sorted(notes) == ["loss_rnn", "sample_rnn"]
+    (loss_note,) = notes["loss_rnn"]
+    assert loss_note.startswith("NOTE (`self.cell_type is 'rnn'` (lines ")
+    assert (
+        "compares with `is` against a literal" in loss_note
+        and "compare values with `==`" in loss_note
+    )
+
+
+def test_only_literals_without_a_promised_identity_are_habits():
+    text = "def f(x):\n    return x is None or x is True or x is ... or x is not 'a' or 3 is x\n"
+    habits = code_habits.identity_comparisons(text, "f.py")
+    assert [(h.line, h.function, h.code) for h in habits] == [
+        (2, "f", "x is not 'a'"),
+        (2, "f", "3 is x"),
+    ]
+    deep = "y = " + "(" * 180 + "x is 'a'" + ")" * 180 + "\n" + "z = x is 'b'" + " + 1" * 50_000
+    assert [h.code for h in code_habits.identity_comparisons(deep, "deep.py")] in ([], ["x is 'a'"])
