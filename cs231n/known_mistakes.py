@@ -145,6 +145,13 @@ PUBLIC_CASES = {
     "sample_lstm": ("N = 1", "max_length = 1"),
 }
 
+# The arguments of each step function that hold one row per caption, and their shapes: what
+# a sequence forward must hand its step.
+STEP_STATES = {
+    "rnn_step_forward": {"x": "(N, D)", "prev_h": "(N, H)"},
+    "lstm_step_forward": {"x": "(N, D)", "prev_h": "(N, H)", "prev_c": "(N, H)"},
+}
+
 # How to avoid changing each input in place, by name.
 IN_PLACE_FIXES = {
     "dnext_c": "write `dc = dnext_c + ...` instead of `dnext_c += ...`",

@@ -74,11 +74,6 @@ OUTPUTS = {
     "lstm_backward": ("dx", "dh0", "dWx", "dWh", "db"),
 }
 CASE_NOTE = "selfcheck case: "  # how case() labels an exception raised in an edge case
-# The array arguments of each step function that have one row per caption, and their shapes.
-STEP_STATES = {
-    "rnn_step_forward": {"x": "(N, D)", "prev_h": "(N, H)"},
-    "lstm_step_forward": {"x": "(N, D)", "prev_h": "(N, H)", "prev_c": "(N, H)"},
-}
 # The graded item whose share of points an input changed in place costs, by function.
 GRADED_AS = {"CaptioningRNN.loss": "loss_rnn", "CaptioningRNN.sample": "sample_rnn"}
 
@@ -272,15 +267,15 @@ class BadStepCall:
 
 def bad_step_call(step: str, caller: str, args: tuple, kwargs: dict) -> BadStepCall | None:
     """What is wrong with the arrays a step function was handed, or None if nothing is."""
-    given = dict(zip(STEP_STATES[step], args, strict=False)) | {
-        name: kwargs[name] for name in STEP_STATES[step] if name in kwargs
+    given = dict(zip(known.STEP_STATES[step], args, strict=False)) | {
+        name: kwargs[name] for name in known.STEP_STATES[step] if name in kwargs
     }
     shapes = {name: np.shape(value) for name, value in given.items()}
     rows = {shape[0] for shape in shapes.values() if len(shape) == 2}
     if all(len(shape) == 2 for shape in shapes.values()) and len(rows) == 1:
         return None
     handed = [
-        (name, str(shape), STEP_STATES[step][name])
+        (name, str(shape), known.STEP_STATES[step][name])
         for name, shape in shapes.items()
         if len(shape) != 2 or len(rows) > 1
     ]
@@ -292,7 +287,7 @@ def watching_steps() -> Iterator[list[BadStepCall]]:
     """Record, while the block runs, every call of your step functions with badly shaped
     arrays (your sequence functions and the model call them through cs231n.rnn_layers)."""
     module = layers()
-    originals = {step: getattr(module, step) for step in STEP_STATES}
+    originals = {step: getattr(module, step) for step in known.STEP_STATES}
     bad_calls: list[BadStepCall] = []
 
     def watched(step: str) -> Callable:
@@ -379,7 +374,7 @@ def check_step_forward(cell: str) -> None:
     for name, expected in CLASSIC[function].items():
         expect_within(rel_error(out[name][0], np.array(expected)), 1e-7, f"`{name}`")
     with case("N = 1"):
-        first = inputs | {name: inputs[name][:1] for name in STEP_STATES[function]}
+        first = inputs | {name: inputs[name][:1] for name in known.STEP_STATES[function]}
         alone = outputs_of(call_layer(function, first))
         for name in out:
             expect_array(name, alone[name], (1, H))

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from autograder.checks import items as declared
+from autograder.checks import probes
 from autograder.checks.hidden import HiddenChecks
+from autograder.checks.item import KNOWN
 from autograder.checks.items.loss import LAYERS as LOSS_LAYERS
 from autograder.checks.verdicts import shown
 from autograder.paths import REPO, SOURCE
@@ -879,3 +881,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
 def test_student_code_gets_the_objects_a_notebook_gives_it(checks, tmp_path):
     verdicts = grade(checks, tmp_path, layers_extra=OWN_ARRAYS, model_extra=NOTEBOOK_MODEL)
     assert scores(verdicts) == full_marks_except()
+
+
+def test_the_sandbox_knows_the_step_states_the_grader_does():
+    assert probes.STEP_STATES == {step: len(states) for step, states in KNOWN.STEP_STATES.items()}

@@ -36,7 +36,7 @@ from autograder.checks.compare import close
 from autograder.checks.item import KNOWN, MODEL_FUNCTIONS, Case, Item, shown
 from autograder.checks.items import ITEMS
 from autograder.checks.judgements import CaseVerdict, judge_sample
-from autograder.checks.probes import REPAIRED, STEP_STATES
+from autograder.checks.probes import REPAIRED
 from autograder.checks.results import CaseResult
 from autograder.checks.summary import Outcome, summarise
 from autograder.checks.unwritten import unwritten
@@ -429,7 +429,7 @@ def handed_a_1d_state(results: list[CaseResult] | str, forward: Item) -> bool:
     item (the handoff a REPAIRED retry repairs)."""
     if isinstance(results, str):
         return False
-    states = STEP_STATES[forward.options["spy"]]
+    states = len(KNOWN.STEP_STATES[forward.options["spy"]])
     return any(
         shape is not None and len(shape) == 1
         for result in results

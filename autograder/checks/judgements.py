@@ -18,11 +18,6 @@ from autograder.checks.item import KNOWN, Case, Item
 from autograder.checks.results import CaseResult
 from autograder.checks.shapes import in_symbols, sizes_of
 
-# The state a sequence forward must hand its step function, by position.
-HANDED = {
-    "rnn_step_forward": (("x", "(N, D)"), ("prev_h", "(N, H)")),
-    "lstm_step_forward": (("x", "(N, D)"), ("prev_h", "(N, H)"), ("prev_c", "(N, H)")),
-}
 # The shape of every parameter of CaptioningRNN, in symbols ({k}: 4 for an LSTM, else 1).
 PARAMETERS = {
     "W_embed": "(V, W)",
@@ -114,12 +109,12 @@ def handed_problem(
     for number, call in enumerate(calls):
         handed = [
             (name, in_symbols(got, sizes, shape), shape)
-            for (name, shape), (got, _) in zip(HANDED[spy], call, strict=False)
+            for (name, shape), (got, _) in zip(KNOWN.STEP_STATES[spy].items(), call, strict=False)
             if got is not None and got != wanted[shape]
         ]
         if handed:
             return KNOWN.bad_handoff(function, spy, handed), None
-        for (name, _), (got, dtype) in zip(HANDED[spy], call, strict=False):
+        for (name, _), (got, dtype) in zip(KNOWN.STEP_STATES[spy].items(), call, strict=False):
             if got is not None and inputs["x"].dtype == np.float32 and dtype == "float64":
                 widened.setdefault(name, number)
     if not widened:

@@ -17,7 +17,8 @@ MAX_CALLS = 64  # calls of a step function recorded per case
 # A retry's "REPAIRED rnn_forward": the student's own rnn_forward and step, the step handed
 # every 1-D state with its batch axis put back (what `x[:, t, :].squeeze()` drops at N = 1).
 REPAIRED = "repaired handoff of "
-# The arguments of each step function that hold one row per caption.
+# How many of each step function's first arguments hold one row per caption (the sandbox's
+# copy of cs231n/known_mistakes.py's STEP_STATES, which it cannot import).
 STEP_STATES = {"rnn_step_forward": 2, "lstm_step_forward": 3}
 
 
