@@ -106,7 +106,8 @@ def judge_overfit(item, case, result, expected, mistaken, source) -> CaseVerdict
     problems = []
     if not loss_ok:
         problems.append(
-            f"after training, the loss on the training captions is {loss:.3f}: too high"
+            f"after training, the loss on the training captions stays above {LOSS_FACTOR:g} "
+            "times the reference's"
         )
     if fraction < 1.0:
         problems.append(
