@@ -13,7 +13,9 @@ import numpy as np
 
 PATTERNS = 3
 TOLERANCE = 1e-6
-DIGITS = 10  # significant digits kept of every number
+# Significant digits kept of every number: other BLAS kernels change the last bits, which
+# at 8 digits almost never shows in the file a release writes; TOLERANCE is far above both.
+DIGITS = 8
 
 
 def patterns(shape: tuple[int, ...]) -> np.ndarray:
