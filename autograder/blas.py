@@ -9,33 +9,18 @@ The processes the grader starts (nbgrader, notebook kernels) inherit both; the s
 sets them for student code itself (sandbox/run.py), whoever started the grader.
 """
 
-import functools
-import importlib.util
 import os
 import sys
-from types import ModuleType
 
-from autograder.paths import REPO
-
-KERNELS_MODULE = REPO / "cs231n" / "blas_kernels.py"
-
-
-@functools.cache
-def blas_kernels() -> ModuleType:
-    """cs231n/blas_kernels.py, loaded from its file.
-
-    Importing it as a module of `cs231n` would make the student package the grader's
-    `cs231n`, where the reference must be.
-    """
-    spec = importlib.util.spec_from_file_location("_blas_kernels", KERNELS_MODULE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from autograder.provided import provided_module
 
 
 def pinned_kernels() -> dict[str, str]:
-    """OPENBLAS_CORETYPE of the pinned kernels, or {} (set already, or nothing to pin)."""
-    return blas_kernels().pinned_environment(os.environ)
+    """OPENBLAS_CORETYPE of the pinned kernels, or {} (set already, or nothing to pin).
+
+    cs231n/blas_kernels.py decides, loaded from its file (autograder/provided.py).
+    """
+    return provided_module("blas_kernels").pinned_environment(os.environ)
 
 
 def configure_blas() -> None:

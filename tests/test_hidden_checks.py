@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from autograder.checks import items as declared
+from autograder.checks import probes
 from autograder.checks.hidden import HiddenChecks
+from autograder.checks.item import KNOWN
 from autograder.checks.items.loss import LAYERS as LOSS_LAYERS
 from autograder.checks.verdicts import shown
 from autograder.paths import REPO, SOURCE
@@ -123,8 +125,10 @@ CaptioningRNN.loss = _loss_value_only
 
 def test_a_loss_whose_value_is_right_shows_work_for_the_reference_loss_retry(checks, tmp_path):
     verdicts = grade(checks, tmp_path, model_extra=LOSS_WITHOUT_GRADIENTS)
-    assert scores(verdicts) == full_marks_except("loss_rnn", "loss_lstm")
+    # The missing gradients are one mistake of the shared loss code, charged at loss_rnn.
+    assert scores(verdicts) == full_marks_except("loss_rnn")
     assert "grads has no entry" in verdicts["loss_rnn"].message
+    assert verdicts["loss_lstm"].message.startswith("the same mistake as loss_rnn")
     for cell in ("rnn", "lstm"):
         assert "with the reference" in verdicts[f"overfit_{cell}"].message
         assert "CaptioningRNN.loss in place of yours" in verdicts[f"overfit_{cell}"].message
@@ -315,8 +319,9 @@ def rnn_forward(x, h0, Wx, Wh, b):
     verdicts = grade(checks, tmp_path, layers_extra=bug)
     assert scores(verdicts) == full_marks_except("rnn_forward")
     message = verdicts["rnn_forward"].message
-    assert "hands rnn_step_forward a `x` of shape" in message
+    assert message.startswith("rnn_forward hands rnn_step_forward `x` of shape (D,); every step")
     assert "(fails when N = 1)" in message and "squeeze" in message
+    assert "check `rnn_forward`, in its case with N = 1" in message
     # np.zeros without a dtype: float64 for float32 inputs is a note, not a charge
     assert "came back float64 for float32 inputs (no points lost)" in message
 
@@ -442,7 +447,10 @@ def rnn_forward(x, h0, Wx, Wh, b):
     assert verdicts["rnn_forward"].score == 0
     assert message.startswith("raised IndexError: list index out of range (line ")
     assert "of cs231n/rnn_layers.py, in rnn_forward: `return h, [cache for _, cache" in message
-    assert message.endswith("(fails when T = 1)")
+    assert message.endswith(
+        "(fails when T = 1); `make check` shows it: check `rnn_forward`, in its case with "
+        "T = 1 (`python -m cs231n.selfcheck --only rnn_forward`)"
+    )
     assert verdicts["rnn_backward"].score == POINTS["rnn_backward"]
 
 
@@ -470,7 +478,11 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     verdicts = grade(checks, tmp_path, layers_extra=bug)
     message = verdicts["rnn_step_forward"].message
     assert verdicts["rnn_step_forward"].score == 0
-    assert re.search(r"`next_h` has shape \(\d+, \d+\); expected \(N, H\)", message)
+    # The same words in every case (no hidden size, no "fails when N = ..."), and how to see it.
+    assert message == (
+        "`next_h` has shape (H, N); expected (N, H); `make check` shows it: check "
+        "`rnn_step_forward` (`python -m cs231n.selfcheck --only rnn_step_forward`)"
+    )
 
 
 def test_sample_not_greedy_gets_partial_or_no_credit(checks, tmp_path):
@@ -679,3 +691,197 @@ def test_a_retry_needs_no_process_but_the_runner(checks, tmp_path, monkeypatch):
     results, _ = run_swap_then_own_step(checks, tmp_path)
     assert [p.name for p in (tmp_path / "job").iterdir()] == ["batch"]
     assert_swap_then_own_step(checks, results)
+
+
+def test_is_with_a_literal_works_as_in_the_notebook_and_is_noted_once(checks, tmp_path):
+    """The sandbox hands student code a notebook's objects (the cell type is an interned
+    string), so `self.cell_type is "rnn"` holds as it does there: no points lost, a note at
+    the first item of each function that holds it."""
+    model = SOLVED[MODEL].replace('self.cell_type == "rnn"', 'self.cell_type is "rnn"')
+    forward, backward, sample = [
+        n for n, line in enumerate(model.splitlines(), 1) if 'is "rnn"' in line
+    ]
+    verdicts = grade(checks, tmp_path, model=model)
+    assert scores(verdicts) == full_marks_except()
+    note = (
+        f"`self.cell_type is 'rnn'` (lines {forward} and {backward} of cs231n/classifiers/rnn.py)"
+    )
+    assert f"{note} compares with `is` against a literal" in verdicts["loss_rnn"].message
+    assert f"(line {sample} of cs231n/classifiers/rnn.py) compares with `is`" in (
+        verdicts["sample_rnn"].message
+    )
+    assert (
+        "compares with `is`" not in verdicts["loss_lstm"].message + verdicts["overfit_rnn"].message
+    )
+
+
+EXP_SIGMOID = """
+def sigmoid(x):
+    return {formula}
+"""
+
+
+@pytest.mark.parametrize(
+    "formula, overflows",
+    [("np.exp(x) / (1 + np.exp(x))", True), ("1 / (1 + np.exp(-x))", False)],
+)
+def test_an_own_sigmoid_is_charged_only_where_it_overflows(checks, tmp_path, formula, overflows):
+    """A sigmoid of the student's own in place of the provided one: inf / inf is NaN for
+    large inputs, 1 / (1 + inf) is 0 and right."""
+    verdicts = grade(checks, tmp_path, layers_extra=EXP_SIGMOID.format(formula=formula))
+    lost = ("lstm_step_forward",) if overflows else ()
+    assert scores(verdicts) == full_marks_except(*lost)
+    if overflows:
+        message = verdicts["lstm_step_forward"].message
+        assert (
+            "a formula with np.exp overflows" in message and "(fails for large inputs)" in message
+        )
+        assert "in its case with large inputs" in message
+        assert "overflows (charged there)" in verdicts["lstm_step_backward"].message
+
+
+SAMPLE_SQUEEZED = """
+_solved_sample = CaptioningRNN.sample
+
+
+def _sample_squeezed(self, features, max_length=30):
+    return _solved_sample(self, features, max_length).squeeze()
+
+
+CaptioningRNN.sample = _sample_squeezed
+"""
+
+
+def test_the_same_symptom_of_shared_code_in_the_same_case_is_charged_once(checks, tmp_path):
+    verdicts = grade(checks, tmp_path, model_extra=SAMPLE_SQUEEZED)
+    assert scores(verdicts) == {**full_marks_except(), "sample_rnn": verdicts["sample_rnn"].score}
+    assert 2.5 < verdicts["sample_rnn"].score < POINTS["sample_rnn"]
+    message = verdicts["sample_rnn"].message
+    assert "`captions` has shape (max_length,); expected (N, max_length) (fails when N = 1)" in (
+        message
+    )
+    assert verdicts["sample_lstm"].message.startswith("the same mistake as sample_rnn, charged")
+
+
+GRADS_WITHOUT_W_EMBED = """
+_solved_loss = CaptioningRNN.loss
+
+
+def _loss_without_w_embed(self, features, captions):
+    loss, grads = _solved_loss(self, features, captions)
+    del grads["W_embed"]
+    return loss, grads
+
+
+CaptioningRNN.loss = _loss_without_w_embed
+"""
+
+
+def test_a_symptom_of_shared_code_is_charged_once_where_the_code_works(checks, tmp_path):
+    """The loss is right and a gradient is missing in every case: the loss shows work, so
+    the same symptom is one mistake. The template's `0.0, {}` shows none and costs both
+    items (test_the_starter_code_without_its_raises_earns_nothing)."""
+    verdicts = grade(checks, tmp_path, model_extra=GRADS_WITHOUT_W_EMBED)
+    assert scores(verdicts) == full_marks_except("loss_rnn")
+    assert "grads has no entry 'W_embed'" in verdicts["loss_rnn"].message
+    assert verdicts["loss_lstm"].message.startswith("the same mistake as loss_rnn, charged there")
+
+
+def test_a_coincidence_earns_no_sampling_credit(checks, tmp_path):
+    """Feeding <START> at every step writes some hidden captions right by coincidence, but
+    every caption it writes right is one a trivial sampler writes: no credit."""
+    fed = "x = W_embed[np.full(N, self._start)]"
+    bug = SOLVED[MODEL].replace("x = W_embed[words]", fed)
+    assert fed in bug
+    verdicts = grade(checks, tmp_path, model=bug)
+    assert verdicts["sample_rnn"].score == 0.0
+    assert "every step is fed <START>" in verdicts["sample_rnn"].message
+    assert verdicts["sample_lstm"].message.startswith("the same mistake as sample_rnn")
+
+
+def test_a_retry_that_runs_none_of_the_students_code_is_the_overfit_loss_one_only():
+    """The rule behind the overfit items' last retry holds for every item: a retry that
+    swaps out every student function an item runs can earn it nothing unless the
+    student's own function shows work (hidden.HiddenChecks._next_plan gates it)."""
+    none_of_theirs = {
+        (name, plan)
+        for name, item in declared.ITEMS.items()
+        for plan in item.retries
+        if item.runs_none_of_the_students(plan)
+    }
+    assert none_of_theirs == {
+        (f"overfit_{cell}", (*LOSS_LAYERS[cell], "CaptioningRNN.loss")) for cell in ("rnn", "lstm")
+    }
+
+
+OWN_CACHE_SQUEEZED = """
+def rnn_forward(x, h0, Wx, Wh, b):
+    N, T, _ = x.shape
+    h, cache, prev_h = np.zeros((N, T, h0.shape[1]), dtype=x.dtype), [], h0
+    for t in range(T):
+        prev_h, step_cache = rnn_step_forward(x[:, t, :].squeeze(), prev_h, Wx, Wh, b)
+        h[:, t] = prev_h
+        cache.append({"step": step_cache, "D": x.shape[2]})
+    return h, cache
+
+
+def rnn_backward(dh, cache):
+    N, T, H = dh.shape
+    dx = np.zeros((N, T, cache[0]["step"][0].shape[1]), dtype=dh.dtype)
+    dWx = dWh = db = 0
+    dprev_h = np.zeros((N, H), dtype=dh.dtype)
+    for t in reversed(range(T)):
+        dx[:, t], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(
+            dh[:, t] + dprev_h, cache[t]["step"])
+        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    return dx, dprev_h, dWx, dWh, db
+"""
+
+
+def test_a_backward_is_judged_on_its_own_forward_with_the_handoff_repaired(checks, tmp_path):
+    verdicts = grade(checks, tmp_path, layers_extra=OWN_CACHE_SQUEEZED)
+    assert scores(verdicts) == full_marks_except("rnn_forward")
+    assert verdicts["rnn_backward"].message == (
+        "right with your own rnn_forward with its handoff repaired (a 1-D array it handed its "
+        "step given back its batch axis) (the mistake is charged at rnn_forward)"
+    )
+    # A forward whose handoff is right needs no repair: its backward's retries swap in
+    # reference functions only.
+    wrong_h0 = OWN_CACHE_SQUEEZED.replace("x[:, t, :].squeeze(), prev_h", "x[:, t, :], 0 * prev_h")
+    verdicts = grade(checks, tmp_path / "h0", layers_extra=wrong_h0)
+    assert "handoff" not in verdicts["rnn_backward"].message
+
+
+NOTEBOOK_MODEL = """
+import sys as _sys
+
+_solved_loss = CaptioningRNN.loss
+
+
+def _loss_as_in_a_notebook(self, features, captions):
+    # What a notebook gives: an interned literal, Python ints, a numpy scalar type.
+    assert self.cell_type is _sys.intern(self.cell_type), "a new string"
+    assert self.dtype in (np.float32, np.float64) and isinstance(self.dtype, type), self.dtype
+    assert type(self.params["W_proj"].shape[0]) is int
+    return _solved_loss(self, features, captions)
+
+
+CaptioningRNN.loss = _loss_as_in_a_notebook
+"""
+OWN_ARRAYS = """
+_solved_forward = rnn_forward
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    assert x.flags.owndata and x.flags.writeable, "a view into a message"
+    return _solved_forward(x, h0, Wx, Wh, b)
+"""
+
+
+def test_student_code_gets_the_objects_a_notebook_gives_it(checks, tmp_path):
+    verdicts = grade(checks, tmp_path, layers_extra=OWN_ARRAYS, model_extra=NOTEBOOK_MODEL)
+    assert scores(verdicts) == full_marks_except()
+
+
+def test_the_sandbox_knows_the_step_states_the_grader_does():
+    assert probes.STEP_STATES == {step: len(states) for step, states in KNOWN.STEP_STATES.items()}

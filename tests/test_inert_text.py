@@ -158,7 +158,7 @@ def test_the_sandbox_result_is_read_plain_and_capped():
     assert len(result.types["out"]) <= MAX_TYPE_NAME and "\u202e" not in result.types["out"]
     assert len(result.error) <= MAX_ERROR and not re.search(r"[\x00-\x1f\u202e]", result.error)
     assert len(result.where["function"]) <= MAX_TYPE_NAME
-    message = array_problem("out", "(N, H)", result, np.zeros((2, 3)))
+    message = array_problem("out", "(N, H)", result, np.zeros((2, 3)), {"N": 2, "H": 3})
     assert len(message) < 200 and "\u202e" not in message
 
 

@@ -1,7 +1,6 @@
 """The student self-check, `python -m cs231n.selfcheck`, against the solution, the stubs and
 deliberately broken copies of the solution."""
 
-import os
 import re
 import shutil
 import subprocess
@@ -9,9 +8,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
+from selfcheck_runs import run_selfcheck
 
+from autograder.checks.items import ITEMS
 from autograder.paths import BUILD, REPO
-from cs231n import selfcheck
+from autograder.reference import reference_modules
+from autograder.release.fingerprints import item_outputs
+from cs231n import code_habits, greedy, known_mistakes, public_cases, selfcheck
 from cs231n.classifiers import rnn
 
 SOLUTION = BUILD / "solution"
@@ -53,32 +57,6 @@ def solved_package() -> Path:
     return SOLUTION
 
 
-def run_selfcheck(folder: Path) -> tuple[int, dict[str, str], dict[str, str]]:
-    """Run the self-check of folder/cs231n in a new interpreter.
-
-    Returns:
-    - The exit status, {check name: status} and {check name: note} of the lines it printed
-    """
-    env = {**os.environ, "PYTHONPATH": str(folder)}
-    run = subprocess.run(
-        [sys.executable, "-m", "cs231n.selfcheck"],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.stdout.startswith(f"Checking {folder.resolve() / 'cs231n'}\n"), run.stdout
-    statuses, notes = {}, {}
-    for line in run.stdout.splitlines()[1:-1]:
-        name, status = line.split(maxsplit=1)
-        if status.startswith("NOTE"):
-            notes[name] = status
-        else:
-            statuses[name] = status
-    return run.returncode, statuses, notes
-
-
 def broken_copy(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
     """A copy of the solved package whose rnn_layers.py has each (old, new) text replaced."""
     shutil.copytree(solved_package() / "cs231n", tmp_path / "cs231n")
@@ -116,9 +94,12 @@ def test_broken_functions_fail_and_the_other_checks_still_run(tmp_path: Path):
 
     status, statuses, _ = run_selfcheck(tmp_path)
 
-    assert FAILED_WITH_ERROR.match(statuses["lstm_step_forward"]), statuses
+    # The grader's words for a classic mistake of the grader's, on the public inputs.
+    assert statuses["lstm_step_forward"] == f"FAIL ({known_mistakes.MISTAKES['gate order fiog']})"
     assert statuses["lstm_step_backward"].startswith(
-        "FAIL (lstm_step_backward changed its input `dnext_c`"
+        "FAIL (lstm_step_backward changes its input `dnext_c` in place: write `dc = dnext_c + "
+        "...` instead of `dnext_c += ...` (the grader takes 20% of its points off, even when "
+        "the values are right)"
     )
     assert statuses["rnn_forward"].startswith(
         "ERROR (ValueError: no sequence today at rnn_layers.py:"
@@ -140,10 +121,24 @@ def test_non_greedy_captions_fail(monkeypatch):
     def shifted(model, features, max_length=30):
         """Writes <START> to column 0, then the greedy words one column late."""
         captions = greedy(model, features, max_length)
-        return np.concatenate([np.full((len(features), 1), selfcheck.START), captions[:, :-1]], 1)
+        start = np.full((len(features), 1), public_cases.START)
+        return np.concatenate([start, captions[:, :-1]], 1)
 
     monkeypatch.setattr(rnn.CaptioningRNN, "sample", shifted)
-    assert selfcheck.outcome("sample_rnn").startswith("FAIL (5 of 5 captions are not greedy")
+    assert selfcheck.outcome("sample_rnn") == (
+        "FAIL (<START> is written to column 0: column 0 holds the first generated word)"
+    )
+
+
+def test_captions_that_follow_no_known_mistake_are_not_greedy(monkeypatch):
+    greedy = rnn.CaptioningRNN.sample
+
+    def reversed_words(model, features, max_length=30):
+        return greedy(model, features, max_length)[:, ::-1].copy()
+
+    monkeypatch.setattr(rnn.CaptioningRNN, "sample", reversed_words)
+    status = selfcheck.outcome("sample_lstm")
+    assert status.startswith("FAIL (4 of 5 captions are not greedy: start from <START>")
 
 
 def test_float_captions_fail(monkeypatch):
@@ -172,16 +167,14 @@ D_FROM_WX = (
 def test_a_squeezed_step_input_is_charged_to_the_forward_in_plain_words(tmp_path: Path):
     status, statuses, _ = run_selfcheck(broken_copy(tmp_path, SQUEEZED, D_FROM_WX))
     handed = (
-        "rnn_forward handed rnn_step_forward `x` of shape (5,) and `prev_h` of shape (1, 6); "
-        "every step needs 2-D arrays with one row per caption"
+        "rnn_forward hands rnn_step_forward `x` of shape (5,); every step needs 2-D arrays with "
+        "one row per caption, (N, D), also when N = 1"
     )
     assert statuses["rnn_forward"].startswith(f"FAIL ({handed}"), statuses["rnn_forward"]
     assert "`.squeeze()` drops the axis of size 1" in statuses["rnn_forward"]
     backward = statuses["rnn_backward"]
     assert backward.startswith("ERROR (with N = 1: ValueError: matmul"), backward
-    assert "this comes from rnn_forward, which handed rnn_step_forward `x` of shape (5,)" in (
-        backward
-    )
+    assert "this comes from rnn_forward hands rnn_step_forward `x` of shape (5,)" in backward
     assert statuses["loss_gradients_rnn"].startswith("ERROR (with N = 1: ValueError"), statuses
     for name in ("rnn_step_forward", "rnn_step_backward", "loss_rnn", "lstm_backward"):
         assert statuses[name] == "PASS", name
@@ -235,8 +228,9 @@ def test_every_backward_that_changes_an_input_fails(tmp_path: Path):
     _, statuses, _ = run_selfcheck(folder)
     for function, (_, changed) in IN_PLACE.items():
         assert statuses[function].startswith(
-            f"FAIL ({function} changed its input `{changed}`: compute new arrays"
+            f"FAIL ({function} changes its input `{changed}` in place: "
         ), statuses[function]
+        assert "(the grader takes 20% of its points off" in statuses[function]
 
 
 def test_float64_results_for_float32_inputs_are_a_note_not_a_failure(tmp_path: Path):
@@ -259,8 +253,73 @@ def test_float64_results_for_float32_inputs_are_a_note_not_a_failure(tmp_path: P
         "rnn_backward",
         "word_embedding_backward",
     ]
-    assert notes["word_embedding_backward"] == (
-        "NOTE (`dW` float64 for float32 inputs: give new arrays the input's dtype, e.g. "
-        "np.zeros((N, H), dtype=x.dtype), or float32 training runs in slower float64)"
+    assert notes["word_embedding_backward"] == [
+        "NOTE (`dW` came back float64 for float32 inputs (no points lost): create new arrays "
+        "with the input's dtype, e.g. `np.zeros((N, H), dtype=x.dtype)`; float64 layers make "
+        "float32 training about twice as slow)"
+    ]
+    assert notes["rnn_backward"][0].startswith("NOTE (`dh0` came back float64 for float32 inputs")
+
+
+def test_wrong_values_that_no_known_mistake_explains_fail_with_the_hint(tmp_path: Path):
+    folder = broken_copy(
+        tmp_path,
+        (
+            "next_h = np.tanh(x @ Wx + prev_h @ Wh + b)",
+            "next_h = np.tanh(x @ Wx + prev_h @ Wh + b) * 1.01",
+        ),
     )
-    assert notes["rnn_backward"].startswith("NOTE (`dh0` float64 for float32 inputs")
+    _, statuses, _ = run_selfcheck(folder)
+    assert FAILED_WITH_ERROR.match(statuses["rnn_step_forward"]), statuses
+    assert statuses["rnn_step_forward"].endswith(f": {known_mistakes.HINTS['rnn_step_forward']})")
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_the_public_sampling_case_tells_every_classic_mistake_apart(cell):
+    """On the main case of make check's sampling check, right captions follow no classic
+    mistake's replay, and the captions of each mistake the grader names (made on the
+    reference) follow that mistake's replay only."""
+    inputs = public_cases.CASES[f"sample_{cell}"]()
+    reference = reference_modules()
+    params = {name[6:]: value for name, value in inputs.items() if name.startswith("param_")}
+    features = inputs["features"]
+
+    def followed(captions) -> list[str]:
+        return [
+            mistake
+            for mistake in greedy.MISTAKES
+            if (cell == "lstm" or mistake != "cell not carried")
+            and greedy.mismatches(reference.layers, params, features, captions, cell, mistake) == 0
+        ]
+
+    right = item_outputs(reference, ITEMS[f"sample_{cell}"], inputs)["captions"]
+    assert followed(right) == []
+    for mistake in ITEMS[f"sample_{cell}"].mistakes:
+        captions = mistake.variant(reference, {k: v.copy() for k, v in inputs.items()})
+        assert followed(captions["captions"]) == [mistake.name], mistake.name
+
+
+def test_is_with_a_literal_passes_with_a_note_in_plain_words(tmp_path: Path):
+    shutil.copytree(solved_package() / "cs231n", tmp_path / "cs231n")
+    model = tmp_path / "cs231n" / "classifiers" / "rnn.py"
+    model.write_text(model.read_text().replace('cell_type == "rnn"', 'cell_type is "rnn"'))
+    status, statuses, notes = run_selfcheck(tmp_path)
+    assert status == 0 and set(statuses.values()) == {"PASS"}
+    assert sorted(notes) == ["loss_rnn", "sample_rnn"]
+    (loss_note,) = notes["loss_rnn"]
+    assert loss_note.startswith("NOTE (`self.cell_type is 'rnn'` (lines ")
+    assert (
+        "compares with `is` against a literal" in loss_note
+        and "compare values with `==`" in loss_note
+    )
+
+
+def test_only_literals_without_a_promised_identity_are_habits():
+    text = "def f(x):\n    return x is None or x is True or x is ... or x is not 'a' or 3 is x\n"
+    habits = code_habits.identity_comparisons(text, "f.py")
+    assert [(h.line, h.function, h.code) for h in habits] == [
+        (2, "f", "x is not 'a'"),
+        (2, "f", "3 is x"),
+    ]
+    deep = "y = " + "(" * 180 + "x is 'a'" + ")" * 180 + "\n" + "z = x is 'b'" + " + 1" * 50_000
+    assert [h.code for h in code_habits.identity_comparisons(deep, "deep.py")] in ([], ["x is 'a'"])

@@ -1,5 +1,6 @@
 """The grader gives every realistic student submission of the corpus the verdict the grading
-policy gives it: the score of every item, and the words its feedback must contain.
+policy gives it: the score of every item, and the words its feedback must contain; and the
+public checks (`make check`) find what it charges, naming each mistake in the same words.
 
 The corpus and its verdicts are in tests/student_corpus/ (cases.toml explains the format);
 tests/test_student_corpus_files.py checks that it is well formed.
@@ -10,8 +11,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from selfcheck_runs import run_selfcheck
 
 from autograder.checks.hidden import HiddenChecks
+from autograder.checks.item import KNOWN
 from autograder.paths import REPO, STUDENT_MODULES
 
 CORPUS = REPO / "tests" / "student_corpus"
@@ -21,6 +24,20 @@ CASES = tomllib.loads((CORPUS / "cases.toml").read_text())
 @pytest.fixture(scope="module")
 def checks() -> HiddenChecks:
     return HiddenChecks()
+
+
+@pytest.fixture(scope="module")
+def graded(checks, tmp_path_factory) -> dict:
+    """The verdicts of each case, graded once for the tests of this file (by case name)."""
+    verdicts = {}
+
+    def of(case: str) -> dict:
+        if case not in verdicts:
+            folder = tmp_path_factory.mktemp(case)
+            verdicts[case] = checks.grade(submission(case, folder), folder / "work").verdicts
+        return verdicts[case]
+
+    return of
 
 
 def submission(case: str, folder: Path) -> Path:
@@ -41,8 +58,8 @@ def deserved(score: float, verdict) -> bool:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_each_case_gets_the_verdict_of_the_policy(checks, tmp_path, case):
-    verdicts = checks.grade(submission(case, tmp_path), tmp_path / "work").verdicts
+def test_each_case_gets_the_verdict_of_the_policy(graded, case):
+    verdicts = graded(case)
     wrong = [
         f"{item}: {verdicts[item].score:g}, expected {verdict}: {verdicts[item].message}"
         for item, verdict in CASES[case]["scores"].items()
@@ -55,3 +72,36 @@ def test_each_case_gets_the_verdict_of_the_policy(checks, tmp_path, case):
         if word.lower() not in verdicts[item].message.lower()
     ]
     assert not wrong, "\n".join(wrong)
+
+
+# The words of the mistakes the grader names (cs231n/known_mistakes.py), and the fixed parts
+# of those it writes for the function at hand.
+NAMED = [
+    *KNOWN.MISTAKES.values(),
+    KNOWN.overflow(["x"]).split(": ", 1)[1],
+    "changes its input",
+    "every step needs 2-D arrays with one row per caption",
+]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_make_check_finds_and_names_what_the_grader_charges(graded, tmp_path, case):
+    """Every item that loses points has a `make check` check that does not pass, and each
+    mistake its feedback names, make check names in the same words. Only a backward that
+    is right for its own forward while that forward is no recognised mistake (the gaming
+    cases) passes make check's numerical gradient check: make check fails its forward."""
+    verdicts = graded(case)
+    package = submission(case, tmp_path)
+    _, statuses, _ = run_selfcheck(package)
+    unseen, unnamed = [], []
+    for item, verdict in verdicts.items():
+        if verdict.score >= verdict.max_score:
+            continue
+        lines = [statuses[check] for check in KNOWN.PUBLIC_CHECKS[item]]
+        if all(line == "PASS" for line in lines) and "not its derivative" not in verdict.message:
+            unseen.append(f"{item}: {verdict.message}")
+        for words in (w for w in NAMED if w in verdict.message):
+            if not any(words in line for line in lines):
+                unnamed.append(f"{item}: make check says {lines}, the grader: {words}")
+    assert not unseen, "\n".join(unseen)
+    assert not unnamed, "\n".join(unnamed)

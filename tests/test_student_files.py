@@ -6,11 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.paths import REPO, SOURCE
-from autograder.release.leaks import find_leaks, secret_lines, student_facing_files
+from autograder.checks.cases import HIDDEN_SEED
+from autograder.paths import NOTEBOOKS, REPO, SOURCE
+from autograder.release.leaks import MARKERS, find_leaks, secret_lines, student_facing_files
 from autograder.release.release import check_release
 from autograder.release.stubs import make_stub, strip_markers
 
+MODEL = "cs231n/classifiers/rnn.py"
 START = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 
@@ -104,3 +106,41 @@ def test_model_stub_raises_not_implemented(method, cell_type):
             model.loss(features, np.array([[1, 3, 2], [1, 3, 0]]))
         else:
             model.sample(features)
+
+
+# The provided files that the grader and `make check` share: the words of every mistake,
+# the public checks' inputs, and the fingerprints of the mistakes on them.
+SHARED = (
+    "cs231n/known_mistakes.py",
+    "cs231n/known_mistakes.json",
+    "cs231n/public_cases.py",
+    "cs231n/fingerprints.py",
+    "cs231n/greedy.py",
+    "cs231n/code_habits.py",
+    "cs231n/notebook_checks.py",
+    "cs231n/selfcheck.py",
+)
+
+
+def test_the_shared_words_and_numbers_hold_no_answer_or_hidden_value():
+    """Not a line of an answer, even inside a longer line, unless the released stubs or
+    notebooks say it already (a docstring's formula); no seed of a hidden case or of the
+    held-out split; and the fingerprints are those of public inputs (the file is fresh)."""
+    public = "\n".join(
+        [(REPO / relative).read_text() for relative in ("cs231n/rnn_layers.py", MODEL)]
+        + [(REPO / "notebooks" / name).read_text() for name in NOTEBOOKS]
+    )
+    answers = [line for line in secret_lines() if len(line) >= 12]
+    for relative in SHARED:
+        text = (REPO / relative).read_text()
+        told = [line for line in answers if line in text and line not in public]
+        assert told == [], relative
+        assert not [marker for marker in MARKERS if marker in text], relative
+    assert find_leaks([REPO / relative for relative in SHARED]) == []
+    assert "cs231n/known_mistakes.json" not in check_release()
+
+
+def test_the_leak_check_knows_the_seeds_of_the_hidden_cases(tmp_path: Path):
+    leaky = tmp_path / "selfcheck.py"
+    leaky.write_text(f"SEED = {HIDDEN_SEED}\n")
+    assert find_leaks([leaky]) == [f"{leaky}: SEED = {HIDDEN_SEED}"]

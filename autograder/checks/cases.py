@@ -17,6 +17,11 @@ NULL, START, END = 0, 1, 2
 VOCAB = ["<NULL>", "<START>", "<END>", "<UNK>", "a", "red", "blue", "circle", "square", "left"]
 
 STEP_SHAPES = [((3, 7, 5), np.float64), ((1, 4, 9), np.float64), ((6, 5, 3), np.float32)]
+# One more step case, in float32 as training runs: the first caption's input is LARGE
+# times the others', so its pre-activations reach hundreds, where np.exp overflows in
+# float32 (above 88.7). The other rows keep the outputs and gradients far from constant.
+LARGE_STEP_SHAPE, LARGE = (4, 5, 6), 300.0
+LARGE_LABEL = "large"  # its label "inputs" (feedback: "fails for large inputs")
 SEQUENCE_SHAPES = [
     ((2, 5, 3, 4), np.float64),
     ((3, 1, 4, 6), np.float64),
@@ -54,10 +59,12 @@ def dtype_label(dtype) -> str:
 
 
 def step_cases(item: str, gates: int) -> list[Case]:
-    """Inputs of one RNN (gates = 1) or LSTM (gates = 4) step, with upstream gradients."""
+    """Inputs of one RNN (gates = 1) or LSTM (gates = 4) step, with upstream gradients; the
+    last case has large pre-activations (labelled inputs: LARGE_LABEL)."""
     rng = rng_for(item)
     cases = []
-    for (N, D, H), dtype in STEP_SHAPES:
+    shapes = [*STEP_SHAPES, (LARGE_STEP_SHAPE, np.float32)]
+    for number, ((N, D, H), dtype) in enumerate(shapes):
         inputs = {
             "x": normal(rng, (N, D), 1.0, dtype),
             "prev_h": normal(rng, (N, H), 1.0, dtype),
@@ -69,7 +76,11 @@ def step_cases(item: str, gates: int) -> list[Case]:
         if gates == 4:
             inputs["prev_c"] = normal(rng, (N, H), 1.0, dtype)
             inputs["dnext_c"] = normal(rng, (N, H), 1.0, dtype)
-        cases.append(Case(inputs, {"N": N, "dtype": dtype_label(dtype)}))
+        labels = {"N": N, "dtype": dtype_label(dtype)}
+        if number == len(STEP_SHAPES):
+            inputs["x"][0] *= LARGE
+            labels["inputs"] = LARGE_LABEL
+        cases.append(Case(inputs, labels))
     return cases
 
 

@@ -12,7 +12,9 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
+from autograder.checks.item import KNOWN
 from autograder.checks.results import CaseResult
+from autograder.checks.shapes import in_symbols
 from autograder.paths import STUDENT_MODULES
 from autograder.plain_text import plain
 
@@ -69,8 +71,7 @@ def error_problem(result: CaseResult, source: dict[str, list[str]]) -> str:
     """
     error, where = result.error, result.where
     if error.startswith("NotImplementedError"):
-        inside = f" in {where['function']}" if where else ""
-        return f"not implemented yet (raises NotImplementedError{inside})"
+        return KNOWN.not_implemented(where["function"] if where else "your code")
     text = f"raised {mask_numbers(error)[:MAX_ERROR_TEXT]}"
     if where is None:
         return text
@@ -81,7 +82,15 @@ def error_problem(result: CaseResult, source: dict[str, list[str]]) -> str:
     return f"{text} (line {line} of {where['file']}, in {where['function']}{shown})"
 
 
-def array_problem(name: str, shape: str, result: CaseResult, expected: np.ndarray, kind="f"):
+def array_problem(
+    name: str,
+    shape: str,
+    result: CaseResult,
+    expected: np.ndarray,
+    sizes: dict[str, int],
+    kind: str = "f",
+    finite: bool = True,
+) -> str | None:
     """Why result.arrays[name] cannot be compared with expected (None if it can).
 
     Inputs:
@@ -89,24 +98,26 @@ def array_problem(name: str, shape: str, result: CaseResult, expected: np.ndarra
     - shape: Its symbolic shape, e.g. "(N, H)"
     - result: The case as the sandbox returned it
     - expected: The reference output
+    - sizes: The size of each symbol in the case (shapes.sizes_of), to write the
+      student's shape in symbols, never in the hidden sizes
     - kind: "f" for a float output, "i" for an integer one
+    - finite: Whether NaN and inf are a problem here (else the caller looks at them)
     """
     if name not in result.arrays:
         returned = result.types.get(name)
         if returned is None:
-            return f"`{name}` was not returned"
+            return KNOWN.not_returned(name)
         if returned == "NoneType":
-            return f"`{name}` is None (not computed yet?); expected an array of shape {shape}"
-        return f"`{name}` is a {returned}; expected a numpy array of shape {shape}"
+            return KNOWN.none_returned(name, shape)
+        return KNOWN.not_an_array(name, returned, shape)
     got = result.arrays[name]
     if got.shape != expected.shape:
-        return f"`{name}` has shape {got.shape}; expected {shape}, here {expected.shape}"
+        return KNOWN.wrong_shape(name, in_symbols(got.shape, sizes, shape), shape)
     wanted = ("f",) if kind == "f" else ("i", "u")
     if got.dtype.kind not in wanted:
-        kind_name = "a float" if kind == "f" else "an integer"
-        return f"`{name}` has dtype {got.dtype}; expected {kind_name} array"
-    if kind == "f" and not np.all(np.isfinite(got)):
-        return f"`{name}` contains NaN or inf"
+        return KNOWN.wrong_kind(name, str(got.dtype), integer=kind != "f")
+    if finite and kind == "f" and not np.all(np.isfinite(got)):
+        return KNOWN.not_finite(name)
     return None
 
 
@@ -117,15 +128,4 @@ def dtype_note(names: list[str], result: CaseResult, expected: dict) -> str | No
         for name in names
         if expected[name].dtype == np.float32 and result.arrays[name].dtype == np.float64
     ]
-    if not widened:
-        return None
-    quoted = ", ".join(f"`{name}`" for name in widened)
-    return (
-        f"{quoted} came back float64 for float32 inputs (no points lost): create arrays with "
-        "the input's dtype, e.g. `np.zeros((N, H), dtype=x.dtype)`; float64 makes training "
-        "slower"
-    )
-
-
-def quoted(names: list[str]) -> str:
-    return " and ".join(f"`{name}`" for name in names)
+    return KNOWN.float64_results(widened) if widened else None

@@ -12,10 +12,15 @@
    module did not import is not retried: nothing swapped in restores it. A retry that
    swaps in the item's own function (the overfit items' reference loss) runs only when
    the student's own function shows work on its item's hidden cases.
-4. A classic mistake of the model code found in both the RNN and the LSTM item (the
-   loss, sampling) is charged at the RNN item only; right values from a function that
-   changed an input in place lose a share of the item (points.toml), not the item
-   (both in checks/verdicts.py, which also writes the messages).
+   A backward item's first retry, where its sequence forward handed the step a 1-D
+   array (`x[:, t, :].squeeze()` at N = 1), runs the student's own functions with that
+   handoff repaired: a backward that reads its own cache format is judged on the cache
+   its own forward makes, before any reference is swapped in.
+4. A mistake of the model code found in both the RNN and the LSTM item (the loss,
+   sampling: the same classic mistake, exception line or symptom) is charged at the RNN
+   item only; right values from a function that changed an input in place lose a share
+   of the item (points.toml), not the item (both in checks/verdicts.py, which also
+   writes the messages).
 """
 
 import copy
@@ -28,14 +33,23 @@ import numpy as np
 
 from autograder.checks import derivative, probes, variants
 from autograder.checks.compare import close
-from autograder.checks.item import MODEL_FUNCTIONS, Case, Item
+from autograder.checks.item import KNOWN, MODEL_FUNCTIONS, Case, Item, shown
 from autograder.checks.items import ITEMS
 from autograder.checks.judgements import CaseVerdict, judge_sample
+from autograder.checks.probes import REPAIRED
 from autograder.checks.results import CaseResult
 from autograder.checks.summary import Outcome, summarise
 from autograder.checks.unwritten import unwritten
-from autograder.checks.verdicts import Attempt, Verdict, final_verdicts, items_of, shown
+from autograder.checks.verdicts import (
+    Attempt,
+    Verdict,
+    charge_shared_code_once,
+    final_verdicts,
+    items_of,
+)
 from autograder.paths import DATA_DIR, STUDENT_MODULES
+from autograder.plain_text import plain
+from autograder.provided import provided_module
 from autograder.reference import reference_modules
 from autograder.sandbox.channel import NOT_IMPORTABLE
 from autograder.sandbox.run import Task, run_items
@@ -117,13 +131,14 @@ class HiddenChecks:
             cases = item.cases(data)
             self.cases[name] = cases
             self.expected[name] = [self._run_reference(reference, item, c.inputs) for c in cases]
-            self.mistaken[name] = [
-                [
-                    self._as_arrays(m.variant(reference, copy.deepcopy(c.inputs)))
-                    for m in item.mistakes
+            with np.errstate(all="ignore"):  # a mistake may divide by 0 on large inputs
+                self.mistaken[name] = [
+                    [
+                        self._as_arrays(m.variant(reference, copy.deepcopy(c.inputs)))
+                        for m in item.mistakes
+                    ]
+                    for c in cases
                 ]
-                for c in cases
-            ]
             if item.derivative is not None:
                 self.directions[name] = [
                     derivative.directions(c, item.derivative, seed=1000 * index + k)
@@ -191,8 +206,11 @@ class HiddenChecks:
         if imported:
             self._own_derivatives(attempts, missing)
             best = self._retries(package_dir, work_dir, attempts, first, source, missing)
+        working = {name for name in ITEMS if self._shows_work(name, attempts[name], best[name])}
+        best = charge_shared_code_once(best, self.cases, working)
         import_stopped = None if imported else next(iter(first.values()))
-        return Graded(final_verdicts(attempts, best, missing), import_stopped)
+        verdicts = final_verdicts(attempts, best, missing, habit_notes(source))
+        return Graded(verdicts, import_stopped)
 
     def _task(self, name: str, prerequisites: tuple[str, ...] = (), own_caches=False) -> Task:
         item = ITEMS[name]
@@ -217,7 +235,7 @@ class HiddenChecks:
             outcome = Outcome(0.0, results, frozenset(), ())
             return Attempt(outcome, results, swapped)
         verdicts = [
-            item.judge(item, case.inputs, result, expected, mistaken, source)
+            item.judge(item, case, result, expected, mistaken, source)
             for case, result, expected, mistaken in zip(
                 self.cases[name], results, self.expected[name], self.mistaken[name], strict=True
             )
@@ -274,12 +292,8 @@ class HiddenChecks:
         forward = item.derivative.forward
         matched = self._matched_variants(name, index, result)
         if not matched:
-            return replace(
-                verdict,
-                problem=f"{verdict.problem} (your {forward} differs from the assignment's, but "
-                f"not by a known classic mistake: {name} is judged against the assignment's "
-                f"{forward} only, so fix {forward} first)",
-            )
+            problem = f"{verdict.problem} ({KNOWN.unknown_forward(forward, name)})"
+            return replace(verdict, problem=problem)
         case, reference = self.cases[name][index], reference_modules()
         reasons = []
         for variant in matched:
@@ -366,26 +380,31 @@ class HiddenChecks:
         item = ITEMS[name]
         while plans:
             plan = plans.pop(0)
-            if shown(item.function) in plan:
+            if item.runs_none_of_the_students(plan):
                 (owner,) = items_of((shown(item.function),), item)
                 if not self._shows_work(owner, attempts[owner], best[owner]):
                     continue
             if all(attempts[n].outcome.score >= 1.0 for n in items_of(plan, item)):
                 continue  # every function it would swap is right: nothing to learn
+            repaired = [ITEMS[f.removeprefix(REPAIRED)] for f in plan if f.startswith(REPAIRED)]
+            if not all(handed_a_1d_state(attempts[f.name].results, f) for f in repaired):
+                continue  # no handoff to repair
             return plan
         return None
 
     def _shows_work(self, name: str, *tried: Attempt) -> bool:
         """Whether the student's function of an item is at work in one of its attempts.
 
-        It is when, on some hidden case, every output the item compares first (its
-        `shapes`: the loss value for the loss items) equals the reference's, or the outputs
-        are those of one of the item's classic mistakes. The release stub, a constant or
-        zeros never are: no hidden case expects what they return.
+        It is when, on some hidden case, the case is right, or every output the item
+        compares first (its `shapes`: the loss value for the loss items) equals the
+        reference's, or the outputs are those of one of the item's classic mistakes. The
+        release stub, a constant or zeros never are: no hidden case expects what they
+        return.
         """
         compared = list(ITEMS[name].shapes)
         return any(
-            verdict.mistake is not None
+            verdict.score >= 1.0
+            or verdict.mistake is not None
             or same_outputs(result, {key: expected[key] for key in compared})
             for attempt in tried
             if not isinstance(attempt.results, str)
@@ -403,6 +422,42 @@ def same_outputs(result: CaseResult, wanted: dict[str, np.ndarray]) -> bool:
         and close(result.arrays[key], value)
         for key, value in wanted.items()
     )
+
+
+def handed_a_1d_state(results: list[CaseResult] | str, forward: Item) -> bool:
+    """Whether a sequence forward handed its step function a 1-D state in some case of its
+    item (the handoff a REPAIRED retry repairs)."""
+    if isinstance(results, str):
+        return False
+    states = len(KNOWN.STEP_STATES[forward.options["spy"]])
+    return any(
+        shape is not None and len(shape) == 1
+        for result in results
+        for call in result.report.get("calls", [])
+        for shape, _ in call[:states]
+    )
+
+
+def habit_notes(source: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    """Notes (no points lost) on code that works only by accident, on the first item of
+    the function that holds it: a comparison with `is` against a literal (one note for
+    the same comparison on several lines)."""
+    lines: dict[tuple[str, str, str], list[int]] = {}
+    for relative, text in source.items():
+        code = "\n".join(text)
+        for habit in provided_module("code_habits").identity_comparisons(code, relative):
+            lines.setdefault((habit.function, habit.code, habit.file), []).append(habit.line)
+    notes: dict[str, tuple[str, ...]] = {}
+    for (function, code, file), numbers in lines.items():
+        name = next((n for n, item in ITEMS.items() if item.function == function), None)
+        if name is not None:
+            where = " and ".join(map(str, numbers))
+            place = f"line{'s' * (len(numbers) > 1)} {where} of {file}"
+            notes[name] = (
+                *notes.get(name, ()),
+                KNOWN.identity_with_literal(plain(code, 120), place),
+            )
+    return notes
 
 
 def own_caches(plan: tuple[str, ...], first: dict) -> bool:

@@ -16,7 +16,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from autograder.provided import provided_module
+
+# The words of every mistake, shared with `make check` and the notebooks
+# (cs231n/known_mistakes.py).
+KNOWN = provided_module("known_mistakes")
 MODEL_FUNCTIONS = ("loss", "sample")  # the student's methods of CaptioningRNN
+
+
+def shown(function: str) -> str:
+    """A student function as feedback (and a retry's plan) names it."""
+    return f"CaptioningRNN.{function}" if function in MODEL_FUNCTIONS else function
+
 
 Inputs = dict[str, np.ndarray]
 
@@ -33,13 +44,18 @@ class Case:
 class Mistake:
     """A classic mistake, named when a student's outputs equal the reference with it made.
 
-    - message: The mistake in plain words and its fix, as the student reads it
+    - name: Its name in KNOWN.MISTAKES, which holds its words
     - variant: (reference modules, inputs) -> the outputs the mistake produces; it is run
       in the grader on every hidden case, like the reference itself
     """
 
-    message: str
+    name: str
     variant: Callable[[object, Inputs], dict]
+
+    @property
+    def message(self) -> str:
+        """The mistake in plain words and its fix, as the student reads it."""
+        return KNOWN.MISTAKES[self.name]
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,13 @@ class Item:
     mistakes: tuple[Mistake, ...] = ()
     derivative: Derivative | None = None
     shares_code_with: str | None = None
+
+    def runs_none_of_the_students(self, plan: tuple[str, ...]) -> bool:
+        """Whether a retry swaps out every student function the item runs: its own
+        function (the reference's is computed in the grader with the reference's callees,
+        so none of the student's is called). Such an attempt earns points only where the
+        student's own function shows work on its own item (hidden.HiddenChecks)."""
+        return shown(self.function) in plan
 
 
 def layer_call(function: str, args: list[str], returns: list[str], spy: str | None = None) -> dict:

@@ -1,29 +1,33 @@
 """How one case of an item is judged: a score in [0, 1], what is wrong, and notes.
 
-Every judgement takes the item, the case's inputs, what the sandbox returned, the
-reference's outputs, the outputs of the item's classic mistakes on the same inputs, and
-the student's source lines; it returns a CaseVerdict. When the outputs are wrong and
-equal those of a classic mistake, the verdict names that mistake.
+Every judgement takes the item, the hidden case (its inputs and labels), what the
+sandbox returned, the reference's outputs, the outputs of the item's classic mistakes
+on the same inputs, and the student's source lines; it returns a CaseVerdict. When the
+outputs are wrong and equal those of a classic mistake, the verdict names that mistake.
+Its signature says what the mistake is, so that the same mistake found by two items
+that run the same code is charged once (checks/verdicts.py).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.checks.compare import (
-    array_problem,
-    close,
-    dtype_note,
-    error_problem,
-    quoted,
-)
-from autograder.checks.item import Item
+from autograder.checks.cases import LARGE_LABEL
+from autograder.checks.compare import array_problem, close, dtype_note, error_problem
+from autograder.checks.item import KNOWN, Case, Item
 from autograder.checks.results import CaseResult
+from autograder.checks.shapes import in_symbols, sizes_of
 
-# The state a sequence forward must hand its step function, by position.
-HANDED = {
-    "rnn_step_forward": (("x", "(N, D)"), ("prev_h", "(N, H)")),
-    "lstm_step_forward": (("x", "(N, D)"), ("prev_h", "(N, H)"), ("prev_c", "(N, H)")),
+# The shape of every parameter of CaptioningRNN, in symbols ({k}: 4 for an LSTM, else 1).
+PARAMETERS = {
+    "W_embed": "(V, W)",
+    "W_proj": "(D, H)",
+    "b_proj": "(H,)",
+    "Wx": "(W, {k}H)",
+    "Wh": "(H, {k}H)",
+    "b": "({k}H,)",
+    "W_vocab": "(H, V)",
+    "b_vocab": "(V,)",
 }
 
 
@@ -35,14 +39,41 @@ class CaseVerdict:
     - problem: What is wrong, for the student ("" when right)
     - notes: Remarks that cost nothing (e.g. float64 outputs for float32 inputs)
     - mistake: The message of the classic mistake the outputs matched, if any
-    - matched: For sampling, (captions that match, captions)
+    - matched: For sampling, (captions that earn credit, captions counted, captions)
+    - signature: What the mistake is, beyond its words: the same signature in two items
+      that run the same student code is one mistake (a named mistake, an exception at
+      one line of the student's file, or one symptom in the same case); None for wrong
+      values that could come from anywhere
     """
 
     score: float
     problem: str = ""
     notes: tuple[str, ...] = ()
     mistake: str | None = None
-    matched: tuple[int, int] | None = None
+    matched: tuple[int, int, int] | None = None
+    signature: tuple | None = None
+
+
+def failed(problem: str, case: Case, result: CaseResult, **fields) -> CaseVerdict:
+    """A case that fails before any value is compared: an exception or a wrong form.
+
+    Its signature is the exception and the line of the student's file that raised it
+    (code that is not written yet, raising NotImplementedError, has none: missing code is
+    no shared mistake), or else the symptom and the case's labels.
+    """
+    if result.error is not None and result.error.startswith("NotImplementedError"):
+        signature = None
+    elif result.error is not None and result.where is not None:
+        signature = ("raised", problem)
+    else:
+        signature = ("symptom", tuple(sorted(case.labels.items())), problem)
+    return CaseVerdict(0.0, problem, signature=signature, **fields)
+
+
+def named(message: str, notes: tuple[str, ...] = (), score: float = 0.0, **fields) -> CaseVerdict:
+    """A case whose outputs are a classic mistake's."""
+    signature = ("mistake", message)
+    return CaseVerdict(score, message, notes, mistake=message, signature=signature, **fields)
 
 
 def named_mistake(item: Item, result: CaseResult, mistaken: list[dict | None], names) -> str | None:
@@ -72,84 +103,103 @@ def handed_problem(
         return None, None
     N, _, D = inputs["x"].shape
     H = inputs["h0"].shape[1]
+    sizes = {"N": N, "D": D, "H": H}
     wanted = {"(N, D)": (N, D), "(N, H)": (N, H)}
-    dtype = inputs["x"].dtype
-    note = None
-    for call in calls:
-        for (name, shape), (got, got_dtype) in zip(HANDED[spy], call, strict=False):
-            if got is None:
-                continue
-            if got != wanted[shape]:
-                squeeze = (
-                    "; a squeeze drops the batch axis when N = 1 (`x[:, t, :].squeeze()`): "
-                    "use `x[:, t, :]`"
-                    if len(got) < 2
-                    else ""
-                )
-                return (
-                    f"{function} hands {spy} a `{name}` of shape {got}; expected {shape}, "
-                    f"here {wanted[shape]}{squeeze}"
-                ), None
-            if dtype == np.float32 and got_dtype == "float64":
-                note = (
-                    f"{function} hands {spy} float64 arrays for float32 inputs (no points "
-                    "lost): build the hidden states with the input's dtype"
-                )
-    return None, note
+    widened: dict[str, int] = {}  # float64 state for float32 inputs -> first call handing it
+    for number, call in enumerate(calls):
+        handed = [
+            (name, in_symbols(got, sizes, shape), shape)
+            for (name, shape), (got, _) in zip(KNOWN.STEP_STATES[spy].items(), call, strict=False)
+            if got is not None and got != wanted[shape]
+        ]
+        if handed:
+            return KNOWN.bad_handoff(function, spy, handed), None
+        for (name, _), (got, dtype) in zip(KNOWN.STEP_STATES[spy].items(), call, strict=False):
+            if got is not None and inputs["x"].dtype == np.float32 and dtype == "float64":
+                widened.setdefault(name, number)
+    if not widened:
+        return None, None
+    first = [name for name, number in widened.items() if number == 0]
+    later = [name for name, number in widened.items() if number > 0]
+    return None, KNOWN.float64_handoff(function, spy, first, later)
 
 
-def judge_outputs(item, inputs, result, expected, mistaken, source) -> CaseVerdict:
-    """Every named float output must match the reference (a layer, forward or backward)."""
+def judge_outputs(item, case, result, expected, mistaken, source) -> CaseVerdict:
+    """Every named float output must match the reference (a layer, forward or backward).
+
+    Outputs that are NaN or inf for large inputs, where the reference's are finite, are
+    the overflow of a formula written with np.exp, a mistake named here.
+    """
     if result.error is not None:
-        return CaseVerdict(0.0, error_problem(result, source))
+        return failed(error_problem(result, source), case, result)
     names = list(item.shapes)
+    sizes = sizes_of(item.shapes, expected)
     for name in names:
-        problem = array_problem(name, item.shapes[name], result, expected[name])
+        problem = array_problem(
+            name, item.shapes[name], result, expected[name], sizes, finite=False
+        )
         if problem:
-            return CaseVerdict(0.0, problem)
+            return failed(problem, case, result)
+    infinite = [name for name in names if not np.all(np.isfinite(result.arrays[name]))]
+    if infinite and case.labels.get("inputs") == LARGE_LABEL:
+        forward = item.options.get("forward")
+        if forward and any(
+            not np.all(np.isfinite(value))
+            for key, value in result.arrays.items()
+            if key.startswith("forward.")
+        ):  # its own forward overflowed (charged at the forward): nothing to judge here
+            return CaseVerdict(1.0, notes=(KNOWN.overflowed_forward(forward["function"]),))
+        return named(KNOWN.overflow(infinite))
+    if infinite:
+        return failed(KNOWN.not_finite(infinite[0]), case, result)
     notes = [dtype_note(names, result, expected)]
     spy = item.options.get("spy")
     if spy is not None:
-        problem, note = handed_problem(item.function, spy, inputs, result)
+        problem, note = handed_problem(item.function, spy, case.inputs, result)
         notes.append(note)
         if problem:
-            return CaseVerdict(0.0, problem, tuple(filter(None, notes)))
+            return failed(problem, case, result, notes=tuple(filter(None, notes)))
     notes = tuple(filter(None, notes))
     wrong = [name for name in names if not close(result.arrays[name], expected[name])]
     if not wrong:
         return CaseVerdict(1.0, notes=notes)
     mistake = named_mistake(item, result, mistaken, names)
     if mistake:
-        return CaseVerdict(0.0, mistake, notes, mistake=mistake)
+        return named(mistake, notes)
     right = [name for name in names if name not in wrong]
-    message = f"{quoted(wrong)} {'does' if len(wrong) == 1 else 'do'} not match the reference"
+    message = f"{KNOWN.quoted(wrong)} {'does' if len(wrong) == 1 else 'do'} not match the reference"
     if right:
-        message += f" ({quoted(right)} {'matches' if len(right) == 1 else 'match'})"
+        message += f" ({KNOWN.quoted(right)} {'matches' if len(right) == 1 else 'match'})"
     return CaseVerdict(0.0, f"{message}: {item.hint}" if item.hint else message, notes)
 
 
-def judge_loss(item, inputs, result, expected, mistaken, source) -> CaseVerdict:
+def judge_loss(item, case, result, expected, mistaken, source) -> CaseVerdict:
     """The loss and the gradient of every parameter must match the reference."""
     if result.error is not None:
-        return CaseVerdict(0.0, error_problem(result, source))
-    problem = array_problem("loss", "a scalar", result, expected["loss"])
+        return failed(error_problem(result, source), case, result)
+    problem = array_problem("loss", "a scalar", result, expected["loss"], {})
     if problem:
-        return CaseVerdict(0.0, problem)
+        return failed(problem, case, result)
+    gates = 4 if item.options["cell_type"] == "lstm" else 1
+    shapes = {
+        f"grad_{name}": shape.format(k="" if gates == 1 else gates)
+        for name, shape in PARAMETERS.items()
+    }
+    sizes = sizes_of(shapes, expected)
     grads = [name for name in expected if name.startswith("grad_")]
     for name in grads:
-        label = f"grads['{name.removeprefix('grad_')}']"
+        parameter = name.removeprefix("grad_")
         if name not in result.types:
-            return CaseVerdict(0.0, f"grads has no entry '{name.removeprefix('grad_')}'")
-        shape = f"params['{name.removeprefix('grad_')}'].shape"
-        problem = array_problem(name, shape, result, expected[name])
+            return failed(f"grads has no entry '{parameter}'", case, result)
+        problem = array_problem(name, shapes[name], result, expected[name], sizes)
         if problem:
-            return CaseVerdict(0.0, problem.replace(f"`{name}`", f"`{label}`"))
+            return failed(problem.replace(f"`{name}`", f"`grads['{parameter}']`"), case, result)
     names = ["loss", *grads]
     if all(close(result.arrays[name], expected[name]) for name in names):
         return CaseVerdict(1.0)
     mistake = named_mistake(item, result, mistaken, names)
     if mistake:
-        return CaseVerdict(0.0, mistake, mistake=mistake)
+        return named(mistake)
     if not close(result.arrays["loss"], expected["loss"]):
         return CaseVerdict(0.0, f"the loss does not match the reference: {item.hint}")
     wrong = [n.removeprefix("grad_") for n in grads if not close(result.arrays[n], expected[n])]
@@ -172,23 +222,49 @@ def equal_captions(got: np.ndarray, want: np.ndarray) -> list[bool]:
     ]
 
 
-def judge_sample(item, inputs, result, expected, mistaken, source) -> CaseVerdict:
-    """The fraction of captions whose tokens, up to the reference's first <END>, are equal."""
-    if result.error is not None:
-        return CaseVerdict(0.0, error_problem(result, source))
+def trivially_written(want: np.ndarray, mistaken: list[dict | None]) -> list[bool]:
+    """Per expected caption: does a sampler that skips part of the work write it too?
+
+    Such samplers are a constant caption (one token repeated) and the item's classic
+    mistakes, which include feeding <START> at every step and ignoring the recurrence or
+    the image: a caption one of them writes matches by coincidence as often as by work.
+    """
+    constant = [
+        bool(np.all(w[: meaningful_length(w)] == w[0])) for w in want
+    ]  # one token repeated up to the first <END>
+    written = [
+        equal_captions(outputs["captions"], want) for outputs in mistaken if outputs is not None
+    ]
+    return [c or any(rows[k] for rows in written) for k, c in enumerate(constant)]
+
+
+def judge_sample(item, case, result, expected, mistaken, source) -> CaseVerdict:
+    """Captions must equal the reference's up to its first <END>; partial credit counts a
+    caption only where no trivial sampler writes it too (every wrong caption counts).
+
+    The verdict's matched is (captions right and not trivially written, captions that
+    count: those not trivially written and those that are wrong, captions); a case that
+    raises or returns no readable captions has all its captions wrong.
+    """
     want = expected["captions"]
-    problem = array_problem("captions", item.shapes["captions"], result, want, kind="i")
+    all_wrong = (0, len(want), len(want))
+    if result.error is not None:
+        return failed(error_problem(result, source), case, result, matched=all_wrong)
+    sizes = sizes_of(item.shapes, expected)
+    problem = array_problem("captions", item.shapes["captions"], result, want, sizes, kind="i")
     if problem:
-        return CaseVerdict(0.0, problem)
+        return failed(problem, case, result, matched=all_wrong)
     matches = equal_captions(result.arrays["captions"], want)
-    matched = (sum(matches), len(matches))
+    trivial = trivially_written(want, mistaken)
+    credited = sum(m and not t for m, t in zip(matches, trivial, strict=True))
+    counted = sum(not (m and t) for m, t in zip(matches, trivial, strict=True))
+    matched = (credited, counted, len(want))
     if all(matches):
         return CaseVerdict(1.0, matched=matched)
+    score = credited / counted
     for mistake, outputs in zip(item.mistakes, mistaken, strict=True):
         if outputs is not None and all(
             equal_captions(result.arrays["captions"], outputs["captions"])
         ):
-            return CaseVerdict(
-                matched[0] / matched[1], mistake.message, mistake=mistake.message, matched=matched
-            )
-    return CaseVerdict(matched[0] / matched[1], item.hint, matched=matched)
+            return named(mistake.message, score=score, matched=matched)
+    return CaseVerdict(score, item.hint, matched=matched)

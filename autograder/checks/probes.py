@@ -14,6 +14,12 @@ This file is copied into the sandbox: it may import nothing but numpy.
 import numpy as np
 
 MAX_CALLS = 64  # calls of a step function recorded per case
+# A retry's "REPAIRED rnn_forward": the student's own rnn_forward and step, the step handed
+# every 1-D state with its batch axis put back (what `x[:, t, :].squeeze()` drops at N = 1).
+REPAIRED = "repaired handoff of "
+# How many of each step function's first arguments hold one row per caption (the sandbox's
+# copy of cs231n/known_mistakes.py's STEP_STATES, which it cannot import).
+STEP_STATES = {"rnn_step_forward": 2, "lstm_step_forward": 3}
 
 
 class ProbeError(Exception):
@@ -172,15 +178,19 @@ def vocabulary(inputs: dict) -> dict:
 
 
 def build_model(m, inputs: dict, cell_type: str):
-    """A CaptioningRNN whose parameters are the ones given in inputs (param_<name>)."""
+    """A CaptioningRNN whose parameters are the ones given in inputs (param_<name>).
+
+    It is built as a notebook builds one: Python ints for the sizes, a dtype given as the
+    numpy scalar type (np.float64, not np.dtype("float64")).
+    """
     params = {name[len("param_") :]: v for name, v in inputs.items() if name.startswith("param_")}
     model = m.model.CaptioningRNN(
         vocabulary(inputs),
-        input_dim=params["W_proj"].shape[0],
-        wordvec_dim=params["W_embed"].shape[1],
-        hidden_dim=params["W_proj"].shape[1],
+        input_dim=int(params["W_proj"].shape[0]),
+        wordvec_dim=int(params["W_embed"].shape[1]),
+        hidden_dim=int(params["W_proj"].shape[1]),
         cell_type=cell_type,
-        dtype=params["W_proj"].dtype,
+        dtype=params["W_proj"].dtype.type,
     )
     missing = sorted(set(params) - set(model.params))
     if missing:

@@ -1,15 +1,14 @@
 """Sum up the verdicts of an item's cases: one score and one message for the student.
 
 Every failing case is reported, grouped by what went wrong, and each group says which
-cases it concerns in words ("fails when N = 1", "fails for float32 inputs") when one
-label sets them apart; never with values.
+cases it concerns in words the student can act on ("fails when N = 1", "fails for
+float32 inputs", "fails for large inputs") when such a label sets them apart; never
+with values or the sizes of a hidden case.
 """
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from autograder.checks.item import Case
+from autograder.checks.item import KNOWN, Case
 from autograder.checks.judgements import CaseVerdict
 
 ALL_PASS = "all hidden checks pass"
@@ -24,6 +23,8 @@ class Outcome:
     - mistakes: The classic mistakes the failing cases matched (all of them, or empty)
     - verdicts: The verdict of every case
     - notes: Remarks that cost nothing, over all cases
+    - where: For each group of failing cases, the label of the public checks that sets
+      it apart ("N = 1", "large inputs"), or None when none does
     """
 
     score: float
@@ -31,41 +32,68 @@ class Outcome:
     mistakes: frozenset[str]
     verdicts: tuple[CaseVerdict, ...]
     notes: tuple[str, ...] = ()
+    where: tuple[str | None, ...] = ()
 
 
 def telling_labels(case: dict, others: list[dict]) -> list[tuple[str, object]]:
-    """The (label, value) pairs of a case that no case of others shares, sizes of 1 first."""
+    """The (label, value) pairs of a case that a student can act on and no case of others
+    shares: a single caption or timestep, the dtype, large inputs."""
     pairs = [
         (label, case[label])
-        for label in ("N", "T", "dtype", "max_length")
-        if label in case and all(other.get(label) != case[label] for other in others)
+        for label in ("N", "T", "dtype", "inputs")
+        if label in case
+        and (label in ("dtype", "inputs") or case[label] == 1)
+        and all(other.get(label) != case[label] for other in others)
     ]
-    return sorted(pairs, key=lambda pair: pair[1] != 1)
+    return pairs
 
 
 def phrase(label: str, value) -> str:
-    return f"for {value} inputs" if label == "dtype" else f"when {label} = {value}"
+    return f"for {value} inputs" if label in ("dtype", "inputs") else f"when {label} = {value}"
 
 
-def which_cases(group: list[dict], others: list[dict]) -> str:
+def public_label(label: str, value) -> str:
+    """The label as the public checks name their cases ("N = 1", "large inputs")."""
+    return f"{value} inputs" if label in ("dtype", "inputs") else f"{label} = {value}"
+
+
+def which_cases(group: list[dict], others: list[dict]) -> tuple[str, str | None]:
     """Words for the cases of group that tell them apart from the others ("" for all).
 
     One label shared by the whole group is best ("fails when N = 1"); else each case of
     the group by a label of its own ("fails when T = 1 or when N = 1").
+
+    Returns a tuple of:
+    - The words
+    - The public label of the first telling label (None if there is none)
     """
     if not others:
-        return ""
+        return "", None
     shared = [
         pair
         for pair in telling_labels(group[0], others)
         if all(case.get(pair[0]) == pair[1] for case in group)
     ]
     if shared:
-        return "fails " + phrase(*shared[0])
+        return "fails " + phrase(*shared[0]), public_label(*shared[0])
     own = [telling_labels(case, others) for case in group]
     if all(own):
-        return "fails " + " or ".join(dict.fromkeys(phrase(*pairs[0]) for pairs in own))
-    return f"fails in {len(group)} of {len(group) + len(others)} hidden cases"
+        words = " or ".join(dict.fromkeys(phrase(*pairs[0]) for pairs in own))
+        return "fails " + words, public_label(*own[0][0])
+    return f"fails in {len(group)} of {len(group) + len(others)} hidden cases", None
+
+
+def pooled(verdicts: list[CaseVerdict]) -> tuple[float, str]:
+    """Sampling: the share of counted captions that earn credit, and its words."""
+    credited, counted, captions = map(sum, zip(*(v.matched for v in verdicts), strict=True))
+    score = credited / counted if counted else 1.0
+    words = f"{credited} of {counted} captions match greedy decoding"
+    if captions > counted:
+        words += (
+            f" ({captions - counted} more, which a sampler that skips part of the work writes "
+            "too, count only when yours gets them wrong)"
+        )
+    return score, words
 
 
 def summarise(cases: list[Case], verdicts: list[CaseVerdict], mean: bool = False) -> Outcome:
@@ -74,35 +102,51 @@ def summarise(cases: list[Case], verdicts: list[CaseVerdict], mean: bool = False
     Inputs:
     - cases: The item's hidden cases
     - verdicts: The verdict of each case
-    - mean: Score the mean of the cases (sampling) instead of the minimum
+    - mean: Score the share of counted captions over all cases (sampling: every case's
+      verdict has its matched captions) instead of the worst case
 
     Returns:
     - The Outcome
     """
-    scores = [verdict.score for verdict in verdicts]
-    score = float(np.mean(scores) if mean else min(scores))
+    score = min(verdict.score for verdict in verdicts)
     groups: dict[str, list[int]] = {}
     for index, verdict in enumerate(verdicts):
         if verdict.problem:
             groups.setdefault(verdict.problem, []).append(index)
-    parts = []
+    parts, where = [], []
     for problem, members in groups.items():
         inside = [cases[i].labels for i in members]
         outside = [case.labels for i, case in enumerate(cases) if i not in members]
-        where = which_cases(inside, outside)
-        parts.append(f"{problem} ({where})" if where else problem)
-    counted = [verdict.matched for verdict in verdicts if verdict.matched is not None]
-    if mean and counted and score < 1.0:
-        right, total = map(sum, zip(*counted, strict=True))
-        parts.insert(0, f"{right} of {total} captions match greedy decoding")
+        words, label = which_cases(inside, outside)
+        parts.append(f"{problem} ({words})" if words else problem)
+        where.append(label)
+    if mean:
+        score, words = pooled(verdicts)
+        if score < 1.0 or parts:
+            parts.insert(0, words)
     notes = tuple(dict.fromkeys(note for verdict in verdicts for note in verdict.notes))
     failing = [verdict for verdict in verdicts if verdict.score < 1.0]
     mistakes = frozenset(v.mistake for v in failing if v.mistake)
     named_all = bool(failing) and all(v.mistake for v in failing)
     message = "; ".join(parts) if parts else ALL_PASS
-    return Outcome(score, message, mistakes if named_all else frozenset(), tuple(verdicts), notes)
+    return Outcome(
+        score, message, mistakes if named_all else frozenset(), tuple(verdicts), notes, tuple(where)
+    )
 
 
 def with_notes(message: str, notes: tuple[str, ...]) -> str:
     """A message followed by its notes, if any."""
     return f"{message}. Note: {'; '.join(notes)}" if notes else message
+
+
+def reproduction(item: str, where: tuple[str | None, ...]) -> str:
+    """How to see an item's failure with the public checks: the `make check` checks that
+    run its function, and their case of the failing label where they have one."""
+    checks = KNOWN.PUBLIC_CHECKS[item]
+    label = next((label for label in where if label is not None), None)
+    if label is None:
+        return KNOWN.reproduce(checks)
+    covering = tuple(check for check in checks if label in KNOWN.PUBLIC_CASES.get(check, ()))
+    if covering:
+        return KNOWN.reproduce(covering, label)
+    return KNOWN.reproduce(checks, label, covered=False)

@@ -1,24 +1,19 @@
 """The final word on each item: its score and the message the student reads.
 
-Where a mistake is charged (a classic mistake of the shared model code goes to the RNN
-item), what a retry with reference functions proved, the in-place deduction and the
-notes that cost nothing all meet here.
+Where a mistake is charged (a mistake of the shared model code goes to the RNN item),
+what a retry with reference functions proved, the in-place deduction, the notes that
+cost nothing and how to see the failure with `make check` all meet here.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from autograder.checks.item import MODEL_FUNCTIONS, Item
+from autograder.checks.item import KNOWN, Case, Item, shown
 from autograder.checks.items import ITEMS
+from autograder.checks.judgements import CaseVerdict, judge_sample
+from autograder.checks.probes import REPAIRED
 from autograder.checks.results import CaseResult
-from autograder.checks.summary import Outcome, with_notes
+from autograder.checks.summary import Outcome, reproduction, summarise, with_notes
 from autograder.points import IN_PLACE_DEDUCTION, POINTS
-
-# How to avoid changing each input in place, by name.
-IN_PLACE_FIXES = {
-    "dnext_c": "write `dc = dnext_c + ...` instead of `dnext_c += ...`",
-    "dnext_h": "write `dh_total = dnext_h + ...` instead of `dnext_h += ...`",
-    "dh": "write `dnext_h = dh[:, t] + dprev_h` instead of `dh[:, t] += dprev_h`",
-}
 
 
 @dataclass
@@ -33,39 +28,101 @@ class Verdict:
 
 @dataclass
 class Attempt:
-    """One run of an item: its outcome, the raw results, and the reference functions used."""
+    """One run of an item: its outcome, the raw results, and the functions swapped in.
+
+    - swapped: The reference functions swapped in (and the handoffs repaired: REPAIRED
+      followed by the sequence forward), empty for the student's own code
+    - retried: The last retry, when this attempt still counts
+    - repeats: When some failing cases repeat what the item whose code it shares found
+      (shares_code_with): that item, and the message before they were forgiven
+    """
 
     outcome: Outcome
     results: list[CaseResult] | str
     swapped: tuple[str, ...] = ()
-    retried: "Attempt | None" = None  # the last retry, when this attempt still counts
+    retried: "Attempt | None" = None
+    repeats: tuple[str, str] | None = None
 
 
 def items_of(functions: tuple[str, ...], item: Item) -> list[str]:
-    """The items that judge the named reference functions of one of item's retries."""
+    """The items that judge the functions of one of item's retries (a repaired handoff is
+    the sequence forward's)."""
     return [
-        f"loss_{item.options['cell_type']}" if function == "CaptioningRNN.loss" else function
+        f"loss_{item.options['cell_type']}"
+        if function == "CaptioningRNN.loss"
+        else function.removeprefix(REPAIRED)
         for function in functions
     ]
 
 
+def swapped_words(swapped: tuple[str, ...]) -> str:
+    """What a retry changed, in words: "the reference X in place of yours" and/or "the
+    handoff of your X repaired"."""
+    references = [f for f in swapped if not f.startswith(REPAIRED)]
+    repaired = [f.removeprefix(REPAIRED) for f in swapped if f.startswith(REPAIRED)]
+    parts = []
+    if repaired:
+        parts.append(
+            f"your own {', '.join(repaired)} with its handoff repaired (a 1-D array it "
+            "handed its step given back its batch axis)"
+        )
+    if references:
+        parts.append(f"the reference {', '.join(references)} in place of yours")
+    return " and ".join(parts)
+
+
+def forgiven(verdict: CaseVerdict) -> CaseVerdict:
+    """A failing case whose mistake is charged at another item: right, here."""
+    matched = verdict.matched and (verdict.matched[1], verdict.matched[1], verdict.matched[2])
+    return CaseVerdict(1.0, notes=verdict.notes, matched=matched)
+
+
+def charge_shared_code_once(best: dict, cases: dict[str, list[Case]], working: set[str]) -> dict:
+    """The attempts that count, with the failing cases of an item that shares its code
+    (the LSTM loss and sampling) forgiven where they repeat a failure of the item it
+    shares it with: the same classic mistake, the same exception at the same line of the
+    student's file, or the same symptom in the same case (CaseVerdict.signature). An
+    exception or a symptom is forgiven only where the item shows work elsewhere: code that
+    raises or returns nothing useful in every case, like a template's `return 0.0, {}`, is
+    no mistake of shared code but missing work.
+
+    Inputs:
+    - best: Map from item to the attempt that counts
+    - cases: Map from item to its hidden cases
+    - working: The items whose student function shows work (HiddenChecks._shows_work)
+
+    Returns:
+    - The same map, with such attempts replaced (their repeats set)
+    """
+    charged = dict(best)
+    for name, item in ITEMS.items():
+        shared = item.shares_code_with
+        if shared is None or best[name].outcome.score >= 1.0 or best[shared].outcome.score >= 1.0:
+            continue
+        own = best[name].outcome
+        theirs = {
+            v.signature
+            for v in best[shared].outcome.verdicts
+            if v.score < 1.0
+            and v.signature is not None
+            and (name in working or v.signature[0] == "mistake")
+        }
+        verdicts = [
+            forgiven(v) if v.score < 1.0 and v.signature in theirs else v for v in own.verdicts
+        ]
+        if verdicts != list(own.verdicts):
+            outcome = summarise(cases[name], verdicts, mean=item.judge is judge_sample)
+            charged[name] = replace(best[name], outcome=outcome, repeats=(shared, own.message))
+    return charged
+
+
 def charged_at(name: str, best: dict) -> str | None:
     """The item that pays for item name's mistake: None if it has none, the item whose code
-    it shares if that one already found the same classic mistakes, else name itself."""
-    outcome = best[name].outcome
-    if outcome.score >= 1.0:
-        return None
-    shared = ITEMS[name].shares_code_with
-    if shared and outcome.mistakes:
-        other = best[shared].outcome
-        if other.score < 1.0 and outcome.mistakes <= other.mistakes:
-            return shared
-    return name
-
-
-def shown(function: str) -> str:
-    """A student function as feedback names it."""
-    return f"CaptioningRNN.{function}" if function in MODEL_FUNCTIONS else function
+    it shares if that one found every failure of it already, else name itself."""
+    attempt = best[name]
+    if attempt.outcome.score < 1.0:
+        return name
+    return attempt.repeats[0] if attempt.repeats else None
 
 
 def modified_inputs(results: list[CaseResult] | str) -> list[str]:
@@ -75,23 +132,19 @@ def modified_inputs(results: list[CaseResult] | str) -> list[str]:
     return sorted({name for r in results for name in r.modified_by("function")})
 
 
-def in_place_message(function: str, names: list[str]) -> str:
-    fixes = [
-        IN_PLACE_FIXES.get(name, f"work on a copy of `{name}` or build a new array")
-        for name in names
-    ]
-    quoted = ", ".join(f"`{name}`" for name in names)
-    return f"{function} changes its input {quoted} in place: {'; '.join(fixes)}"
-
-
-def final_verdicts(attempts: dict, best: dict, missing: set[str]) -> dict[str, Verdict]:
+def final_verdicts(
+    attempts: dict, best: dict, missing: set[str], habits: dict[str, tuple[str, ...]]
+) -> dict[str, Verdict]:
     """One Verdict per item, from its attempts: the shared-code rule, the in-place
     deduction, and the message.
 
     Inputs:
     - attempts: Map from item to the student's own attempt (after the derivative check)
-    - best: Map from item to the attempt that counts (a retry, or the own one)
+    - best: Map from item to the attempt that counts (a retry, or the own one), shared
+      code charged once (charge_shared_code_once)
     - missing: Items whose function is still the release stub
+    - habits: Map from item to notes on its function's code that cost nothing (code
+      that works only by accident)
 
     Returns:
     - Map from item to its Verdict
@@ -100,40 +153,42 @@ def final_verdicts(attempts: dict, best: dict, missing: set[str]) -> dict[str, V
     for name, item in ITEMS.items():
         own, counted = attempts[name], best[name]
         fraction, message = counted.outcome.score, counted.outcome.message
-        notes = tuple(dict.fromkeys(own.outcome.notes + counted.outcome.notes))
+        notes = tuple(
+            dict.fromkeys(own.outcome.notes + counted.outcome.notes + habits.get(name, ()))
+        )
         if name in missing:
             fraction, notes = 0.0, ()
-            message = f"not implemented yet ({shown(item.function)} raises NotImplementedError)"
+            message = KNOWN.not_implemented(shown(item.function))
         elif counted.swapped:
-            swapped = ", ".join(counted.swapped)
             if fraction >= 1.0:
-                message = f"right with the reference {swapped} in place of yours"
+                message = f"right with {swapped_words(counted.swapped)}"
                 charged = charged_functions(counted.swapped, item, best)
                 if charged:
                     message += f" (the mistake is charged at {', '.join(charged)})"
             else:
-                message += f" (with the reference {swapped} in place of yours)"
+                message += f" (with {swapped_words(counted.swapped)})"
         elif counted.retried and not says_nothing_new(counted.retried, counted):
             retry = counted.retried
-            message += (
-                f"; tried again with the reference {', '.join(retry.swapped)} in place of "
-                f"yours: {retry.outcome.message}"
-            )
-        where = charged_at(name, best)
-        if where not in (None, name):
-            fraction = 1.0
-            message = f"the same mistake as {where}, charged there: {message}"
+            message += f"; tried again with {swapped_words(retry.swapped)}: {retry.outcome.message}"
+        if counted.repeats:
+            shared, before = counted.repeats
+            if fraction >= 1.0:
+                message = f"the same mistake as {shared}, charged there: {before}"
+            else:
+                message += f" (its other failing cases repeat a mistake of {shared}, charged there)"
         changed = modified_inputs(counted.results)
         if changed and name not in missing:
             if fraction >= 1.0:
                 share = IN_PLACE_DEDUCTION[name]
                 fraction = 1.0 - share
                 message = (
-                    f"the values are right, but {in_place_message(item.function, changed)} "
+                    f"the values are right, but {KNOWN.in_place(item.function, changed)} "
                     f"(-{share:.0%} of the points)"
                 )
             else:
-                message += f"; also, {in_place_message(item.function, changed)}"
+                message += f"; also, {KNOWN.in_place(item.function, changed)}"
+        if fraction < 1.0 and name not in missing and not isinstance(counted.results, str):
+            message += f"; {reproduction(name, counted.outcome.where)}"
         points = POINTS[name]
         message = with_notes(message, notes)
         verdicts[name] = Verdict(name, round(fraction * points, 4), points, message)

@@ -145,8 +145,9 @@ class Leaderboard:
             return Entry(None, f"no score: CaptioningRNN.sample {error_problem(case, {})}")
         heldout = self.heldout
         shape = (len(heldout.features), heldout.max_length)
+        sizes = {"N": shape[0], "max_length": shape[1]}
         problem = array_problem(
-            "captions", "(N, max_length)", case, np.zeros(shape, np.int64), kind="i"
+            "captions", "(N, max_length)", case, np.zeros(shape, np.int64), sizes, kind="i"
         )
         if problem:
             return Entry(None, f"no score: {problem}")

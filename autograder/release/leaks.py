@@ -3,7 +3,8 @@
 A secret line is any line of a solution region of an instructor module, and any
 line of a solution cell or of a hidden-test region of a source notebook. A student
 file leaks when one of its lines, stripped of indentation, is a secret line, or when
-it holds a solution delimiter or the seed of the leaderboard's held-out split.
+it holds a solution delimiter, the seed of the leaderboard's held-out split or a seed
+of the hidden cases.
 """
 
 from collections.abc import Iterable
@@ -11,20 +12,26 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.checks.cases import HIDDEN_SEED
+from autograder.checks.items.overfit import SEED as OVERFIT_SEED
 from autograder.leaderboard.heldout import HELDOUT_SEED
 from autograder.paths import NOTEBOOKS, REPO, SOURCE, STUDENT_MODULES
 from autograder.release.stubs import region_lines
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-# Text that must never appear in a student file: delimiters, and the held-out seed
-# (whoever knows it can generate the held-out split and its captions).
+# Text that must never appear in a student file: delimiters, the held-out seed (whoever
+# knows it can generate the held-out split and its captions) and the seeds of the hidden
+# cases (whoever knows them can generate every hidden input).
 MARKERS = (
     "### BEGIN SOLUTION",
     "### END SOLUTION",
     HIDDEN_BEGIN,
     HIDDEN_END,
-    str(HELDOUT_SEED),
-    f"{HELDOUT_SEED:_}",
+    *(
+        text
+        for seed in (HELDOUT_SEED, HIDDEN_SEED, OVERFIT_SEED)
+        for text in (str(seed), f"{seed:_}")
+    ),
 )
 # Shorter lines (")", "],", "else:") are not evidence of anything.
 MIN_SECRET_LENGTH = 6

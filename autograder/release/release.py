@@ -2,8 +2,9 @@
 
 The student modules are the instructor modules with every solution region stubbed;
 the student notebooks are what nbgrader's generate_assignment makes of the source
-notebooks. `check_release` regenerates everything in a scratch directory and
-reports the files that are stale.
+notebooks; cs231n/known_mistakes.json holds what the grader's classic mistakes give on
+the public checks' inputs (release/fingerprints.py). `check_release` regenerates
+everything in a scratch directory and reports the files that are stale.
 """
 
 import tempfile
@@ -11,7 +12,10 @@ from pathlib import Path
 
 from autograder.course.course import build_course
 from autograder.paths import REPO, SOURCE, STUDENT_MODULES
+from autograder.release.fingerprints import known_mistakes_json
 from autograder.release.stubs import generated_header, make_stub
+
+KNOWN_MISTAKES = "cs231n/known_mistakes.json"
 
 
 def student_module_text(relative: str) -> str:
@@ -29,6 +33,7 @@ def student_module_text(relative: str) -> str:
 def expected_student_files() -> dict[Path, str]:
     """Every generated student file and the text it must have."""
     expected = {REPO / relative: student_module_text(relative) for relative in STUDENT_MODULES}
+    expected[REPO / KNOWN_MISTAKES] = known_mistakes_json()
     with tempfile.TemporaryDirectory() as course:
         for name, text in build_course(Path(course)).items():
             expected[REPO / "notebooks" / name] = text

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.blas import pinned_kernels
+from autograder.checks.probes import REPAIRED
 from autograder.checks.results import CaseResult, read_result
 from autograder.sandbox.channel import ChannelError, receive, send
 from autograder.sandbox.isolation import level, sandbox_launch, sandbox_uid
@@ -157,7 +158,8 @@ class Session:
 
     def run_task(self, task: Task, deadline: float) -> list[CaseResult]:
         """Run one item's cases; its results, each as it arrived."""
-        oracle = Oracle(self.reference, task.prerequisites) if task.prerequisites else None
+        served = [name for name in task.prerequisites if not name.startswith(REPAIRED)]
+        oracle = Oracle(self.reference, served) if served else None
         item = {"kind": "item", "probe": task.probe, "options": task.options,
                 "cases": len(task.cases), "prerequisites": list(task.prerequisites),
                 "own_caches": task.own_caches}  # fmt: skip

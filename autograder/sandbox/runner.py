@@ -27,6 +27,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # channel.py and probes.py
 from channel import NOT_IMPORTABLE, Handle, pack, receive, send, unpack  # noqa: E402
+from probes import REPAIRED, STEP_STATES  # noqa: E402
 
 MESSAGE_LIMIT = 300
 TYPE_LIMIT = 60
@@ -195,6 +196,23 @@ def step_forward_keeping_own_cache(reference, own, caches: Caches):
     return step
 
 
+def with_batch_axis(step, states: int):
+    """The student's own step function, handed each 1-D state among its first `states`
+    arguments with its batch axis put back (what `x[:, t, :].squeeze()` drops at N = 1),
+    so that a sequence forward that breaks only that handoff makes the cache it means to."""
+
+    def repaired(*args, **kwargs):
+        args = [
+            value.reshape(1, -1)
+            if position < states and isinstance(value, np.ndarray) and value.ndim == 1
+            else value
+            for position, value in enumerate(args)
+        ]
+        return step(*args, **kwargs)
+
+    return repaired
+
+
 def model_loss(grader: Grader):
     """CaptioningRNN.loss computed by the grader on the student model's parameters."""
 
@@ -214,11 +232,13 @@ def install_prerequisites(
 ) -> list[tuple[object, str, object]]:
     """Swap a stub of each reference function the item names into the student's modules.
 
-    When both step functions of a cell are swapped but its sequence backward is the
-    student's (which may read the step caches) and the item says own_caches, the step
-    forward hands back the student's own cache format, which the reference step backward
-    finds its own cache by. "CaptioningRNN.loss" swaps a stub of the reference loss
-    method into the student's model.
+    "REPAIRED <cell>_forward" swaps no reference in: the student's own step function, with
+    its handoff repaired (with_batch_axis), stands in for itself. When both step
+    functions of a cell are swapped but its sequence backward is the student's (which may
+    read the step caches) and the item says own_caches, the step forward hands back the
+    student's own cache format, which the reference step backward finds its own cache by.
+    "CaptioningRNN.loss" swaps a stub of the reference loss method into the student's
+    model.
 
     Returns:
     - What was replaced, as (owner, attribute, original) for restore
@@ -227,6 +247,12 @@ def install_prerequisites(
     layers = modules.layers if isinstance(modules.layers, types.ModuleType) else None
     chosen = {}
     for name in names:
+        if name.startswith(REPAIRED):
+            step = name.removeprefix(REPAIRED).replace("_forward", "_step_forward")
+            own = getattr(layers, step, None)
+            if own is not None:
+                chosen[step] = with_batch_axis(own, STEP_STATES[step])
+            continue
         if name == MODEL_LOSS:
             continue
         function = stub(grader, name, caches)
@@ -299,17 +325,43 @@ def run_case(probe, options: dict, modules: StudentModules, inputs: dict, packag
     return result, arrays
 
 
+def as_in_a_notebook(value):
+    """Options as a notebook's literals would be: every string interned.
+
+    Strings read from JSON are new objects, while a notebook's `cell_type="rnn"` and the
+    `'rnn'` a student's code compares it with are one interned object; `is` between them
+    must hold here as it does there.
+    """
+    if isinstance(value, str):
+        return sys.intern(value)
+    if isinstance(value, list):
+        return [as_in_a_notebook(item) for item in value]
+    if isinstance(value, dict):
+        return {as_in_a_notebook(key): as_in_a_notebook(item) for key, item in value.items()}
+    return value
+
+
+def own_arrays(header: dict, arrays: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """A case's inputs as a notebook has them: each array owns its memory (the channel's
+    are views into one message)."""
+    return {name: np.array(array) for name, array in zip(header["names"], arrays, strict=True)}
+
+
 def run_item(grader: Grader, item: dict, probes, modules: StudentModules, package: Path):
     """Run every case of one item, its reference stubs swapped in first, then removed."""
     caches = Caches()
     replaced = install_prerequisites(modules, grader, item, caches)
+    options = as_in_a_notebook(item["options"])
     try:
         for _ in range(item["cases"]):
             caches.clear()
             header, arrays = grader.receive()
-            inputs = dict(zip(header["names"], arrays, strict=True))
             result, outputs = run_case(
-                getattr(probes, item["probe"]), item["options"], modules, inputs, package
+                getattr(probes, item["probe"]),
+                options,
+                modules,
+                own_arrays(header, arrays),
+                package,
             )
             result["number"] = header["number"]
             try:

@@ -7,7 +7,7 @@ model code found in both is charged at loss_rnn only (shares_code_with).
 import numpy as np
 
 from autograder.checks.cases import NULL, loss_cases
-from autograder.checks.item import Item, Mistake
+from autograder.checks.item import KNOWN, Item, Mistake
 from autograder.checks.judgements import judge_loss
 from autograder.checks.mistakes import replacing
 
@@ -59,39 +59,36 @@ def tanh_on_h0(m, a: dict) -> dict:
 def mistakes(call: dict) -> tuple[Mistake, ...]:
     return (
         Mistake(
-            "the <NULL> targets count towards the loss: pass mask = (captions_out != NULL) "
-            "to temporal_softmax_loss",
+            "null targets count",
             with_softmax(
                 call, lambda f, c: lambda x, y, mask, verbose=False: f(x, y, np.ones_like(mask))
             ),
         ),
         Mistake(
-            "the loss is divided by the number of words: divide by N, the number of "
-            "captions (temporal_softmax_loss already does)",
+            "divided by words",
             with_softmax(
                 call, lambda f, c: scaled(f, lambda x, mask: x.shape[0] / max(int(mask.sum()), 1))
             ),
         ),
         Mistake(
-            "the loss is multiplied by N: temporal_softmax_loss already divides by N",
+            "multiplied by N",
             with_softmax(call, lambda f, c: scaled(f, lambda x, mask: x.shape[0])),
         ),
         Mistake(
-            "the targets are not shifted: captions_out = captions[:, 1:] (the word after "
-            "each input word)",
+            "targets not shifted",
             with_softmax(
                 call,
                 lambda f, c: lambda x, y, mask, verbose=False: f(x, c[:, :-1], c[:, :-1] != NULL),
             ),
         ),
         Mistake(
-            "the mask is taken from the inputs: mask = (captions_out != NULL), the targets",
+            "mask from inputs",
             with_softmax(
                 call, lambda f, c: lambda x, y, mask, verbose=False: f(x, y, c[:, :-1] != NULL)
             ),
         ),
         Mistake(
-            "the inputs are not shifted: captions_in = captions[:, :-1] (every word but the last)",
+            "inputs not shifted",
             replacing(
                 "loss",
                 call,
@@ -103,11 +100,7 @@ def mistakes(call: dict) -> tuple[Mistake, ...]:
                 },
             ),
         ),
-        Mistake(
-            "h0 has a tanh: the initial hidden state is the plain affine projection of the "
-            "features",
-            replacing("loss", call, "model", tanh_on_h0),
-        ),
+        Mistake("tanh on h0", replacing("loss", call, "model", tanh_on_h0)),
     )
 
 
@@ -122,8 +115,7 @@ def loss_item(cell_type: str) -> Item:
         judge=judge_loss,
         shapes={"loss": "a scalar"},
         retries=(LAYERS[cell_type],),
-        hint="use captions[:, :-1] as inputs and captions[:, 1:] as targets, mask the <NULL> "
-        "targets, and let temporal_softmax_loss divide by N",
+        hint=KNOWN.HINTS["loss"],
         mistakes=mistakes(call),
         shares_code_with=None if cell_type == "rnn" else "loss_rnn",
     )

@@ -1,10 +1,11 @@
 """lstm_backward: the gradients of an LSTM over T timesteps."""
 
 from autograder.checks.cases import sequence_cases
-from autograder.checks.item import Derivative, Item, Mistake, backward_call
+from autograder.checks.item import KNOWN, Derivative, Item, Mistake, backward_call
 from autograder.checks.items.lstm_forward import CALL as FORWARD
 from autograder.checks.judgements import judge_outputs
 from autograder.checks.mistakes import replacing, walked_forwards, without_carry
+from autograder.checks.probes import REPAIRED
 
 CALL = backward_call(FORWARD, "lstm_backward", ["dh"], ["dx", "dh0", "dWx", "dWh", "db"])
 STEPS = ("lstm_step_forward", "lstm_step_backward")
@@ -35,24 +36,12 @@ ITEM = Item(
         "dWh": "(H, 4H)",
         "db": "(4H,)",
     },
-    retries=(STEPS, (*STEPS, "lstm_forward")),
-    hint="walk the timesteps in reverse and carry both the hidden-state and the cell-state "
-    "gradient from step t+1 back to step t",
+    retries=((REPAIRED + "lstm_forward",), STEPS, (*STEPS, "lstm_forward")),
+    hint=KNOWN.HINTS["lstm_backward"],
     mistakes=(
-        Mistake(
-            "the hidden-state gradient carried back from step t+1 is dropped: each step's "
-            "dnext_h is dh[:, t] + dprev_h",
-            forgets_carry(upstream=0, output=1),
-        ),
-        Mistake(
-            "the cell-state gradient carried back from step t+1 is dropped: each step's "
-            "dnext_c is the dprev_c of the step after it",
-            forgets_carry(upstream=1, output=2),
-        ),
-        Mistake(
-            "the timesteps are walked forwards: backpropagate from t = T-1 down to 0",
-            walked_forwards("lstm"),
-        ),
+        Mistake("hidden carry dropped", forgets_carry(upstream=0, output=1)),
+        Mistake("cell carry dropped", forgets_carry(upstream=1, output=2)),
+        Mistake("walked forwards", walked_forwards("lstm")),
     ),
     derivative=Derivative(
         forward="lstm_forward",

@@ -3,7 +3,7 @@
 import numpy as np
 
 from autograder.checks.cases import sequence_cases
-from autograder.checks.item import Item, Mistake, layer_call
+from autograder.checks.item import KNOWN, Item, Mistake, layer_call
 from autograder.checks.judgements import judge_outputs
 from autograder.checks.mistakes import on_inputs
 
@@ -37,19 +37,12 @@ ITEM = Item(
     judge=judge_outputs,
     shapes={"h": "(N, T, H)"},
     retries=(("lstm_step_forward",),),
-    hint="start from h0 and a zero cell state, and hand each step both states the previous "
-    "step returned",
+    hint=KNOWN.HINTS["lstm_forward"],
     mistakes=(
+        Mistake("c0 is h0", unrolled(c0_is_h0=True)),
+        Mistake("cell not carried", unrolled(carry_c=False)),
         Mistake(
-            "the first cell state is h0: the initial cell state is zero (np.zeros_like(h0))",
-            unrolled(c0_is_h0=True),
-        ),
-        Mistake(
-            "the cell state is not carried: hand each step the next_c of the step before",
-            unrolled(carry_c=False),
-        ),
-        Mistake(
-            "h0 is not used: the first step starts from h0",
+            "h0 unused",
             on_inputs("layer", CALL, lambda m, a: {**a, "h0": np.zeros_like(a["h0"])}),
         ),
     ),

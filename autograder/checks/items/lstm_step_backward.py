@@ -1,7 +1,7 @@
 """lstm_step_backward: the gradients of one LSTM step."""
 
 from autograder.checks.cases import step_cases
-from autograder.checks.item import Derivative, Item, Mistake, backward_call
+from autograder.checks.item import KNOWN, Derivative, Item, Mistake, backward_call
 from autograder.checks.items.lstm_step_forward import CALL as FORWARD
 from autograder.checks.judgements import judge_outputs
 from autograder.checks.mistakes import on_inputs, run_probe
@@ -54,25 +54,19 @@ ITEM = Item(
         "db": "(4H,)",
     },
     retries=(("lstm_step_forward",),),
-    hint="next_h depends on next_c: the total gradient of next_c is dnext_c plus the part "
-    "that flows through next_h",
+    hint=KNOWN.HINTS["lstm_step_backward"],
     mistakes=(
         Mistake(
-            "the gradient that reaches next_c through next_h is missing: the total gradient "
-            "of next_c is dnext_c + dnext_h * o * (1 - tanh(next_c)**2)",
+            "next_c path missing",
             dnext_c_plus(lambda s, dnext_h: -dnext_h * s["o"] * (1 - s["tanh_c"] ** 2)),
         ),
         Mistake(
-            "the derivative of tanh(next_c) is 1 - tanh(next_c)**2, not 1 - next_c**2",
+            "tanh derivative of next_c",
             dnext_c_plus(
                 lambda s, dnext_h: dnext_h * s["o"] * (s["tanh_c"] ** 2 - s["next_c"] ** 2)
             ),
         ),
-        Mistake(
-            "dprev_c is the total gradient of next_c times f (dnext_c alone misses the part "
-            "that flows through next_h)",
-            direct_dprev_c,
-        ),
+        Mistake("dprev_c without next_h", direct_dprev_c),
     ),
     derivative=Derivative(
         forward="lstm_step_forward",

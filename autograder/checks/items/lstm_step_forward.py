@@ -5,7 +5,7 @@ from itertools import permutations
 import numpy as np
 
 from autograder.checks.cases import step_cases
-from autograder.checks.item import Item, Mistake, layer_call
+from autograder.checks.item import KNOWN, Item, Mistake, layer_call
 from autograder.checks.judgements import judge_outputs
 from autograder.checks.mistakes import on_inputs
 
@@ -14,7 +14,7 @@ CALL = layer_call(
     ["x", "prev_h", "prev_c", "Wx", "Wh", "b"],
     ["next_h", "next_c", "cache"],
 )
-ORDER = "ifog"
+ORDER = KNOWN.GATES
 
 
 def read_in_order(order: str):
@@ -30,11 +30,7 @@ def read_in_order(order: str):
 
 
 def gate_order(order: str) -> Mistake:
-    return Mistake(
-        f"gate order: the four blocks of a are taken as {', '.join(order)}; the assignment's "
-        "order is i, f, o, g (a[:, :H] is i, then f, o, and a[:, 3H:] is g)",
-        read_in_order(order),
-    )
+    return Mistake(KNOWN.gate_order(order), read_in_order(order))
 
 
 def step(g_of, h_of):
@@ -62,25 +58,15 @@ ITEM = Item(
     cases=lambda data: step_cases("lstm_step_forward", gates=4),
     judge=judge_outputs,
     shapes={"next_h": "(N, H)", "next_c": "(N, H)"},
-    hint="check the order of the four gate blocks (i, f, o, g), that only g uses tanh, "
-    "next_c = f * prev_c + i * g and next_h = o * tanh(next_c)",
+    hint=KNOWN.HINTS["lstm_step_forward"],
     mistakes=(
         *(gate_order("".join(order)) for order in permutations(ORDER) if order != tuple(ORDER)),
         Mistake(
-            "g uses the sigmoid: only the i, f and o gates use the sigmoid, g uses tanh",
+            "sigmoid on g",
             step(lambda m, z: m.layers.sigmoid(z), lambda i, f, o, c: o * np.tanh(c)),
         ),
-        Mistake(
-            "next_h = o * next_c misses the tanh: next_h = o * tanh(next_c)",
-            step(tanh, lambda i, f, o, c: o * c),
-        ),
-        Mistake(
-            "next_h multiplies tanh(next_c) by the forget gate: it is the output gate o",
-            step(tanh, lambda i, f, o, c: f * np.tanh(c)),
-        ),
-        Mistake(
-            "next_h multiplies tanh(next_c) by the input gate: it is the output gate o",
-            step(tanh, lambda i, f, o, c: i * np.tanh(c)),
-        ),
+        Mistake("next_h without tanh", step(tanh, lambda i, f, o, c: o * c)),
+        Mistake("next_h times f", step(tanh, lambda i, f, o, c: f * np.tanh(c))),
+        Mistake("next_h times i", step(tanh, lambda i, f, o, c: i * np.tanh(c))),
     ),
 )

@@ -21,7 +21,8 @@ from autograder.checks import probes
 from autograder.checks.compare import array_problem, error_problem
 from autograder.checks.item import Case, Item
 from autograder.checks.items.loss import LAYERS
-from autograder.checks.judgements import CaseVerdict, equal_captions
+from autograder.checks.judgements import PARAMETERS, CaseVerdict, equal_captions, failed
+from autograder.checks.shapes import sizes_of
 from autograder.reference import reference_modules
 
 # 20 images in one batch, 60 epochs: 60 Adam steps, the largest part of a grading. Every
@@ -81,16 +82,19 @@ def evaluate(cell_type: str, inputs: dict, params: dict) -> tuple[float, np.ndar
     return float(loss), model.sample(inputs["features"], max_length=inputs["captions"].shape[1] - 1)
 
 
-def judge_overfit(item, inputs, result, expected, mistaken, source) -> CaseVerdict:
+def judge_overfit(item, case, result, expected, mistaken, source) -> CaseVerdict:
     """Half the points for the final loss, half for the fraction of exact captions."""
     if result.error is not None:
-        return CaseVerdict(0.0, error_problem(result, source))
-    cell_type = item.options["cell_type"]
+        return failed(error_problem(result, source), case, result)
+    cell_type, inputs = item.options["cell_type"], case.inputs
+    gates = "4" if cell_type == "lstm" else ""
+    shapes = {f"param_{name}": shape.format(k=gates) for name, shape in PARAMETERS.items()}
+    sizes = sizes_of(shapes, expected)
     for name, want in expected.items():
         label = f"model.params['{name.removeprefix('param_')}']"
-        problem = array_problem(name, f"the initial {label}.shape", result, want)
+        problem = array_problem(name, shapes[name], result, want, sizes)
         if problem:
-            return CaseVerdict(0.0, problem.replace(f"`{name}`", f"`{label}`"))
+            return failed(problem.replace(f"`{name}`", f"`{label}`"), case, result)
     reference_loss, _ = evaluate(cell_type, inputs, expected)
     loss, sampled = evaluate(cell_type, inputs, {n: result.arrays[n] for n in expected})
     loss_ok = loss <= LOSS_FACTOR * reference_loss + LOSS_SLACK
@@ -102,7 +106,8 @@ def judge_overfit(item, inputs, result, expected, mistaken, source) -> CaseVerdi
     problems = []
     if not loss_ok:
         problems.append(
-            f"after training, the loss on the training captions is {loss:.3f}: too high"
+            f"after training, the loss on the training captions stays above {LOSS_FACTOR:g} "
+            "times the reference's"
         )
     if fraction < 1.0:
         problems.append(

@@ -3,7 +3,7 @@
 import numpy as np
 
 from autograder.checks.cases import sequence_cases
-from autograder.checks.item import Item, Mistake, layer_call
+from autograder.checks.item import KNOWN, Item, Mistake, layer_call
 from autograder.checks.judgements import judge_outputs
 from autograder.checks.mistakes import on_inputs
 
@@ -29,15 +29,12 @@ ITEM = Item(
     judge=judge_outputs,
     shapes={"h": "(N, T, H)"},
     retries=(("rnn_step_forward",),),
-    hint="start from h0, and hand each step the hidden state the previous step returned",
+    hint=KNOWN.HINTS["rnn_forward"],
     mistakes=(
         Mistake(
-            "h0 is not used: the first step starts from h0",
+            "h0 unused",
             on_inputs("layer", CALL, lambda m, a: {**a, "h0": np.zeros_like(a["h0"])}),
         ),
-        Mistake(
-            "every step starts from h0: hand each step the hidden state of the step before",
-            every_step_from_h0,
-        ),
+        Mistake("every step from h0", every_step_from_h0),
     ),
 )

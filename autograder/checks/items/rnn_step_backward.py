@@ -1,7 +1,7 @@
 """rnn_step_backward: the gradients of one RNN step."""
 
 from autograder.checks.cases import step_cases
-from autograder.checks.item import Derivative, Item, Mistake, backward_call
+from autograder.checks.item import KNOWN, Derivative, Item, Mistake, backward_call
 from autograder.checks.items.rnn_step_forward import CALL as FORWARD
 from autograder.checks.judgements import judge_outputs
 from autograder.checks.mistakes import on_inputs
@@ -30,17 +30,10 @@ ITEM = Item(
     judge=judge_outputs,
     shapes={"dx": "(N, D)", "dprev_h": "(N, H)", "dWx": "(D, H)", "dWh": "(H, H)", "db": "(H,)"},
     retries=(("rnn_step_forward",),),
-    hint="backpropagate through the tanh first (da = dnext_h * (1 - next_h**2)), then "
-    "through both matrix products",
+    hint=KNOWN.HINTS["rnn_step_backward"],
     mistakes=(
-        Mistake(
-            "the derivative of tanh is 1 - next_h**2, not 1 - next_h",
-            upstream_scaled(lambda h: 1 / (1 + h)),
-        ),
-        Mistake(
-            "the gradient is not backpropagated through the tanh: da = dnext_h * (1 - next_h**2)",
-            upstream_scaled(lambda h: 1 / (1 - h * h)),
-        ),
+        Mistake("tanh derivative of next_h", upstream_scaled(lambda h: 1 / (1 + h))),
+        Mistake("no tanh derivative", upstream_scaled(lambda h: 1 / (1 - h * h))),
     ),
     derivative=Derivative(
         forward="rnn_step_forward",

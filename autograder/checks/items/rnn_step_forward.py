@@ -3,7 +3,7 @@
 import numpy as np
 
 from autograder.checks.cases import step_cases
-from autograder.checks.item import Item, Mistake, layer_call
+from autograder.checks.item import KNOWN, Item, Mistake, layer_call
 from autograder.checks.judgements import judge_outputs
 from autograder.checks.mistakes import on_inputs
 
@@ -22,18 +22,15 @@ ITEM = Item(
     cases=lambda data: step_cases("rnn_step_forward", gates=1),
     judge=judge_outputs,
     shapes={"next_h": "(N, H)"},
-    hint="next_h = tanh(x @ Wx + prev_h @ Wh + b)",
+    hint=KNOWN.HINTS["rnn_step_forward"],
     mistakes=(
         Mistake(
-            "the bias `b` is not added: next_h = tanh(x @ Wx + prev_h @ Wh + b)",
+            "bias missing",
             on_inputs("layer", CALL, lambda m, a: {**a, "b": np.zeros_like(a["b"])}),
         ),
+        Mistake("tanh missing", lambda m, a: {"next_h": pre_activation(a)}),
         Mistake(
-            "the tanh is missing: next_h = tanh(x @ Wx + prev_h @ Wh + b)",
-            lambda m, a: {"next_h": pre_activation(a)},
-        ),
-        Mistake(
-            "next_h uses the sigmoid; the vanilla RNN uses tanh",
+            "sigmoid for tanh",
             lambda m, a: {"next_h": m.layers.sigmoid(pre_activation(a))},
         ),
     ),

@@ -2,12 +2,16 @@
 
 Both run the same student method with a different cell type, so a mistake of the
 model code found in both is charged at sample_rnn only (shares_code_with).
+
+Its classic mistakes include the samplers that skip a part of the work (the word fed
+back, the recurrence, the image): a caption that one of them writes too earns no
+partial credit (judgements.judge_sample).
 """
 
 import numpy as np
 
 from autograder.checks.cases import START, sample_cases
-from autograder.checks.item import Item, Mistake
+from autograder.checks.item import KNOWN, Item, Mistake
 from autograder.checks.judgements import judge_sample
 from autograder.checks.mistakes import on_inputs, on_outputs, replacing
 
@@ -24,16 +28,39 @@ def start_fed_every_step(m, a: dict) -> dict:
     return {**a, "param_W_embed": np.repeat(W_embed[START : START + 1], len(W_embed), axis=0)}
 
 
-def tanh_on_h0(m, a: dict) -> dict:
-    """The first affine layer of sampling (the projection to h0) followed by a tanh."""
-    affine_forward, calls = m.model.affine_forward, []
+def first_projection(change):
+    """The reference whose first affine layer of sampling (the projection to h0) gives
+    change(h0) instead of h0."""
 
-    def squashed_first(x, w, b):
-        out, cache = affine_forward(x, w, b)
-        calls.append(None)
-        return (np.tanh(out) if len(calls) == 1 else out), cache
+    def replace(m, a: dict) -> dict:
+        affine_forward, calls = m.model.affine_forward, []
 
-    return {"affine_forward": squashed_first}
+        def changed_first(x, w, b):
+            out, cache = affine_forward(x, w, b)
+            calls.append(None)
+            return (change(out) if len(calls) == 1 else out), cache
+
+        return {"affine_forward": changed_first}
+
+    return replace
+
+
+def every_step_from_h0(cell_type: str):
+    """Every step starts from h0 (and an LSTM's from a zero cell state): no recurrence."""
+    name = f"{cell_type}_step_forward"
+
+    def replace(m, a: dict) -> dict:
+        step, first = getattr(m.model, name), []
+
+        def from_h0(x, h, *rest):
+            first.append(h)
+            if cell_type == "lstm":  # rest is c, Wx, Wh, b
+                rest = (np.zeros_like(rest[0]), *rest[1:])
+            return step(x, first[0], *rest)
+
+        return {name: from_h0}
+
+    return replace
 
 
 def cell_state_dropped(m, a: dict) -> dict:
@@ -55,28 +82,22 @@ def sample_item(cell_type: str) -> Item:
         judge=judge_sample,
         shapes={"captions": "(N, max_length)"},
         retries=(("word_embedding_forward", f"{cell_type}_step_forward"),),
-        hint="start from <START>, take the argmax word at every step, feed it back as the "
-        "next input, and write the first generated word to column 0",
+        hint=KNOWN.HINTS["sample"],
         mistakes=(
+            Mistake("START in column 0", on_outputs("sample", call, start_in_column_0)),
+            Mistake("START fed every step", on_inputs("sample", call, start_fed_every_step)),
+            Mistake("tanh on h0", replacing("sample", call, "model", first_projection(np.tanh))),
             Mistake(
-                "<START> is written to column 0: column 0 holds the first generated word",
-                on_outputs("sample", call, start_in_column_0),
+                "image unused", replacing("sample", call, "model", first_projection(np.zeros_like))
             ),
             Mistake(
-                "every step is fed <START>: feed back the word chosen at the step before",
-                on_inputs("sample", call, start_fed_every_step),
-            ),
-            Mistake(
-                "h0 has a tanh: the initial hidden state is the plain affine projection of the "
-                "features",
-                replacing("sample", call, "model", tanh_on_h0),
+                "every step from h0",
+                replacing("sample", call, "model", every_step_from_h0(cell_type)),
             ),
             *(
                 [
                     Mistake(
-                        "the cell state is not carried: hand each step the next_c of the step "
-                        "before (it starts from zero)",
-                        replacing("sample", call, "model", cell_state_dropped),
+                        "cell not carried", replacing("sample", call, "model", cell_state_dropped)
                     )
                 ]
                 if cell_type == "lstm"

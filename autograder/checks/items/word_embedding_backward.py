@@ -3,7 +3,7 @@
 import numpy as np
 
 from autograder.checks.cases import embedding_cases
-from autograder.checks.item import Derivative, Item, Mistake, backward_call
+from autograder.checks.item import KNOWN, Derivative, Item, Mistake, backward_call
 from autograder.checks.items.word_embedding_forward import CALL as FORWARD
 from autograder.checks.judgements import judge_outputs
 
@@ -26,14 +26,8 @@ ITEM = Item(
     judge=judge_outputs,
     shapes={"dW": "(V, D)"},
     retries=(("word_embedding_forward",),),
-    hint="a word that appears several times must receive the sum of all its gradients (np.add.at)",
-    mistakes=(
-        Mistake(
-            "`dW[x] += dout` keeps only one gradient of a word that appears several times: "
-            "use np.add.at(dW, x, dout), which adds them all",
-            overwritten_rows,
-        ),
-    ),
+    hint=KNOWN.HINTS["word_embedding_backward"],
+    mistakes=(Mistake("repeated words overwritten", overwritten_rows),),
     derivative=Derivative(
         forward="word_embedding_forward", upstream={"dout": "out"}, gradients={"dW": "W"}
     ),

@@ -1,7 +1,7 @@
 """word_embedding_forward: look up the word vector of every index."""
 
 from autograder.checks.cases import embedding_cases
-from autograder.checks.item import Item, layer_call
+from autograder.checks.item import KNOWN, Item, layer_call
 from autograder.checks.judgements import judge_outputs
 
 CALL = layer_call("word_embedding_forward", ["x", "W"], ["out", "cache"])
@@ -14,5 +14,5 @@ ITEM = Item(
     cases=lambda data: embedding_cases("word_embedding_forward"),
     judge=judge_outputs,
     shapes={"out": "(N, T, D)"},
-    hint="out[n, t] is the row W[x[n, t]] (one line: W[x])",
+    hint=KNOWN.HINTS["word_embedding_forward"],
 )
