@@ -12,7 +12,6 @@ import pytest
 from adversarial_markup import formula_cells, live_markup
 
 from autograder.checks.compare import array_problem, error_problem, mask_numbers
-from autograder.checks.results import MAX_ERROR, MAX_TYPE_NAME, CaseResult, read_result
 from autograder.course.records import inline_questions
 from autograder.intake.intake import NotGraded, read_intake
 from autograder.plain_text import person_field, plain
@@ -21,6 +20,7 @@ from autograder.reports.csv_cells import csv_text, inert_cell
 from autograder.reports.export import lms_grades_csv
 from autograder.reports.report import feedback_html
 from autograder.reports.roster import read_roster
+from autograder.sandbox.results import MAX_ERROR, MAX_TYPE_NAME, CaseResult, read_result
 from autograder.similarity.fingerprints import boilerplate_hashes
 from autograder.similarity.pages import pair_page
 from autograder.similarity.regions import LABELS, Region

@@ -13,10 +13,10 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from autograder.checks.item import KNOWN
-from autograder.checks.results import CaseResult
 from autograder.checks.shapes import in_symbols
 from autograder.paths import STUDENT_MODULES
 from autograder.plain_text import plain
+from autograder.sandbox.results import CaseResult
 
 TOLERANCE = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-4}
 # A number that is not part of a name (float64, x1 and h0 stay): hexadecimal, or an

@@ -21,7 +21,7 @@ import numpy as np
 from autograder.checks import probes
 from autograder.checks.compare import close, tolerance_for
 from autograder.checks.item import Case, Derivative
-from autograder.checks.results import CaseResult
+from autograder.sandbox.results import CaseResult
 
 STEP = 1e-5  # central differences in float64
 CURVE = 0.5  # size of the move along a random direction that shows curvature

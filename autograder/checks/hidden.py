@@ -37,7 +37,6 @@ from autograder.checks.item import KNOWN, MODEL_FUNCTIONS, Case, Item, shown
 from autograder.checks.items import ITEMS
 from autograder.checks.judgements import CaseVerdict, judge_sample
 from autograder.checks.probes import REPAIRED
-from autograder.checks.results import CaseResult
 from autograder.checks.summary import Outcome, summarise
 from autograder.checks.unwritten import unwritten
 from autograder.checks.verdicts import (
@@ -52,6 +51,7 @@ from autograder.plain_text import plain
 from autograder.provided import provided_module
 from autograder.reference import reference_modules
 from autograder.sandbox.channel import NOT_IMPORTABLE
+from autograder.sandbox.results import CaseResult
 from autograder.sandbox.run import Task, run_items
 
 STEP_FORWARDS = ("rnn_step_forward", "lstm_step_forward")

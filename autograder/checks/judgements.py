@@ -15,8 +15,8 @@ import numpy as np
 from autograder.checks.cases import LARGE_LABEL
 from autograder.checks.compare import array_problem, close, dtype_note, error_problem
 from autograder.checks.item import KNOWN, Case, Item
-from autograder.checks.results import CaseResult
 from autograder.checks.shapes import in_symbols, sizes_of
+from autograder.sandbox.results import CaseResult
 
 # The shape of every parameter of CaptioningRNN, in symbols ({k}: 4 for an LSTM, else 1).
 PARAMETERS = {

@@ -11,9 +11,9 @@ from autograder.checks.item import KNOWN, Case, Item, shown
 from autograder.checks.items import ITEMS
 from autograder.checks.judgements import CaseVerdict, judge_sample
 from autograder.checks.probes import REPAIRED
-from autograder.checks.results import CaseResult
 from autograder.checks.summary import Outcome, reproduction, summarise, with_notes
 from autograder.points import IN_PLACE_DEDUCTION, POINTS
+from autograder.sandbox.results import CaseResult
 
 
 @dataclass

@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from autograder.checks.compare import array_problem, error_problem
-from autograder.checks.results import CaseResult
 from autograder.intake.submissions import Submission
 from autograder.leaderboard.heldout import HeldOut, heldout_split
 from autograder.leaderboard.params import InvalidParams, read_params
 from autograder.paths import DATA_DIR, TRAINED_MODELS
 from autograder.reference import reference_modules
+from autograder.sandbox.results import CaseResult
 from autograder.sandbox.run import Task, run_items
 
 # Wall-clock seconds the student's sampler may take over the held-out features (the

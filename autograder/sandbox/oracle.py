@@ -31,14 +31,20 @@ class Oracle:
     """Answers the calls of one item's stubs with the reference functions.
 
     Inputs:
-    - reference: Namespace with the reference modules (layers, model)
-    - functions: The functions this item's retry swaps in (names of rnn_layers, and
-      "CaptioningRNN.loss")
+    - reference: Namespace with the reference modules (layers, model), or None
+    - functions: What this item's retry swaps in: names of rnn_layers' functions and
+      "CaptioningRNN.loss" are served; anything else (the student's own code, repaired,
+      which the runner swaps in itself) is not
     """
 
     def __init__(self, reference, functions: list[str]):
         self.reference = reference
-        self.functions = set(functions)
+        layers = getattr(reference, "layers", None)
+        self.functions = {
+            name
+            for name in functions
+            if name == MODEL_LOSS or callable(getattr(layers, name, None))
+        }
         self.calls = 0
         self.made = 0  # caches made for this item, each number given once
         self.caches: dict[int, object] = {}

@@ -8,7 +8,7 @@ channel code and the student's package. Everything else crosses the channel
 (channel.py), driven from here: each item, each case's inputs, each result, and the
 calls of a retry's reference stubs, which the item's Oracle answers in this process.
 The grader keeps every result the moment it arrives, believes nothing of it until it
-is checked (checks/results.py), and reads nothing the job leaves on disk.
+is checked (results.py), and reads nothing the job leaves on disk.
 """
 
 import contextlib
@@ -25,12 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from autograder.blas import pinned_kernels
-from autograder.checks.probes import REPAIRED
-from autograder.checks.results import CaseResult, read_result
 from autograder.sandbox.channel import ChannelError, receive, send
 from autograder.sandbox.isolation import level, sandbox_launch, sandbox_uid
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.oracle import Oracle
+from autograder.sandbox.results import CaseResult, read_result
 
 HERE = Path(__file__).resolve().parent
 JOB_FILES = (HERE / "runner.py", HERE / "channel.py", HERE.parent / "checks" / "probes.py")
@@ -158,23 +157,21 @@ class Session:
 
     def run_task(self, task: Task, deadline: float) -> list[CaseResult]:
         """Run one item's cases; its results, each as it arrived."""
-        served = [name for name in task.prerequisites if not name.startswith(REPAIRED)]
-        oracle = Oracle(self.reference, served) if served else None
+        oracle = Oracle(self.reference, task.prerequisites)
         item = {"kind": "item", "probe": task.probe, "options": task.options,
                 "cases": len(task.cases), "prerequisites": list(task.prerequisites),
                 "own_caches": task.own_caches}  # fmt: skip
         self.send(item, [], deadline)
         results = []
         for inputs, names in zip(task.cases, task.outputs, strict=True):
-            if oracle is not None:
-                oracle.new_case()
+            oracle.new_case()
             self.cases_sent += 1
             case = {"kind": "case", "number": self.cases_sent, "names": list(inputs)}
             self.send(case, list(inputs.values()), deadline)
             results.append(self._result(names, oracle, deadline))
         return results
 
-    def _result(self, names: list[str], oracle: Oracle | None, deadline: float) -> CaseResult:
+    def _result(self, names: list[str], oracle: Oracle, deadline: float) -> CaseResult:
         """Answer reference calls until the case's result arrives."""
         while True:
             header, arrays = self.receive(deadline)
@@ -183,11 +180,7 @@ class Session:
                 return read_result(header, arrays, names)
             if kind != "call":
                 raise Broken("sent a message the grader did not ask for")
-            if oracle is None:
-                reply = {"kind": "reply", "error": "no reference function is served here"}
-                self.send(reply, [], deadline)
-            else:
-                self.send(*oracle.answer(header, arrays), deadline)
+            self.send(*oracle.answer(header, arrays), deadline)
 
 
 def run_job(
