@@ -4,8 +4,8 @@ Every case is a submission that cheats or breaks in one way, built from the
 reference answers (for faults: the score must not drop beyond the items the
 fault touches) or from the untouched stubs (for cheats: the score must stay 0).
 `lost` lists the items that must score 0; every other item must get full marks.
-`decided_by` names the limit or check that decides the case (the README's
-"Sandbox" section and the closing notes quote it).
+`decided_by` names the limit or check that decides the case (docs/sandbox.md and the
+closing notes quote it).
 """
 
 import io
