@@ -30,7 +30,7 @@ GET_CONFIG = "c = get_config()  # noqa: F821 - provided by nbgrader when it read
 # A line that sets one option: `c.Section.trait = ...` (commented out or not).
 SETTING = re.compile(r"^\s*(?:#\s*)?c\.(?P<section>\w+)\.(?P<trait>\w+)\s*=")
 EXAMPLES = [
-    "# On a hub, set the course id and the exchange folder (see the kit's README):",
+    "# On a hub, set the course id and the exchange folder (see the kit's docs/jupyterhub.md):",
     '# c.CourseDirectory.course_id = "hw3-captioning"',
     '# c.Exchange.root = "/srv/nbgrader/exchange"',
     '# c.Exchange.timezone = "Europe/Zurich"  # the zone nbgrader writes submission times in',

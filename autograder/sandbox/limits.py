@@ -2,7 +2,7 @@
 
 Change a limit here (the defaults) or per item in its file under
 autograder/checks/items/ (`seconds`, the item's wall-clock time; a job's time limits
-are scaled to the sum of its items'). The README's "Sandbox" section lists them all.
+are scaled to the sum of its items'). docs/sandbox.md lists them all.
 """
 
 import resource
