@@ -28,14 +28,16 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests")]  # the kit, and the corpus's helpers
+
+from test_student_corpus import CASES, submission  # noqa: E402
 
 from autograder.checks.hidden_cache import hidden_checks  # noqa: E402
 from autograder.course.course import build_course  # noqa: E402
 from autograder.examples import write_examples  # noqa: E402
 from autograder.grade import grade_all  # noqa: E402
 from autograder.paths import BUILD, CACHE, REPO  # noqa: E402
-from tests.test_student_corpus import CASES, submission  # noqa: E402
 
 
 def cpu_seconds() -> float:

@@ -2,8 +2,13 @@
 
 A speed comparison is only honest if the naive NumPy model (bench/naive_lstm.py)
 and the PyTorch one (bench/torch_lstm.py, skipped without torch) do the same work
-as the reference, so both are checked against it here on small float64 shapes.
+as the reference, so both are checked against it here on small float64 shapes. The
+grading benchmarks are checked to start.
 """
+
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -130,3 +135,16 @@ def test_torch_baseline_matches_reference():
     for _ in range(3):
         loss = reference_step(model, configs, features, captions)
         assert torch_model.train_step(features, captions) == pytest.approx(loss, rel=1e-10)
+
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+@pytest.mark.parametrize("script", ["bench_grade.py", "bench_similarity.py"])
+def test_the_grading_benchmarks_start(script):
+    """`make bench-grade` and `make bench-similarity` import the kit and the corpus: a move in
+    either must not leave them unable to start."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "usage" in done.stdout, done.stderr[-500:]
