@@ -15,7 +15,7 @@ from autograder.checks.item import KNOWN
 from autograder.checks.items.loss import LAYERS as LOSS_LAYERS
 from autograder.checks.verdicts import shown
 from autograder.paths import REPO, SOURCE
-from autograder.points import ITEMS, POINTS
+from autograder.points import IN_PLACE_DEDUCTION, ITEMS, POINTS
 from autograder.reference import reference_modules
 from autograder.release.stubs import strip_markers
 from autograder.sandbox import run
@@ -295,7 +295,8 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     return result
 """
     verdicts = grade(checks, tmp_path, layers_extra=bug)
-    assert verdicts["lstm_step_backward"].score == 0.8 * POINTS["lstm_step_backward"]
+    kept = (1 - IN_PLACE_DEDUCTION["lstm_step_backward"]) * POINTS["lstm_step_backward"]
+    assert verdicts["lstm_step_backward"].score == pytest.approx(kept)
     message = verdicts["lstm_step_backward"].message
     assert "the values are right" in message and "changes its input `dnext_c` in place" in message
     assert "`dc = dnext_c + ...` instead of `dnext_c += ...`" in message
