@@ -20,6 +20,7 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from traitlets.config.loader import PyFileConfigLoader
 
+from autograder.checks.item import KNOWN
 from autograder.course.course import (
     ASSIGNMENT,
     CONFIG_FILE,
@@ -35,7 +36,7 @@ from autograder.grade import grade_all
 from autograder.paths import REPO, STUDENT_MODULES
 from autograder.points import AUTOGRADED_TOTAL, INLINE_QUESTIONS, ITEMS, POINTS, TOTAL
 from autograder.reports.integrity import verify
-from autograder.reports.report import LEADERBOARD_COLUMNS, feedback_html
+from autograder.reports.report import LEADERBOARD_COLUMNS, feedback_html, rich_text
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -130,9 +131,9 @@ def test_canvas_export_comes_from_the_gradebook(graded):
 def test_feedback_is_actionable_and_leaks_nothing(graded):
     _, out = graded
     page = (out / "feedback" / "buggy.html").read_text()
-    assert "loss_rnn" in page and "divide by N" in page
+    assert "loss_rnn" in page and rich_text(KNOWN.MISTAKES["divided by words"]) in page
     # The classic mistake is named; code is shown as code, never as literal backticks.
-    assert "gate order: the four blocks of a are taken as i, f, g, o" in page
+    assert rich_text(KNOWN.MISTAKES["gate order ifgo"]) in page
     assert "<code>make submit</code>" in page and "`" not in page
     # One page per student: the autograded items, the inline questions, the leaderboard.
     total = f"{expected_total('buggy'):g}"
@@ -302,7 +303,7 @@ def test_formgrader_and_nbgrader_feedback_use_the_course_configuration(course_co
     for name in ("RNN_Captioning.html", "LSTM_Captioning.html"):
         page = (course_copy / "feedback" / "buggy" / ASSIGNMENT / name).read_text()
         assert page == feedback_html(records[0], max_total)
-    assert "gate order: the four blocks of a are taken as" in page
+    assert rich_text(KNOWN.MISTAKES["gate order ifgo"]) in page
     assert "Traceback (most recent call last)" not in page and "BEGIN HIDDEN" not in page
 
 
