@@ -42,6 +42,15 @@ def normal(rng: np.random.Generator, shape: tuple, scale: float, dtype) -> np.nd
     return (scale * rng.standard_normal(shape)).astype(dtype)
 
 
+def weights(rng: np.random.Generator, D: int, H: int, gates: int, dtype) -> Inputs:
+    """Wx (D, gates * H), Wh (H, gates * H) and b (gates * H,) of an RNN or LSTM."""
+    return {
+        "Wx": normal(rng, (D, gates * H), 1 / np.sqrt(D), dtype),
+        "Wh": normal(rng, (H, gates * H), 1 / np.sqrt(H), dtype),
+        "b": normal(rng, (gates * H,), 0.3, dtype),
+    }
+
+
 @dataclass(frozen=True)
 class Shape:
     """The shape of one hidden case; its fields are the sizes of the assignment's symbols."""
@@ -91,9 +100,7 @@ class Step(Shape):
         inputs = {
             "x": normal(rng, (N, D), 1.0, dtype),
             "prev_h": normal(rng, (N, H), 1.0, dtype),
-            "Wx": normal(rng, (D, gates * H), 1 / np.sqrt(D), dtype),
-            "Wh": normal(rng, (H, gates * H), 1 / np.sqrt(H), dtype),
-            "b": normal(rng, (gates * H,), 0.3, dtype),
+            **weights(rng, D, H, gates, dtype),
             "dnext_h": normal(rng, (N, H), 1.0, dtype),
         }
         if gates == 4:
@@ -120,9 +127,7 @@ class Sequence(Shape):
         return {
             "x": normal(rng, (N, T, D), 1.0, dtype),
             "h0": normal(rng, (N, H), 1.0, dtype),
-            "Wx": normal(rng, (D, gates * H), 1 / np.sqrt(D), dtype),
-            "Wh": normal(rng, (H, gates * H), 1 / np.sqrt(H), dtype),
-            "b": normal(rng, (gates * H,), 0.3, dtype),
+            **weights(rng, D, H, gates, dtype),
             "dh": normal(rng, (N, T, H), 1.0, dtype),
         }
 
@@ -134,18 +139,17 @@ class Embedding(Shape):
 
     N: int
     T: int
-    V: int
-    D: int
+    V: int  # words in the vocabulary
+    D: int  # size of a word vector
     dtype: type = np.float64
 
     def inputs(self, rng: np.random.Generator, gates: int) -> Inputs:
-        N, T, V, D, dtype = self.N, self.T, self.V, self.D, self.dtype
-        x = rng.integers(V, size=(N, T))
-        x[0, : min(T, 3)] = V - 1
+        x = rng.integers(self.V, size=(self.N, self.T))
+        x[0, : min(self.T, 3)] = self.V - 1
         return {
             "x": x.astype(np.int32),
-            "W": normal(rng, (V, D), 1.0, dtype),
-            "dout": normal(rng, (N, T, D), 1.0, dtype),
+            "W": normal(rng, (self.V, self.D), 1.0, self.dtype),
+            "dout": normal(rng, (self.N, self.T, self.D), 1.0, self.dtype),
         }
 
 
