@@ -69,6 +69,15 @@ class Shape:
             labels.append(LARGE_INPUTS)
         return tuple(labels)
 
+    def inputs(self, rng: np.random.Generator, gates: int) -> Inputs:
+        """The case's arrays, drawn from the item's generator.
+
+        Inputs:
+        - rng: The item's generator (the cases before this one drew from it first)
+        - gates: Blocks of the activation (1 for an RNN, 4 for an LSTM)
+        """
+        raise NotImplementedError(f"{type(self).__name__} makes no inputs of its own")
+
 
 @dataclass(frozen=True)
 class Case:
