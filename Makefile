@@ -29,7 +29,7 @@ STRICT ?=
 STUDENT_KIT := autograder/release/student_kit
 STUDENT_LOCK_VENV := build/student-lock
 
-.PHONY: notebook setup data prepare release solution test lint demo examples grade report verify hub similarity gradescope student-bundle student-lock check submit bench bench-grade bench-similarity lock clean
+.PHONY: notebook setup data prepare release assignment solution test lint demo examples grade report verify hub similarity gradescope student-bundle student-lock check submit bench bench-grade bench-similarity lock clean
 
 setup: $(SETUP_STAMP)  ## create .venv and install the pinned packages
 
@@ -53,6 +53,17 @@ prepare: data  ## build what grading reuses into build/ (held-out split, referen
 
 release: $(SETUP_STAMP)  ## regenerate the student files from autograder/source
 	$(PY) -m autograder release
+
+# The tests that judge the assignment itself: its hidden cases, what feedback says about
+# them, the student corpus's verdicts and `make check`.
+ASSIGNMENT_TESTS := tests/test_hidden_cases.py tests/test_rounding_margins.py \
+	tests/test_hidden_checks.py tests/test_student_corpus_files.py tests/test_student_corpus.py \
+	tests/test_selfcheck.py
+
+assignment: data  ## after changing an item, points or a message (docs/changing-the-assignment.md): regenerate the student files, lint, run the tests that judge the assignment
+	$(PY) -m autograder release
+	$(MAKE) lint
+	$(PY) -m pytest -n 2 --dist loadgroup $(ASSIGNMENT_TESTS)
 
 solution: $(SETUP_STAMP)  ## write the solved package to build/solution/cs231n
 	$(PY) -m autograder solution --out $(SOLUTION)

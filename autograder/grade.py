@@ -51,6 +51,7 @@ from autograder.intake.ids import id_problem, inside
 from autograder.intake.intake import Entry, NotGraded, read_intake
 from autograder.intake.lateness import parse_time, to_utc, zone
 from autograder.intake.submissions import read_submission
+from autograder.points import AUTOGRADED_TOTAL
 from autograder.reports.csv_cells import csv_text
 from autograder.reports.export import (
     canvas_column,
@@ -60,7 +61,6 @@ from autograder.reports.export import (
 )
 from autograder.reports.integrity import verify
 from autograder.reports.report import (
-    MAX_TOTAL,
     feedback_html,
     grades_csv,
     leaderboard_summary,
@@ -319,7 +319,7 @@ def grade_all(
             shown = (
                 "failed"
                 if result["status"].startswith(FAILED)
-                else f"{result['score']:g}/{MAX_TOTAL:g}"
+                else f"{result['score']:g}/{AUTOGRADED_TOTAL:g}"
             )
             progress.set_postfix_str(f"{result['student_id']}: {shown}")
             progress.update()

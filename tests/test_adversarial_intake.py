@@ -13,7 +13,7 @@ from autograder.grade import read_result
 from autograder.intake.ids import id_problem, inside
 from autograder.intake.intake import Entry, read_intake
 from autograder.intake.submissions import Submission
-from autograder.reports.report import MAX_TOTAL
+from autograder.points import AUTOGRADED_TOTAL
 
 # Ids that would name a folder (or, the last two, a file) outside their own.
 ESCAPES = ("..", ".", "../bob", "/tmp/bob")
@@ -75,7 +75,7 @@ def test_a_dot_dot_user_is_listed_and_the_course_stays_whole(batch):
     assert "bob" in run.graded and run.problems == []
     with open(out / "grades.csv", newline="") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
-    assert ".." not in rows and float(rows["bob"]["autograded"]) == MAX_TOTAL
+    assert ".." not in rows and float(rows["bob"]["autograded"]) == AUTOGRADED_TOTAL
     course = out / "course"
     assert (course / "gradebook.db").is_file() and (course / "nbgrader_config.py").is_file()
     assert (course / "release" / ASSIGNMENT).is_dir()

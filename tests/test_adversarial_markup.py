@@ -37,8 +37,7 @@ from adversarial_markup import (
 from autograder.course.course import ASSIGNMENT, db_url
 from autograder.intake.inert_notebook import rendered_markdown
 from autograder.paths import NOTEBOOKS
-from autograder.points import ITEMS
-from autograder.reports.report import MAX_TOTAL
+from autograder.points import AUTOGRADED_TOTAL, ITEMS, TOTAL
 
 HOSTILE = "sum-1-2-img-src-x-onerror-alert-1_12345"  # the Canvas name, as a student id
 CONTROL = "control"
@@ -71,7 +70,9 @@ def test_the_hostile_submission_scores_what_the_control_scores(graded):
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
     for item in [*ITEMS, "autograded"]:
         assert rows[HOSTILE][item] == rows[CONTROL][item], item
-    assert float(rows[HOSTILE]["autograded"]) == MAX_TOTAL and rows[CONTROL]["status"] == "ok"
+    assert (
+        float(rows[HOSTILE]["autograded"]) == AUTOGRADED_TOTAL and rows[CONTROL]["status"] == "ok"
+    )
     # The hostile one answers the inline questions (with its payloads), for a TA to grade.
     answered = "inline_question_1_rnn, inline_question_1_lstm, inline_question_2_lstm"
     assert rows[HOSTILE]["status"] == f"ok; to grade by hand: {answered}"
@@ -82,8 +83,8 @@ def test_no_csv_holds_a_formula_and_numbers_stay_numbers(graded):
     for name in ("grades.csv", "canvas.csv", "not_graded.csv"):
         assert formula_cells((out / name).read_text()) == [], name
     canvas = read_rows(out / "canvas.csv")
-    assert ["'" + FORMULA_NAME, "12345", "", "", "", "52"] in canvas
-    assert canvas[1][-1] == "55"  # Points Possible, a number
+    assert ["'" + FORMULA_NAME, "12345", "", "", "", f"{AUTOGRADED_TOTAL:g}"] in canvas
+    assert canvas[1][-1] == f"{TOTAL:g}"  # Points Possible, a number
     not_graded = {row[0] for row in read_rows(out / "not_graded.csv")[1:]}
     ours = {"'=HYPERLINK(1).rar", "'+cmd.7z", "'@SUM(1).txt", "'-2+3.rar", "[2Jclear.rar"}
     assert ours <= not_graded and len(ours) == len(NOT_GRADED_FILES)

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 from canvas_import import CanvasCourse, import_like_canvas
+from expected_scores import expected_total
 from nbgrader.api import Gradebook
 from zips import read_zip, write_zip
 
@@ -19,6 +20,7 @@ from autograder.__main__ import main, run_status
 from autograder.course.course import ASSIGNMENT, db_url, update_settings
 from autograder.examples import write_examples
 from autograder.grade import grade_all, print_run
+from autograder.points import AUTOGRADED_TOTAL, TOTAL
 from autograder.reports.integrity import verify
 from autograder.usage import UsageError
 
@@ -110,7 +112,12 @@ def test_a_second_batch_adds_and_updates_and_never_drops(course):
     graded = rows(out / "grades.csv")
     assert sorted(graded) == ["alice", "bob", "carol", "dave"]
     totals = {student: float(row["total"]) for student, row in graded.items()}
-    assert totals == {"alice": 53, "bob": 2, "carol": 53.5, "dave": 36}
+    assert totals == {
+        "alice": AUTOGRADED_TOTAL + 1,  # the TA's grades: 1 for an inline answer
+        "bob": 2,  # the TA's override of rnn_step_forward
+        "carol": AUTOGRADED_TOTAL + 1 + 0.5,
+        "dave": expected_total("partial"),
+    }
     assert graded["bob"]["rnn_step_forward"] == "2"  # the TA's override, in grades.csv too
     assert graded["carol"]["inline_question_2_lstm"] == "0.5"
     canvas = {row[3]: float(row[5]) for row in canvas_rows(out).values()}
@@ -121,7 +128,7 @@ def test_a_second_batch_adds_and_updates_and_never_drops(course):
 def test_a_copied_cell_costs_nothing_and_keeps_the_manual_grades(course):
     out = course.out
     row = rows(out / "grades.csv")["carol"]
-    assert float(row["autograded"]) == 52
+    assert float(row["autograded"]) == AUTOGRADED_TOTAL
     assert row["status"] == "ok"  # the answer the TA graded is the one graded now
     manual = manual_scores(out, "carol")
     assert manual["inline_question_1_lstm"] == 1 and manual["inline_question_2_lstm"] == 0.5
@@ -142,7 +149,7 @@ def test_one_student_regrades_alone_and_keeps_the_manual_grades(course):
     assert manual_scores(out, "alice")["inline_question_1_rnn"] == 1
     page = (out / "feedback" / "alice.html").read_text()
     assert "Right: <code>diag(1 - h**2)</code>" in page
-    assert float(rows(out / "grades.csv")["alice"]["total"]) == 53
+    assert float(rows(out / "grades.csv")["alice"]["total"]) == AUTOGRADED_TOTAL + 1
 
 
 def test_a_notebook_nbgrader_refuses_costs_only_its_inline_answers(course, monkeypatch):
@@ -160,7 +167,7 @@ def test_a_notebook_nbgrader_refuses_costs_only_its_inline_answers(course, monke
     run = grade_all(course.first, out, students=["alice"])
     assert len(calls) == 2 and run.problems == [] and run_status(run) == 0
     row = rows(out / "grades.csv")["alice"]
-    assert float(row["autograded"]) == 52 and row["inline_question_1_rnn"] == "1"
+    assert float(row["autograded"]) == AUTOGRADED_TOTAL and row["inline_question_1_rnn"] == "1"
     page = (out / "feedback" / "alice.html").read_text()
     assert (
         "RNN_Captioning.ipynb: nbgrader could not take it (nbgrader autograde failed: "
@@ -186,7 +193,8 @@ def test_a_failed_grading_keeps_the_manual_grades(course, monkeypatch):
     assert "Grading failed" in page and "Right: <code>diag(1 - h**2)</code>" in page
     monkeypatch.undo()
     run = grade_all(course.first, out)  # a failed student is retried by the next run
-    assert run.graded == ["alice"] and float(rows(out / "grades.csv")["alice"]["total"]) == 53
+    assert run.graded == ["alice"]
+    assert float(rows(out / "grades.csv")["alice"]["total"]) == AUTOGRADED_TOTAL + 1
     # carol's first submission is older than her resubmission: never graded over it.
     again = f"make grade SUBMISSIONS={course.first} OUT={out} STUDENT=carol"
     assert {item.path.name: item.reason for item in run.not_graded} == {
@@ -194,7 +202,7 @@ def test_a_failed_grading_keeps_the_manual_grades(course, monkeypatch):
         f"; `{again}` grades it anyway"
     }
     assert run_status(run) == 0  # an older copy, superseded: nothing was left ungraded
-    assert float(rows(out / "grades.csv")["carol"]["total"]) == 53.5
+    assert float(rows(out / "grades.csv")["carol"]["total"]) == AUTOGRADED_TOTAL + 1.5
 
 
 def test_grading_in_formgrader_then_report_rewrites_every_output(course, capsys):
@@ -204,8 +212,8 @@ def test_grading_in_formgrader_then_report_rewrites_every_output(course, capsys)
     assert len(problems) == 1
     assert f"differ from the gradebook: `make report OUT={out}` rewrites them" in problems[0]
     assert main(["report", str(out)]) == 0
-    assert float(rows(out / "grades.csv")["dave"]["total"]) == 37
-    assert float(canvas_rows(out)["dave"][5]) == 37
+    assert float(rows(out / "grades.csv")["dave"]["total"]) == expected_total("partial") + 1
+    assert float(canvas_rows(out)["dave"][5]) == expected_total("partial") + 1
     assert verify(out) == []
     assert "problem:" not in capsys.readouterr().out
 
@@ -276,7 +284,7 @@ def lms(tmp_path_factory) -> SimpleNamespace:
     roster.write_text(  # Canvas's export: an assignment per column, its points below
         "Student,ID,SIS User ID,SIS Login ID,Section,HW1 Warm-up (11111),"
         "HW3 Image Captioning (98765),Current Score,Final Score\n"
-        "    Points Possible,,,,,10.00,55.00,(read only),(read only)\n"
+        f"    Points Possible,,,,,10.00,{TOTAL:.2f},(read only),(read only)\n"
         '"Smith, John",12345,S1,jsmith,Lab A,9,,90,90\n'
         '"Müller, Jürgen",34567,S3,jmuller,Lab B,10,,100,100\n'
     )
@@ -291,10 +299,10 @@ def test_an_lms_download_is_graded_as_the_lms_meant_it(lms):
     graded = rows(lms.out / "grades.csv")
     autograded = {student: float(row["autograded"]) for student, row in graded.items()}
     assert autograded == {
-        "smithjohn_12345": 52,  # four loose files of one Canvas student
-        "mullerjurgen_34567": 52,  # accents; the resubmission (the reference) wins
-        "jdoe": 52,  # Blackboard
-        "jane-roe_998877": 36,  # Moodle, a folder holding the student's zip
+        "smithjohn_12345": AUTOGRADED_TOTAL,  # four loose files of one Canvas student
+        "mullerjurgen_34567": AUTOGRADED_TOTAL,  # accents; the resubmission (the reference) wins
+        "jdoe": AUTOGRADED_TOTAL,  # Blackboard
+        "jane-roe_998877": expected_total("partial"),  # Moodle, a folder holding the zip
     }
     assert lms.run.problems == []
     not_graded = {item.path.name: item.reason for item in lms.run.not_graded}
@@ -317,7 +325,7 @@ def test_canvas_imports_canvas_csv_into_the_rosters_assignment(lms):
     )
     imported = import_like_canvas((lms.out / "canvas.csv").read_text(), course)
     assert imported.columns == {"HW3 Image Captioning (98765)": "98765"}  # no new assignment
-    assert imported.points_possible == {"HW3 Image Captioning (98765)": "55"}
+    assert imported.points_possible == {"HW3 Image Captioning (98765)": f"{TOTAL:g}"}
     totals = {row["student_id"]: row["total"] for row in rows(lms.out / "grades.csv").values()}
     assert imported.scores == {
         "12345": {"HW3 Image Captioning (98765)": totals["smithjohn_12345"]},
@@ -359,14 +367,15 @@ def test_a_roster_column_out_of_other_points_fails_verify(lms, tmp_path):
     assert main(["report", str(out)]) == 1
     assert verify(out) == [
         "the roster's column 'HW3 Image Captioning (98765)' is out of 100 points and this "
-        "assignment of 55: set the Canvas assignment's points to 55, export the gradebook "
-        "again and grade with it as ROSTER"
+        f"assignment of {TOTAL:g}: set the Canvas assignment's points to {TOTAL:g}, export the "
+        "gradebook again and grade with it as ROSTER"
     ]
 
 
 def test_the_roster_fills_the_canvas_ids(lms):
     canvas = canvas_rows(lms.out)
-    assert canvas["Smith, John"] == ["Smith, John", "12345", "S1", "jsmith", "Lab A", "52"]
+    smith = ["Smith, John", "12345", "S1", "jsmith", "Lab A", f"{AUTOGRADED_TOTAL:g}"]
+    assert canvas["Smith, John"] == smith
     assert canvas["Müller, Jürgen"][:5] == ["Müller, Jürgen", "34567", "S3", "jmuller", "Lab B"]
     assert canvas["John Doe"][1:4] == ["", "jdoe", "jdoe"]  # not in the Canvas roster
     with Gradebook(db_url(lms.out / "course")) as gradebook:
@@ -384,16 +393,18 @@ def test_lateness_is_recorded_the_nbgrader_way(lms):
         assert str(assignment.duedate) == "2024-10-01 12:00:00"
         late = gradebook.find_submission(ASSIGNMENT, "jdoe")
         assert late.total_seconds_late == (1 * 86400 + 21.5 * 3600)
-        assert late.late_submission_penalty == pytest.approx(52 * 0.2)  # two started days
+        # A late penalty of 0.1 per started day.
+        assert late.late_submission_penalty == pytest.approx(AUTOGRADED_TOTAL * 0.2)  # two days
         on_time = gradebook.find_submission(ASSIGNMENT, "smithjohn_12345")
         assert on_time.total_seconds_late == 0 and on_time.late_submission_penalty == 0
         # Canvas marks it LATE without a time: one second after the due date.
         marked = gradebook.find_submission(ASSIGNMENT, "mullerjurgen_34567")
         assert str(marked.timestamp) == "2024-10-01 12:00:01" and marked.total_seconds_late == 1
-        assert marked.late_submission_penalty == pytest.approx(52 * 0.1)  # one started day
+        assert marked.late_submission_penalty == pytest.approx(AUTOGRADED_TOTAL * 0.1)  # one day
     graded = rows(lms.out / "grades.csv")
     row = graded["jdoe"]
-    assert float(row["late_penalty"]) == pytest.approx(10.4) and float(row["total"]) == 41.6
+    assert float(row["late_penalty"]) == pytest.approx(AUTOGRADED_TOTAL * 0.2)
+    assert float(row["total"]) == pytest.approx(AUTOGRADED_TOTAL * 0.8)
     late = {student: (row["late"], row["days_late"]) for student, row in graded.items()}
     assert late == {
         "jdoe": ("yes", "1.90"),
@@ -402,9 +413,10 @@ def test_lateness_is_recorded_the_nbgrader_way(lms):
         "jane-roe_998877": ("", ""),
     }
     page = (lms.out / "feedback" / "jdoe.html").read_text()
-    assert "Submitted 1.90 days after the due date; late penalty 10.4 points." in page
+    two_days = f"late penalty {AUTOGRADED_TOTAL * 0.2:g} points"
+    assert f"Submitted 1.90 days after the due date; {two_days}." in page
     page = (lms.out / "feedback" / "mullerjurgen_34567.html").read_text()
     assert (
         "Canvas marked the submission late without saying when it came in, so it counts here "
-        "as late by less than a day; late penalty 5.2 points."
+        f"as late by less than a day; late penalty {AUTOGRADED_TOTAL * 0.1:g} points."
     ) in page

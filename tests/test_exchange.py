@@ -20,6 +20,7 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
+from expected_scores import expected_total
 from nbgrader.api import Gradebook
 from zips import read_zip
 
@@ -38,6 +39,7 @@ from autograder.grade import grade_all
 from autograder.intake.exchange_inbox import collected_time, exchange_secret
 from autograder.intake.submissions import read_submission
 from autograder.paths import NOTEBOOKS, STUDENT_MODULES
+from autograder.points import AUTOGRADED_TOTAL
 from autograder.release.student_bundle import read_members
 from autograder.reports.integrity import verify
 
@@ -200,8 +202,9 @@ def test_collect_goes_through_the_kits_intake(hub):
 def test_nbgrader_autograde_grades_the_collected_submissions_with_the_late_policy(hub):
     assert "Running the hidden checks in the sandbox for alice" in hub.autograded
     alice_score, alice_late, alice_penalty = hub.totals["alice"]
-    assert alice_score == 52 and alice_late and alice_penalty == pytest.approx(26)
-    assert hub.totals["bob"] == (36, False, 0)
+    half = AUTOGRADED_TOTAL * 0.5  # one started day late, at 0.5 a day (MINE)
+    assert alice_score == AUTOGRADED_TOTAL and alice_late and alice_penalty == pytest.approx(half)
+    assert hub.totals["bob"] == (expected_total("partial"), False, 0)
 
 
 def test_the_kit_grades_the_collected_folder_and_keeps_the_instructors_settings(hub):
@@ -210,10 +213,12 @@ def test_the_kit_grades_the_collected_folder_and_keeps_the_instructors_settings(
     with open(hub.out / "grades.csv", newline="") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
     columns = ("late", "days_late", "late_penalty", "total", "status")
+    half = f"{AUTOGRADED_TOTAL * 0.5:g}"
     assert [rows["alice"][c] for c in columns] == [
-        "yes", "0.00", "26", "26", "ok; to grade by hand: inline_question_1_rnn"
+        "yes", "0.00", half, half, "ok; to grade by hand: inline_question_1_rnn"
     ]  # fmt: skip
-    assert [rows["bob"][c] for c in columns] == ["", "", "0", "36", "ok"]
+    partial = f"{expected_total('partial'):g}"
+    assert [rows["bob"][c] for c in columns] == ["", "", "0", partial, "ok"]
     assert verify(hub.out) == []
     text = (hub.course / "nbgrader_config.py").read_text()
     assert f"c.CourseDirectory.course_id = {COURSE!r}" in text
@@ -223,7 +228,7 @@ def test_the_kit_grades_the_collected_folder_and_keeps_the_instructors_settings(
 def test_students_fetch_the_kits_feedback_page(hub):
     alice = hub.alice.fetch_feedback()
     assert list(alice.values()) == [(hub.out / "feedback" / "alice.html").read_text()]
-    assert "late penalty 26 points" in next(iter(alice.values()))
+    assert f"late penalty {AUTOGRADED_TOTAL * 0.5:g} points" in next(iter(alice.values()))
     bob = hub.bob.fetch_feedback()
     assert list(bob.values()) == [(hub.out / "feedback" / "bob.html").read_text()]
     submitted = sorted(path.name for path in (hub.bob.home / ".cache" / COURSE).iterdir())

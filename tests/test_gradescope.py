@@ -32,13 +32,13 @@ from autograder.gradescope.results import InlineStatus, results_json
 from autograder.intake.submissions import Submission
 from autograder.leaderboard.evaluate import Entry
 from autograder.paths import DATA_DIR, REPO, STUDENT_MODULES, TRAINED_MODELS
-from autograder.points import ITEMS, POINTS
+from autograder.points import AUTOGRADED_TOTAL, INLINE_QUESTIONS, INLINE_TOTAL, ITEMS, POINTS, TOTAL
 
 KIT_PYTHON = REPO / "autograder" / "gradescope" / "files" / "kit_python.py"
 # The bundle under test is built with a visibility other than the default, so that the
 # choice made at build time is seen to reach results.json.
 VISIBILITY = "after_due_date"
-INLINE_IDS = ["inline_question_1_rnn", "inline_question_1_lstm", "inline_question_2_lstm"]
+INLINE_IDS = list(INLINE_QUESTIONS)
 
 
 def scripts_env(root: Path, **extra: str) -> dict[str, str]:
@@ -168,7 +168,7 @@ def test_results_apply_the_visibility_to_the_autograded_items_only():
     verdicts = {item: _Verdict(POINTS[item] / 2, POINTS[item]) for item in ITEMS}
     submission = Submission("gradescope", files={name: b"" for name in STUDENT_MODULES})
     submission.problems.append("notebooks/RNN_Captioning.ipynb is missing")
-    inline = InlineStatus(answered=INLINE_IDS[:1], unanswered=INLINE_IDS[1:], points=3.0)
+    inline = InlineStatus(answered=INLINE_IDS[:1], unanswered=INLINE_IDS[1:], points=INLINE_TOTAL)
     board = {cell_type: Entry(None, "no model") for cell_type in TRAINED_MODELS}
     for visibility in VISIBILITIES:
         results = results_json(verdicts, submission, 1.0, board, visibility, inline)
@@ -180,7 +180,7 @@ def test_results_apply_the_visibility_to_the_autograded_items_only():
         assert files["status"] == inline_check["status"] == "failed"
         assert "Problem: notebooks/RNN_Captioning.ipynb is missing." in files["output"]
         assert VISIBILITIES[visibility] in results["output"]
-        assert sum(test.get("max_score", 0) for test in results["tests"]) == 52
+        assert sum(test.get("max_score", 0) for test in results["tests"]) == AUTOGRADED_TOTAL
     assert (
         "Not answered in your notebooks: inline_question_1_lstm, inline_question_2_lstm."
         in (inline_check["output"])
@@ -233,11 +233,13 @@ def test_the_nested_upload_gets_every_point_and_explains_the_totals(gradescope, 
         assert test["visibility"] == VISIBILITY
     assert check_named(results, "Uploaded files")["status"] == "passed"
     inline = check_named(results, "Inline questions")
-    assert inline["name"] == "Inline questions (3 points, graded by hand, not here)"
+    title = f"Inline questions ({INLINE_TOTAL:g} points, graded by hand, not here)"
+    assert inline["name"] == title
     assert inline["status"] == "failed" and ", ".join(INLINE_IDS) in inline["output"]
     for text in (results["output"], inline["output"]):
-        assert "16 autograded items: 52 points" in text and "inline questions (3 points)" in text
-        assert "the assignment's 55 points, the total that Canvas and nbgrader show" in text
+        assert f"{len(ITEMS)} autograded items: {AUTOGRADED_TOTAL:g} points" in text
+        assert f"inline questions ({INLINE_TOTAL:g} points)" in text
+        assert f"the assignment's {TOTAL:g} points, the total that Canvas and nbgrader show" in text
         assert "python -m cs231n.inline_answers" in text
     assert "shown after the due date" in results["output"]
     assert results["execution_time"] > 0 and results["stdout_visibility"] == "hidden"

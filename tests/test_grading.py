@@ -15,10 +15,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from expected_scores import EXPECTED_LOST, expected_row, expected_total
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from traitlets.config.loader import PyFileConfigLoader
 
+from autograder.checks.item import KNOWN
 from autograder.course.course import (
     ASSIGNMENT,
     CONFIG_FILE,
@@ -28,36 +30,13 @@ from autograder.course.course import (
     read_settings,
     source_notebooks,
 )
-from autograder.course.records import course_records, inline_questions
+from autograder.course.records import course_records
 from autograder.examples import write_examples
 from autograder.grade import grade_all
 from autograder.paths import REPO, STUDENT_MODULES
-from autograder.points import ITEMS, POINTS
+from autograder.points import AUTOGRADED_TOTAL, INLINE_QUESTIONS, ITEMS, POINTS, TOTAL
 from autograder.reports.integrity import verify
-from autograder.reports.report import LEADERBOARD_COLUMNS, MAX_TOTAL, feedback_html
-
-LSTM_LAYERS = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]
-# What each example deserves (see autograder/examples.py):
-# - partial: LSTM layers are stubs; the model items keep their points with the
-#   reference LSTM layers swapped in.
-# - buggy: gate order i, f, g, o costs lstm_step_forward only (its backward is the exact
-#   derivative of that forward; the loops and the LSTM model items are right with
-#   reference steps); the loss averaged over words is one mistake of the shared model
-#   code, charged at loss_rnn; sampling and overfitting do not depend on the loss scale.
-EXPECTED_LOST = {
-    "reference": [],
-    "stubs": list(ITEMS),
-    "partial": LSTM_LAYERS,
-    "buggy": ["lstm_step_forward", "loss_rnn"],
-}
-
-
-def expected_row(student: str) -> dict:
-    return {item: 0.0 if item in EXPECTED_LOST[student] else POINTS[item] for item in ITEMS}
-
-
-def expected_total(student: str) -> float:
-    return sum(expected_row(student).values())
+from autograder.reports.report import LEADERBOARD_COLUMNS, feedback_html, rich_text
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -95,9 +74,9 @@ def test_examples_score_exactly_what_they_deserve(graded):
         assert {item: float(row[item]) for item in ITEMS} == expected_row(student), student
         assert float(row["autograded"]) == expected_total(student)
         # No inline question is graded yet: the total is the autograded points.
-        assert [row[question] for question in inline_questions()] == ["", "", ""]
+        assert [row[question] for question in INLINE_QUESTIONS] == ["", "", ""]
         assert float(row["total"]) == float(row["autograded"])
-        assert float(row["max_total"]) == MAX_TOTAL + sum(inline_questions().values())
+        assert float(row["max_total"]) == TOTAL
         assert row["status"] == "ok"
 
 
@@ -144,7 +123,7 @@ def test_canvas_export_comes_from_the_gradebook(graded):
     _, out = graded
     rows = list(csv.reader((out / "canvas.csv").read_text().splitlines()))
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Captioning"]
-    assert rows[1][0] == "Points Possible" and float(rows[1][5]) > MAX_TOTAL  # + inline questions
+    assert rows[1][0] == "Points Possible" and float(rows[1][5]) == TOTAL  # + inline questions
     totals = {row[3]: float(row[5]) for row in rows[2:]}
     assert totals == {student: sum(expected_row(student).values()) for student in EXPECTED_LOST}
 
@@ -152,14 +131,15 @@ def test_canvas_export_comes_from_the_gradebook(graded):
 def test_feedback_is_actionable_and_leaks_nothing(graded):
     _, out = graded
     page = (out / "feedback" / "buggy.html").read_text()
-    assert "loss_rnn" in page and "divide by N" in page
+    assert "loss_rnn" in page and rich_text(KNOWN.MISTAKES["divided by words"]) in page
     # The classic mistake is named; code is shown as code, never as literal backticks.
-    assert "gate order: the four blocks of a are taken as i, f, g, o" in page
+    assert rich_text(KNOWN.MISTAKES["gate order ifgo"]) in page
     assert "<code>make submit</code>" in page and "`" not in page
     # One page per student: the autograded items, the inline questions, the leaderboard.
     total = f"{expected_total('buggy'):g}"
-    assert f"Total: <b>{total} / 55</b> (autograded items {total} / 52, inline" in page
-    for question in inline_questions():
+    autograded = f"autograded items {total} / {AUTOGRADED_TOTAL:g}"
+    assert f"Total: <b>{total} / {TOTAL:g}</b> ({autograded}, inline" in page
+    for question in INLINE_QUESTIONS:
         assert f"<tr><td><code>{question}</code></td><td>not graded yet</td>" in page
     for student in EXPECTED_LOST:
         page = (out / "feedback" / f"{student}.html").read_text()
@@ -238,9 +218,11 @@ def test_rerun_grades_only_changed_submissions_and_force_regrades(graded, tmp_pa
     shutil.copy(submissions / "reference.zip", work / "stubs.zip")
     run = grade_all(work, out, jobs=1)
     assert run.graded == ["stubs"] and run.problems == []
-    assert "stubs: 52/52" in capsys.readouterr().err  # the progress bar shows the score
+    assert (
+        f"stubs: {AUTOGRADED_TOTAL:g}/{AUTOGRADED_TOTAL:g}" in capsys.readouterr().err
+    )  # the progress bar shows the score
     rows = {row["student_id"]: row for row in read_csv(out / "grades.csv")}
-    assert float(rows["stubs"]["autograded"]) == MAX_TOTAL
+    assert float(rows["stubs"]["autograded"]) == AUTOGRADED_TOTAL
     assert grade_all(work, out, jobs=1, force=True).graded == sorted(EXPECTED_LOST)
     # The older stubs.zip is never graded over the newer one without being asked to.
     run = grade_all(submissions, out, jobs=1)
@@ -298,7 +280,7 @@ def test_nbgrader_autograde_in_the_course_runs_the_trusted_pipeline(course_copy)
     assert "Running the hidden checks in the sandbox for reference" in done.stderr
     assert "Running the hidden checks in the sandbox for stubs" in done.stderr
     totals = gradebook_totals(course_copy)
-    assert totals["stubs"] == MAX_TOTAL and totals["reference"] == 0
+    assert totals["stubs"] == AUTOGRADED_TOTAL and totals["reference"] == 0
     assert totals["buggy"] == expected_total("buggy")  # untouched
     assert totals["partial"] == expected_total("partial")
     # The kit's outputs are now older than the gradebook, and verify says so.
@@ -321,7 +303,7 @@ def test_formgrader_and_nbgrader_feedback_use_the_course_configuration(course_co
     for name in ("RNN_Captioning.html", "LSTM_Captioning.html"):
         page = (course_copy / "feedback" / "buggy" / ASSIGNMENT / name).read_text()
         assert page == feedback_html(records[0], max_total)
-    assert "gate order: the four blocks of a are taken as" in page
+    assert rich_text(KNOWN.MISTAKES["gate order ifgo"]) in page
     assert "Traceback (most recent call last)" not in page and "BEGIN HIDDEN" not in page
 
 
@@ -401,8 +383,8 @@ def test_nbgrader_holes_and_broken_notebooks(graded, tmp_path):
     grade_all(folder, out, jobs=1)
     rows = {row["student_id"]: row for row in read_csv(out / "grades.csv")}
     assert float(rows["cheater"]["total"]) == 0
-    assert float(rows["deleter"]["total"]) == MAX_TOTAL
-    assert float(rows["broken"]["total"]) == MAX_TOTAL
+    assert float(rows["deleter"]["total"]) == AUTOGRADED_TOTAL
+    assert float(rows["broken"]["total"]) == AUTOGRADED_TOTAL
     assert rows["broken"]["status"] == (
         f"{rnn_nb} is not a valid notebook (JSON); {lstm_nb} is missing"
     )

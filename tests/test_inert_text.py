@@ -12,10 +12,9 @@ import pytest
 from adversarial_markup import formula_cells, live_markup
 
 from autograder.checks.compare import array_problem, error_problem, mask_numbers
-from autograder.course.records import inline_questions
 from autograder.intake.intake import NotGraded, read_intake
 from autograder.plain_text import person_field, plain
-from autograder.points import ITEMS, POINTS
+from autograder.points import INLINE_QUESTIONS, ITEMS, TOTAL
 from autograder.reports.csv_cells import csv_text, inert_cell
 from autograder.reports.export import lms_grades_csv
 from autograder.reports.report import feedback_html
@@ -197,16 +196,16 @@ def hostile_record() -> dict:
         "student_id": "alice",
         "scores": {item: 0.0 for item in ITEMS},
         "auto_scores": {item: 0.0 for item in ITEMS},
-        "manual": {question: None for question in inline_questions()},
+        "manual": {question: None for question in INLINE_QUESTIONS},
         "comments": {
             **{item: HOSTILE for item in ITEMS},
-            **{q: HOSTILE for q in inline_questions()},
+            **{q: HOSTILE for q in INLINE_QUESTIONS},
         },
         "late_penalty": 0.0,
         "seconds_late": 0.0,
         "total": 0.0,
-        "ungraded": list(inline_questions()),
-        "stale": list(inline_questions()),
+        "ungraded": list(INLINE_QUESTIONS),
+        "stale": list(INLINE_QUESTIONS),
         "verdicts": {item: verdict for item in ITEMS},
         "result": {
             "status": f"grading failed: {HOSTILE}",
@@ -219,7 +218,7 @@ def hostile_record() -> dict:
 
 
 def test_every_field_of_the_feedback_page_is_escaped():
-    page = feedback_html(hostile_record(), sum(POINTS.values()) + 3)
+    page = feedback_html(hostile_record(), TOTAL)
     assert live_markup(page, FEEDBACK_TAGS) == []
     assert page.count("&lt;script&gt;alert(2)&lt;/script&gt;") >= len(ITEMS)
 

@@ -13,6 +13,7 @@ from selfcheck_runs import run_selfcheck
 
 from autograder.checks.items import ITEMS
 from autograder.paths import BUILD, REPO
+from autograder.points import IN_PLACE_DEDUCTION
 from autograder.reference import reference_modules
 from autograder.release.fingerprints import item_outputs
 from cs231n import code_habits, greedy, known_mistakes, public_cases, selfcheck
@@ -96,11 +97,10 @@ def test_broken_functions_fail_and_the_other_checks_still_run(tmp_path: Path):
 
     # The grader's words for a classic mistake of the grader's, on the public inputs.
     assert statuses["lstm_step_forward"] == f"FAIL ({known_mistakes.MISTAKES['gate order fiog']})"
-    assert statuses["lstm_step_backward"].startswith(
-        "FAIL (lstm_step_backward changes its input `dnext_c` in place: write `dc = dnext_c + "
-        "...` instead of `dnext_c += ...` (the grader takes 20% of its points off, even when "
-        "the values are right)"
-    )
+    share = IN_PLACE_DEDUCTION["lstm_step_backward"]
+    in_place = known_mistakes.in_place("lstm_step_backward", ["dnext_c"], share)
+    assert statuses["lstm_step_backward"].startswith(f"FAIL ({in_place})")
+    assert "`dc = dnext_c + ...` instead of `dnext_c += ...`" in in_place
     assert statuses["rnn_forward"].startswith(
         "ERROR (ValueError: no sequence today at rnn_layers.py:"
     )
@@ -227,10 +227,9 @@ def test_every_backward_that_changes_an_input_fails(tmp_path: Path):
     folder = broken_copy(tmp_path, *(replacement for replacement, _ in IN_PLACE.values()))
     _, statuses, _ = run_selfcheck(folder)
     for function, (_, changed) in IN_PLACE.items():
-        assert statuses[function].startswith(
-            f"FAIL ({function} changes its input `{changed}` in place: "
-        ), statuses[function]
-        assert "(the grader takes 20% of its points off" in statuses[function]
+        share = IN_PLACE_DEDUCTION[function]  # the grader's share, in make check's words
+        in_place = known_mistakes.in_place(function, [changed], share)
+        assert statuses[function].startswith(f"FAIL ({in_place}"), statuses[function]
 
 
 def test_float64_results_for_float32_inputs_are_a_note_not_a_failure(tmp_path: Path):

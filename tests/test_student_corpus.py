@@ -15,7 +15,9 @@ from selfcheck_runs import run_selfcheck
 
 from autograder.checks.hidden import HiddenChecks
 from autograder.checks.item import KNOWN
+from autograder.checks.items import ITEMS
 from autograder.paths import REPO, STUDENT_MODULES
+from autograder.points import IN_PLACE_DEDUCTION
 
 CORPUS = REPO / "tests" / "student_corpus"
 CASES = tomllib.loads((CORPUS / "cases.toml").read_text())
@@ -50,20 +52,43 @@ def submission(case: str, folder: Path) -> Path:
     return package
 
 
-def deserved(score: float, verdict) -> bool:
-    """Whether a score is the corpus's verdict: an exact score, or {min, below} for sampling."""
-    if isinstance(verdict, dict):
-        return verdict["min"] <= score < verdict["below"]
-    return abs(score - verdict) < 1e-6
+def verdict_problem(item: str, expected, verdict) -> str | None:
+    """Why an item's Verdict is not the corpus's verdict for it (None if it is).
+
+    Inputs:
+    - item: The item
+    - expected: Its verdict in cases.toml: "right", "wrong", { in_place = [inputs] } or
+      { min = a, below = b } (fractions of its points)
+    - verdict: The grader's Verdict
+    """
+    fraction = verdict.score / verdict.max_score
+    if expected in ("right", "wrong"):
+        wanted = 1.0 if expected == "right" else 0.0
+        return None if abs(fraction - wanted) < 1e-6 else f"{fraction:g} of its points"
+    if "in_place" in expected:
+        share = IN_PLACE_DEDUCTION[item]
+        words = KNOWN.in_place(ITEMS[item].function, expected["in_place"])
+        if abs(fraction - (1 - share)) >= 1e-6:
+            return f"{fraction:g} of its points, not {1 - share:g}"
+        return None if f"{words} (-{share:.0%}" in verdict.message else f"no {words!r}"
+    if expected["min"] <= fraction < expected["below"]:
+        return None
+    return f"{fraction:g} of its points"
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_each_case_gets_the_verdict_of_the_policy(graded, case):
     verdicts = graded(case)
     wrong = [
-        f"{item}: {verdicts[item].score:g}, expected {verdict}: {verdicts[item].message}"
-        for item, verdict in CASES[case]["scores"].items()
-        if not deserved(verdicts[item].score, verdict)
+        f"{item}: {problem}, expected {expected}: {verdicts[item].message}"
+        for item, expected in CASES[case]["verdicts"].items()
+        if (problem := verdict_problem(item, expected, verdicts[item]))
+    ]
+    wrong += [
+        f"{item}: the mistake {name!r} is not named in: {verdicts[item].message}"
+        for item, names in CASES[case].get("mistakes", {}).items()
+        for name in names
+        if KNOWN.MISTAKES[name] not in verdicts[item].message
     ]
     wrong += [
         f"{item}: no {word!r} in: {verdicts[item].message}"

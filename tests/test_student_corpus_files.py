@@ -1,7 +1,7 @@
 """The student corpus is well formed: every case is a complete submission and cases.toml
-gives it a verdict for every item, within the item's points.
+gives it a verdict for every item: a verdict's name or fractions of the item's points.
 
-The corpus itself (realistic student code and the scores the grading policy gives it) is
+The corpus itself (realistic student code and the verdicts the grading policy gives it) is
 described in tests/student_corpus/cases.toml; the test that grades it lives with the grader.
 """
 
@@ -14,12 +14,16 @@ from pathlib import Path
 import pytest
 
 from autograder.points import POINTS
+from autograder.provided import provided_module
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "tests" / "student_corpus"
 MODULES = ("cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py")
 START = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
+RIGHT, WRONG = "right", "wrong"
+VERDICTS = '"right", "wrong", { in_place = [inputs] } or { min = a, below = b }'
+KNOWN_MISTAKES = set(provided_module("known_mistakes").MISTAKES)
 
 
 @functools.cache
@@ -74,6 +78,13 @@ def items_of(function: str) -> list[str]:
     return [function]
 
 
+def named_items(verdict: dict) -> set[str]:
+    """The items a case's verdict says something about: those it does not call right, and
+    those whose message it checks."""
+    named = set(verdict.get("messages", {})) | set(verdict.get("mistakes", {}))
+    return named | {item for item, v in verdict.get("verdicts", {}).items() if v != RIGHT}
+
+
 def base_problems(case: str, verdict: dict, corpus: Path) -> list[str]:
     """Regions where a case differs from its base case without its verdict saying so."""
     base = verdict.get("base")
@@ -81,8 +92,7 @@ def base_problems(case: str, verdict: dict, corpus: Path) -> list[str]:
         return []
     if not (corpus / base).is_dir() or base == case:
         return [f"{case}: its base {base!r} is not another case of the corpus"]
-    named = set(verdict.get("messages", {}))
-    named |= {item for item, score in verdict.get("scores", {}).items() if score != POINTS[item]}
+    named = named_items(verdict)
     problems = []
     for relative in MODULES:
         mine = regions((corpus / case / relative).read_text())
@@ -110,20 +120,43 @@ def module_problems(path: Path, release: Path) -> list[str]:
     return []
 
 
-def score_problem(item: str, score) -> str | None:
-    """Why an expected score is not a valid verdict for item (None if it is)."""
-    points = POINTS[item]
-    if isinstance(score, bool) or not isinstance(score, int | float | dict):
-        return f"{item}: the score {score!r} is not a number"
-    if not isinstance(score, dict):
-        return None if 0 <= score <= points else f"{item}: {score} is not within [0, {points}]"
+def verdict_problem(item: str, verdict) -> str | None:
+    """Why an expected verdict is not a valid one for item (None if it is)."""
+    if verdict in (RIGHT, WRONG):
+        return None
+    if isinstance(verdict, dict) and set(verdict) == {"in_place"}:
+        names = verdict["in_place"]
+        if isinstance(names, list) and names and all(isinstance(n, str) for n in names):
+            return None
+        return f"{item}: in_place is a list of the inputs changed in place"
+    if not isinstance(verdict, dict) or set(verdict) != {"min", "below"}:
+        return f"{item}: {verdict!r} is no verdict ({VERDICTS})"
     if not item.startswith("sample_"):
-        return f"{item}: a score range is only for sampling items"
-    if set(score) != {"min", "below"}:
-        return f"{item}: a score range has exactly the keys min and below"
-    if not 0 <= score["min"] < score["below"] <= points:
-        return f"{item}: the range {score} is not within [0, {points}]"
+        return f"{item}: a range of scores is only for sampling items"
+    if not all(isinstance(v, int | float) for v in verdict.values()) or not (
+        0 <= verdict["min"] < verdict["below"] <= 1
+    ):
+        return f"{item}: the range {verdict} is not of fractions of its points"
     return None
+
+
+def list_problems(case: str, table: str, lists: dict, known: set[str] | None) -> list[str]:
+    """Why a case's messages or mistakes table is not a list of words per item (of the
+    known ones, if given)."""
+    problems = []
+    for item, words in lists.items():
+        if item not in POINTS:
+            problems.append(f"{case}: {table} name {item}, not an autograded item")
+        elif (
+            not isinstance(words, list)
+            or not words
+            or not all(isinstance(w, str) and w.strip() for w in words)
+        ):
+            problems.append(f"{case}: {table} of {item} must be a list of words")
+        elif known is not None:
+            unknown = [word for word in words if word not in known]
+            problems += [f"{case}: {item}: no classic mistake {word!r}" for word in unknown]
+    return problems
 
 
 def verdict_problems(case: str, verdict: dict) -> list[str]:
@@ -132,29 +165,23 @@ def verdict_problems(case: str, verdict: dict) -> list[str]:
     description = verdict.get("description")
     if not isinstance(description, str) or not description.strip() or "\n" in description:
         problems.append(f"{case}: needs a one-line description")
-    scores = verdict.get("scores", {})
-    if set(POINTS) - set(scores):
-        problems.append(f"{case}: no score for {sorted(set(POINTS) - set(scores))}")
-    if set(scores) - set(POINTS):
-        problems.append(f"{case}: scores of unknown items {sorted(set(scores) - set(POINTS))}")
-    for item in POINTS.keys() & scores.keys():
-        problem = score_problem(item, scores[item])
+    verdicts = verdict.get("verdicts", {})
+    if set(POINTS) - set(verdicts):
+        problems.append(f"{case}: no verdict for {sorted(set(POINTS) - set(verdicts))}")
+    if set(verdicts) - set(POINTS):
+        problems.append(f"{case}: verdicts of unknown items {sorted(set(verdicts) - set(POINTS))}")
+    for item in POINTS.keys() & verdicts.keys():
+        problem = verdict_problem(item, verdicts[item])
         if problem:
             problems.append(f"{case}: {problem}")
-    messages = verdict.get("messages", {})
-    for item, words in messages.items():
-        if item not in POINTS:
-            problems.append(f"{case}: messages name {item}, not an autograded item")
-        elif (
-            not isinstance(words, list)
-            or not words
-            or not all(isinstance(w, str) and w.strip() for w in words)
-        ):
-            problems.append(f"{case}: messages of {item} must be a list of words")
-    for item, score in scores.items():
-        if item in POINTS and score != POINTS[item] and item not in messages:
+    messages, mistakes = verdict.get("messages", {}), verdict.get("mistakes", {})
+    problems += list_problems(case, "messages", messages, known=None)
+    problems += list_problems(case, "mistakes", mistakes, known=KNOWN_MISTAKES)
+    for item, expected in verdicts.items():
+        said = item in messages or item in mistakes or isinstance(expected, dict)
+        if item in POINTS and expected != RIGHT and not said:
             problems.append(f"{case}: {item} loses points but names no words of its message")
-    unknown = set(verdict) - {"description", "base", "scores", "messages"}
+    unknown = set(verdict) - {"description", "base", "verdicts", "mistakes", "messages"}
     if unknown:
         problems.append(f"{case}: unknown keys {sorted(unknown)}")
     return problems
@@ -198,15 +225,15 @@ def test_the_corpus_is_well_formed():
 
 def test_the_corpus_holds_the_cases_the_policy_needs():
     verdicts = tomllib.loads((CORPUS / "cases.toml").read_text())
-    full_marks = [case for case, v in verdicts.items() if v["scores"] == POINTS]
+    full_marks = [c for c, v in verdicts.items() if all(s == RIGHT for s in v["verdicts"].values())]
     assert len(full_marks) >= 4, "at least four correct solutions in different styles"
-    lost = {item for v in verdicts.values() for item, s in v["scores"].items() if s != POINTS[item]}
+    lost = {item for v in verdicts.values() for item, s in v["verdicts"].items() if s != RIGHT}
     assert lost == set(POINTS), f"no case loses points on {sorted(set(POINTS) - lost)}"
     deductions = [
         (case, item)
         for case, v in verdicts.items()
-        for item, s in v["scores"].items()
-        if s == pytest.approx(0.8 * POINTS[item])
+        for item, s in v["verdicts"].items()
+        if isinstance(s, dict) and "in_place" in s
     ]
     assert ("inplace_dnext_c", "lstm_step_backward") in deductions
 
@@ -245,37 +272,40 @@ def test_a_missing_module_an_unparsable_one_and_a_moved_marker_are_found(small_c
     ]
 
 
-def test_a_verdict_that_misses_an_item_or_exceeds_its_points_is_found(small_corpus: Path):
+def test_a_verdict_that_misses_an_item_or_is_no_verdict_is_found(small_corpus: Path):
     path = small_corpus / "cases.toml"
-    head, tail = path.read_text().split("[correct_lists_stack.scores]")
-    head = head.replace("overfit_lstm = 2\n", "", 1)  # in correct_tuples_split
-    tail = tail.replace("rnn_forward = 3\n", "rnn_forward = 1\n", 1)
-    tail = tail.replace("lstm_step_backward = 4.0\n", "lstm_step_backward = 6\n", 1)
-    tail = tail.replace('["in place", "dnext_c"]', '"in place"', 1)
+    head, tail = path.read_text().split("[correct_lists_stack.verdicts]")
+    head = head.replace('overfit_lstm = "right"\n', "", 1)  # in correct_tuples_split
+    tail = tail.replace('rnn_forward = "right"\n', 'rnn_forward = "wrong"\n', 1)
+    tail = tail.replace('rnn_backward = "right"\n', "rnn_backward = 4\n", 1)
+    tail = tail.replace('{ in_place = ["dnext_c"] }', '{ in_place = "dnext_c" }', 1)
+    tail += '\n[inplace_dnext_c.mistakes]\nrnn_forward = ["forgot everything"]\n'
     tail += '\n[a_case_without_folder]\ndescription = "x"\n'
-    path.write_text(head + "[correct_lists_stack.scores]" + tail)
+    path.write_text(head + "[correct_lists_stack.verdicts]" + tail)
     shutil.copytree(small_corpus / "inplace_dnext_c", small_corpus / "a_folder_without_case")
     assert corpus_problems(small_corpus, REPO) == [
         "cases.toml has no verdict for ['a_folder_without_case']",
         "cases.toml: no case folder for ['a_case_without_folder']",
-        "correct_tuples_split: no score for ['overfit_lstm']",
+        "correct_tuples_split: no verdict for ['overfit_lstm']",
+        "correct_lists_stack: rnn_backward: 4 is no verdict (" + VERDICTS + ")",
         "correct_lists_stack: rnn_forward loses points but names no words of its message",
-        "inplace_dnext_c: lstm_step_backward: 6 is not within [0, 5]",
-        "inplace_dnext_c: messages of lstm_step_backward must be a list of words",
-        f"a_case_without_folder: no score for {sorted(POINTS)}",
+        "correct_lists_stack: rnn_backward loses points but names no words of its message",
+        "inplace_dnext_c: lstm_step_backward: in_place is a list of the inputs changed in place",
+        "inplace_dnext_c: rnn_forward: no classic mistake 'forgot everything'",
+        f"a_case_without_folder: no verdict for {sorted(POINTS)}",
     ]
 
 
-def test_score_ranges_are_only_for_sampling_and_stay_below_the_points():
-    assert score_problem("sample_rnn", {"min": 0.0, "below": 3.0}) is None
-    assert score_problem("sample_rnn", {"min": 0.0, "below": 3.5}) == (
-        "sample_rnn: the range {'min': 0.0, 'below': 3.5} is not within [0, 3]"
+def test_score_ranges_are_fractions_of_a_sampling_items_points():
+    assert verdict_problem("sample_rnn", {"min": 0.0, "below": 1.0}) is None
+    assert verdict_problem("sample_rnn", {"min": 0.0, "below": 3.0}) == (
+        "sample_rnn: the range {'min': 0.0, 'below': 3.0} is not of fractions of its points"
     )
-    assert score_problem("loss_rnn", {"min": 0.0, "below": 4.0}) == (
-        "loss_rnn: a score range is only for sampling items"
+    assert verdict_problem("loss_rnn", {"min": 0.0, "below": 1.0}) == (
+        "loss_rnn: a range of scores is only for sampling items"
     )
-    assert score_problem("loss_rnn", "4") == "loss_rnn: the score '4' is not a number"
-    assert score_problem("loss_rnn", -1) == "loss_rnn: -1 is not within [0, 4]"
+    assert verdict_problem("loss_rnn", "4") == f"loss_rnn: '4' is no verdict ({VERDICTS})"
+    assert verdict_problem("loss_rnn", True) == f"loss_rnn: True is no verdict ({VERDICTS})"
 
 
 def test_a_case_that_differs_from_its_base_where_its_verdict_is_silent_is_found(

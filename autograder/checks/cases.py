@@ -1,120 +1,227 @@
 """Hidden inputs of the autograded items (instructor side only, never released).
 
-Shapes differ from the public checks on purpose (odd sizes, N = 1, T = 1, repeated
-word indices, float32 and float64), and the seeds are fresh. Every student gets the
-same cases, so reference outputs are computed once per run. Each case carries labels
-(N, T, dtype) so that feedback can say "fails when N = 1" without showing any value.
+An item declares its hidden cases in its own file, as shapes: Step(N=1, D=4, H=9),
+Sequence(...), Embedding(...), Model(...) or Sampling(...), each with its sizes, dtype
+and whether its inputs are large. This module turns them into arrays. Shapes differ
+from the public checks on purpose (odd sizes, N = 1, T = 1, repeated word indices,
+float32 and float64), and the seeds are fresh: every item draws from a generator of its
+own, seeded with its own name, so adding or copying an item changes no other item's
+cases. Every student gets the same cases, so reference outputs are computed once per run.
+
+A shape's labels are what feedback may say about its case without showing any value:
+every size of 1 ("fails when H = 1"), the dtype ("fails for float32 inputs") and large
+inputs ("fails for large inputs"). A label only tells where no other case of the item
+has it.
 """
 
 import zlib
+from dataclasses import dataclass, fields
 
 import numpy as np
 
-from autograder.checks.item import Case
+from autograder.provided import provided_module
 
 HIDDEN_SEED = 2_611_2026
 NULL, START, END = 0, 1, 2
 VOCAB = ["<NULL>", "<START>", "<END>", "<UNK>", "a", "red", "blue", "circle", "square", "left"]
-
-STEP_SHAPES = [((3, 7, 5), np.float64), ((1, 4, 9), np.float64), ((6, 5, 3), np.float32)]
-# One more step case, in float32 as training runs: the first caption's input is LARGE
-# times the others', so its pre-activations reach hundreds, where np.exp overflows in
-# float32 (above 88.7). The other rows keep the outputs and gradients far from constant.
-LARGE_STEP_SHAPE, LARGE = (4, 5, 6), 300.0
-LARGE_LABEL = "large"  # its label "inputs" (feedback: "fails for large inputs")
-SEQUENCE_SHAPES = [
-    ((2, 5, 3, 4), np.float64),
-    ((3, 1, 4, 6), np.float64),
-    ((1, 7, 2, 5), np.float32),
-]
-EMBEDDING_SHAPES = [((3, 6, 5, 4), np.float64), ((1, 1, 7, 3), np.float32)]
-LOSS_SHAPES = [(5, 6, 5, 7, 6), (1, 3, 4, 2, 1)]  # N, D, W, H, T
-# N, D, W, H, max_length, how much less likely <END> is made (so that captions run long)
-SAMPLE_SHAPES = [(6, 6, 5, 7, 9, 0.0), (1, 4, 3, 5, 3, 0.0), (8, 5, 6, 6, 12, 4.0)]
+GATES = {"rnn": 1, "lstm": 4}  # blocks of the activation, by cell type
+# How much larger the first caption's input is in a case of large inputs: its
+# pre-activations reach hundreds, where np.exp overflows in float32 (above 88.7). The
+# other rows keep the outputs and gradients far from constant.
+LARGE = 300.0
 # How much less likely <NULL> and <START> are made in the sampling models: never chosen,
 # as by a trained model (neither is ever a target), so a sampler may skip them.
 NEVER_SAID = 50.0
-# The draw of its generator each sampling item's models come from. No hidden case may
-# expect what zeros, a constant or the starter code return, so every greedy caption must
-# hold two different tokens up to its first <END> (it is then no constant caption, the
-# starter's all-<NULL> one included); random models often repeat one word from the first.
-# These draws meet that (tests/test_hidden_cases.py), every greedy choice wins by more
-# than 0.05 in score (tests/test_rounding_margins.py), and each classic mistake of
-# sampling changes at least 12 of the 15 captions.
-SAMPLE_DRAWS = {"sample_rnn": 31, "sample_lstm": 606}
+# What the public checks call a case of large inputs (cs231n/known_mistakes.py).
+LARGE_INPUTS = provided_module("known_mistakes").LARGE_INPUTS
 
-
-def rng_for(item: str, draw: int | None = None) -> np.random.Generator:
-    """A generator of its own for every item (and draw), so adding an item changes no other."""
-    extra = [] if draw is None else [draw]
-    return np.random.default_rng([HIDDEN_SEED, zlib.crc32(item.encode()), *extra])
+Inputs = dict[str, np.ndarray]
 
 
 def normal(rng: np.random.Generator, shape: tuple, scale: float, dtype) -> np.ndarray:
     return (scale * rng.standard_normal(shape)).astype(dtype)
 
 
-def dtype_label(dtype) -> str:
-    return np.dtype(dtype).name
+def weights(rng: np.random.Generator, D: int, H: int, gates: int, dtype) -> Inputs:
+    """Wx (D, gates * H), Wh (H, gates * H) and b (gates * H,) of an RNN or LSTM."""
+    return {
+        "Wx": normal(rng, (D, gates * H), 1 / np.sqrt(D), dtype),
+        "Wh": normal(rng, (H, gates * H), 1 / np.sqrt(H), dtype),
+        "b": normal(rng, (gates * H,), 0.3, dtype),
+    }
 
 
-def step_cases(item: str, gates: int) -> list[Case]:
-    """Inputs of one RNN (gates = 1) or LSTM (gates = 4) step, with upstream gradients; the
-    last case has large pre-activations (labelled inputs: LARGE_LABEL)."""
-    rng = rng_for(item)
-    cases = []
-    shapes = [*STEP_SHAPES, (LARGE_STEP_SHAPE, np.float32)]
-    for number, ((N, D, H), dtype) in enumerate(shapes):
+@dataclass(frozen=True)
+class Shape:
+    """The shape of one hidden case; its fields are the sizes of the assignment's symbols."""
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """What feedback may name the case by: "N = 1" for every size of 1 (in the order of
+        the fields), then "float32 inputs" (the dtype, where the shape has one) and "large
+        inputs"."""
+        values = {field.name: getattr(self, field.name) for field in fields(self)}
+        sizes = [name for name, value in values.items() if type(value) is int]  # not bool
+        labels = [f"{name} = 1" for name in sizes if values[name] == 1]
+        if "dtype" in values:
+            labels.append(f"{np.dtype(values['dtype']).name} inputs")
+        if values.get("large"):
+            labels.append(LARGE_INPUTS)
+        return tuple(labels)
+
+    def inputs(self, rng: np.random.Generator, gates: int) -> Inputs:
+        """The case's arrays, drawn from the item's generator.
+
+        Inputs:
+        - rng: The item's generator (the cases before this one drew from it first)
+        - gates: Blocks of the activation (1 for an RNN, 4 for an LSTM)
+        """
+        raise NotImplementedError(f"{type(self).__name__} makes no inputs of its own")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hidden case: its inputs, and the shape it was declared with."""
+
+    inputs: Inputs
+    shape: Shape
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """What feedback may name the case by ("N = 1", "float32 inputs")."""
+        return self.shape.labels
+
+
+@dataclass(frozen=True)
+class Step(Shape):
+    """One RNN or LSTM step: x (N, D), prev_h (N, H), weights of gates * H columns, and the
+    upstream gradients (prev_c and dnext_c too for an LSTM). Large: the first caption's x
+    is LARGE times larger."""
+
+    N: int
+    D: int
+    H: int
+    dtype: type = np.float64
+    large: bool = False
+
+    def inputs(self, rng: np.random.Generator, gates: int) -> Inputs:
+        N, D, H, dtype = self.N, self.D, self.H, self.dtype
         inputs = {
             "x": normal(rng, (N, D), 1.0, dtype),
             "prev_h": normal(rng, (N, H), 1.0, dtype),
-            "Wx": normal(rng, (D, gates * H), 1 / np.sqrt(D), dtype),
-            "Wh": normal(rng, (H, gates * H), 1 / np.sqrt(H), dtype),
-            "b": normal(rng, (gates * H,), 0.3, dtype),
+            **weights(rng, D, H, gates, dtype),
             "dnext_h": normal(rng, (N, H), 1.0, dtype),
         }
         if gates == 4:
             inputs["prev_c"] = normal(rng, (N, H), 1.0, dtype)
             inputs["dnext_c"] = normal(rng, (N, H), 1.0, dtype)
-        labels = {"N": N, "dtype": dtype_label(dtype)}
-        if number == len(STEP_SHAPES):
+        if self.large:
             inputs["x"][0] *= LARGE
-            labels["inputs"] = LARGE_LABEL
-        cases.append(Case(inputs, labels))
-    return cases
+        return inputs
 
 
-def sequence_cases(item: str, gates: int) -> list[Case]:
-    """Inputs of an RNN or LSTM over T steps, with upstream gradients of every h_t."""
-    rng = rng_for(item)
-    cases = []
-    for (N, T, D, H), dtype in SEQUENCE_SHAPES:
-        inputs = {
+@dataclass(frozen=True)
+class Sequence(Shape):
+    """An RNN or LSTM over T steps: x (N, T, D), h0 (N, H), weights, and upstream
+    gradients dh of every h_t."""
+
+    N: int
+    T: int
+    D: int
+    H: int
+    dtype: type = np.float64
+
+    def inputs(self, rng: np.random.Generator, gates: int) -> Inputs:
+        N, T, D, H, dtype = self.N, self.T, self.D, self.H, self.dtype
+        return {
             "x": normal(rng, (N, T, D), 1.0, dtype),
             "h0": normal(rng, (N, H), 1.0, dtype),
-            "Wx": normal(rng, (D, gates * H), 1 / np.sqrt(D), dtype),
-            "Wh": normal(rng, (H, gates * H), 1 / np.sqrt(H), dtype),
-            "b": normal(rng, (gates * H,), 0.3, dtype),
+            **weights(rng, D, H, gates, dtype),
             "dh": normal(rng, (N, T, H), 1.0, dtype),
         }
-        cases.append(Case(inputs, {"N": N, "T": T, "dtype": dtype_label(dtype)}))
-    return cases
 
 
-def embedding_cases(item: str) -> list[Case]:
-    """Word indices (some repeated), word vectors and upstream gradients."""
-    rng = rng_for(item)
-    cases = []
-    for (N, T, V, D), dtype in EMBEDDING_SHAPES:
-        x = rng.integers(V, size=(N, T))
-        x[0, : min(T, 3)] = V - 1  # the same word several times
-        inputs = {
+@dataclass(frozen=True)
+class Embedding(Shape):
+    """Word indices x (N, T) into V words, the first caption's first words all the last
+    word (a word several times), word vectors W (V, D) and upstream gradients."""
+
+    N: int
+    T: int
+    V: int  # words in the vocabulary
+    D: int  # size of a word vector
+    dtype: type = np.float64
+
+    def inputs(self, rng: np.random.Generator, gates: int) -> Inputs:
+        x = rng.integers(self.V, size=(self.N, self.T))
+        x[0, : min(self.T, 3)] = self.V - 1
+        return {
             "x": x.astype(np.int32),
-            "W": normal(rng, (V, D), 1.0, dtype),
-            "dout": normal(rng, (N, T, D), 1.0, dtype),
+            "W": normal(rng, (self.V, self.D), 1.0, self.dtype),
+            "dout": normal(rng, (self.N, self.T, self.D), 1.0, self.dtype),
         }
-        cases.append(Case(inputs, {"N": N, "T": T, "dtype": dtype_label(dtype)}))
-    return cases
+
+
+@dataclass(frozen=True)
+class Model(Shape):
+    """A float64 CaptioningRNN (features of size D, word vectors of size W, hidden size H)
+    and N random captions of T + 1 tokens, for its loss."""
+
+    N: int
+    D: int
+    W: int
+    H: int
+    T: int
+
+    def inputs(self, rng: np.random.Generator, gates: int) -> Inputs:
+        inputs = model_inputs(rng, self.N, self.D, self.W, self.H, gates, scale=0.5)
+        inputs["captions"] = random_captions(rng, self.N, self.T, len(VOCAB))
+        return inputs
+
+
+@dataclass(frozen=True)
+class Sampling(Shape):
+    """A random float64 CaptioningRNN whose greedy captions hold no <NULL> or <START>,
+    for sampling max_length words; later_end makes <END> that much less likely (so that
+    captions run long)."""
+
+    N: int
+    D: int
+    W: int
+    H: int
+    max_length: int
+    later_end: float = 0.0
+
+    def inputs(self, rng: np.random.Generator, gates: int) -> Inputs:
+        inputs = model_inputs(rng, self.N, self.D, self.W, self.H, gates, scale=1.0)
+        inputs["param_b_vocab"][END] -= self.later_end
+        inputs["param_b_vocab"][[NULL, START]] -= NEVER_SAID
+        inputs["max_length"] = np.array(self.max_length)
+        return inputs
+
+
+@dataclass(frozen=True)
+class Cases:
+    """An item's hidden cases: their shapes, in order, drawn from one generator.
+
+    - shapes: The shape of every case
+    - gates: Blocks of the activation (1 for an RNN, 4 for an LSTM)
+    - draw: The draw of the item's generator the cases come from (None for the first);
+      a draw is chosen where the first one's cases miss something (a sampling item's)
+    """
+
+    shapes: tuple[Shape, ...]
+    gates: int = 1
+    draw: int | None = None
+
+    def seed(self, item: str) -> tuple:
+        """What the item's generator is seeded with: its own name (and draw)."""
+        return (HIDDEN_SEED, zlib.crc32(item.encode()), *([] if self.draw is None else [self.draw]))
+
+    def build(self, item: str, data: dict | None) -> list[Case]:
+        """The cases of the named item (data, the dataset, is not used)."""
+        rng = np.random.default_rng(list(self.seed(item)))
+        return [Case(shape.inputs(rng, self.gates), shape) for shape in self.shapes]
 
 
 def random_captions(rng, N: int, T: int, V: int) -> np.ndarray:
@@ -147,26 +254,3 @@ def model_inputs(rng, N: int, D: int, W: int, H: int, gates: int, scale: float) 
     inputs["vocab"] = np.array(VOCAB)
     inputs["features"] = normal(rng, (N, D), 1.0, np.float64)
     return inputs
-
-
-def loss_cases(item: str, gates: int) -> list[Case]:
-    rng = rng_for(item)
-    cases = []
-    for N, D, W, H, T in LOSS_SHAPES:
-        inputs = model_inputs(rng, N, D, W, H, gates, scale=0.5)
-        inputs["captions"] = random_captions(rng, N, T, len(VOCAB))
-        cases.append(Case(inputs, {"N": N, "T": T}))
-    return cases
-
-
-def sample_cases(item: str, gates: int) -> list[Case]:
-    """Random models whose greedy captions hold no <NULL> or <START> (SAMPLE_DRAWS)."""
-    rng = rng_for(item, SAMPLE_DRAWS[item])
-    cases = []
-    for N, D, W, H, max_length, later_end in SAMPLE_SHAPES:
-        inputs = model_inputs(rng, N, D, W, H, gates, scale=1.0)
-        inputs["param_b_vocab"][END] -= later_end
-        inputs["param_b_vocab"][[NULL, START]] -= NEVER_SAID
-        inputs["max_length"] = np.array(max_length)
-        cases.append(Case(inputs, {"N": N, "max_length": max_length}))
-    return cases

@@ -32,8 +32,9 @@ from pathlib import Path
 import numpy as np
 
 from autograder.checks import derivative, probes, variants
+from autograder.checks.cases import Case
 from autograder.checks.compare import close
-from autograder.checks.item import KNOWN, MODEL_FUNCTIONS, Case, Item, shown
+from autograder.checks.item import KNOWN, MODEL_FUNCTIONS, Item, shown
 from autograder.checks.items import ITEMS
 from autograder.checks.judgements import CaseVerdict, judge_sample
 from autograder.checks.probes import REPAIRED
@@ -128,7 +129,7 @@ class HiddenChecks:
         self.bends: dict[str, list[set[str]]] = {}
         self.variant_outputs: dict[str, list[list[dict]]] = {}
         for index, (name, item) in enumerate(ITEMS.items()):
-            cases = item.cases(data)
+            cases = item.hidden_cases(data)
             self.cases[name] = cases
             self.expected[name] = [self._run_reference(reference, item, c.inputs) for c in cases]
             with np.errstate(all="ignore"):  # a mistake may divide by 0 on large inputs

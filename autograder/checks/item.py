@@ -1,21 +1,23 @@
 """What an autograded item is made of, so that each one can be declared in one file.
 
 An item (autograder/checks/items/<function>.py) says:
-- its hidden cases (inputs, and labels such as N = 1 that feedback may name);
+- its hidden cases: their shapes (checks/cases.py), whose sizes of 1, dtype and large
+  inputs are the labels feedback may name ("fails when H = 1"); they are drawn from a
+  generator seeded with the item's own name;
 - the call: a procedure of checks/probes.py and its options;
 - its retries: sets of reference functions to swap into the student's modules when
   it fails, tried in order, so that a wrong function it calls is not charged here;
 - for a backward pass, the forward it differentiates (a backward that is the exact
   derivative of the student's own, differing forward earns its points);
-- its time limit, how it is judged, a hint, and the classic mistakes it names.
+- its time limit, how it is judged, a hint, and the classic mistakes it names (their
+  words are in cs231n/known_mistakes.py, shared with `make check`).
 Points (and the deduction for changing an input in place) are set in points.toml.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
+from autograder.checks.cases import Case, Cases, Inputs
 from autograder.provided import provided_module
 
 # The words of every mistake, shared with `make check` and the notebooks
@@ -27,17 +29,6 @@ MODEL_FUNCTIONS = ("loss", "sample")  # the student's methods of CaptioningRNN
 def shown(function: str) -> str:
     """A student function as feedback (and a retry's plan) names it."""
     return f"CaptioningRNN.{function}" if function in MODEL_FUNCTIONS else function
-
-
-Inputs = dict[str, np.ndarray]
-
-
-@dataclass(frozen=True)
-class Case:
-    """One hidden case: the inputs, and what feedback may say about it (e.g. N = 1)."""
-
-    inputs: Inputs
-    labels: dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -79,7 +70,7 @@ class Item:
     - name: Its grade id (a key of points.toml)
     - function: The student function that holds the answer ("loss", "sample" for the model)
     - probe, options: The procedure of checks/probes.py that calls it, and its options
-    - cases: Function of the dataset (used by the overfit items only) -> the hidden cases
+    - cases: Its hidden cases (their shapes; the overfit items' come from the dataset)
     - judge: The judgement of one case (checks/judgements.py, or the item's own)
     - shapes: Symbolic shape of every output that is compared, e.g. {"dx": "(N, D)"}
     - retries: Sets of reference functions to swap in, tried in order when it fails; one
@@ -98,7 +89,7 @@ class Item:
     function: str
     probe: str
     options: dict
-    cases: Callable[[dict | None], list[Case]]
+    cases: Cases
     judge: Callable
     shapes: dict[str, str]
     retries: tuple[tuple[str, ...], ...] = ()
@@ -107,6 +98,14 @@ class Item:
     mistakes: tuple[Mistake, ...] = ()
     derivative: Derivative | None = None
     shares_code_with: str | None = None
+
+    def hidden_cases(self, data: dict | None) -> list[Case]:
+        """Its hidden cases, drawn from a generator seeded with its own name.
+
+        Inputs:
+        - data: The embedded dataset as load_coco_data returns it (the overfit items' images)
+        """
+        return self.cases.build(self.name, data)
 
     def runs_none_of_the_students(self, plan: tuple[str, ...]) -> bool:
         """Whether a retry swaps out every student function the item runs: its own

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.checks.cases import LARGE_LABEL
+from autograder.checks.cases import Case
 from autograder.checks.compare import array_problem, close, dtype_note, error_problem
-from autograder.checks.item import KNOWN, Case, Item
+from autograder.checks.item import KNOWN, Item
 from autograder.checks.shapes import in_symbols, sizes_of
 from autograder.sandbox.results import CaseResult
 
@@ -59,14 +59,14 @@ def failed(problem: str, case: Case, result: CaseResult, **fields) -> CaseVerdic
 
     Its signature is the exception and the line of the student's file that raised it
     (code that is not written yet, raising NotImplementedError, has none: missing code is
-    no shared mistake), or else the symptom and the case's labels.
+    no shared mistake), or else the symptom and the case's shape.
     """
     if result.error is not None and result.error.startswith("NotImplementedError"):
         signature = None
     elif result.error is not None and result.where is not None:
         signature = ("raised", problem)
     else:
-        signature = ("symptom", tuple(sorted(case.labels.items())), problem)
+        signature = ("symptom", case.shape, problem)
     return CaseVerdict(0.0, problem, signature=signature, **fields)
 
 
@@ -141,7 +141,7 @@ def judge_outputs(item, case, result, expected, mistaken, source) -> CaseVerdict
         if problem:
             return failed(problem, case, result)
     infinite = [name for name in names if not np.all(np.isfinite(result.arrays[name]))]
-    if infinite and case.labels.get("inputs") == LARGE_LABEL:
+    if infinite and KNOWN.LARGE_INPUTS in case.labels:
         forward = item.options.get("forward")
         if forward and any(
             not np.all(np.isfinite(value))

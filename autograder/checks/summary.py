@@ -8,7 +8,8 @@ with values or the sizes of a hidden case.
 
 from dataclasses import dataclass
 
-from autograder.checks.item import KNOWN, Case
+from autograder.checks.cases import Case
+from autograder.checks.item import KNOWN
 from autograder.checks.judgements import CaseVerdict
 
 ALL_PASS = "all hidden checks pass"
@@ -35,51 +36,43 @@ class Outcome:
     where: tuple[str | None, ...] = ()
 
 
-def telling_labels(case: dict, others: list[dict]) -> list[tuple[str, object]]:
-    """The (label, value) pairs of a case that a student can act on and no case of others
-    shares: a single caption or timestep, the dtype, large inputs."""
-    pairs = [
-        (label, case[label])
-        for label in ("N", "T", "dtype", "inputs")
-        if label in case
-        and (label in ("dtype", "inputs") or case[label] == 1)
-        and all(other.get(label) != case[label] for other in others)
-    ]
-    return pairs
+def telling_labels(case: tuple[str, ...], others: list[tuple[str, ...]]) -> list[str]:
+    """The labels of a case that no case of others has: what a student can act on."""
+    return [label for label in case if all(label not in other for other in others)]
 
 
-def phrase(label: str, value) -> str:
-    return f"for {value} inputs" if label in ("dtype", "inputs") else f"when {label} = {value}"
+def phrase(label: str) -> str:
+    """A label in feedback's words: "when N = 1", "for float32 inputs"."""
+    return f"when {label}" if " = " in label else f"for {label}"
 
 
-def public_label(label: str, value) -> str:
-    """The label as the public checks name their cases ("N = 1", "large inputs")."""
-    return f"{value} inputs" if label in ("dtype", "inputs") else f"{label} = {value}"
-
-
-def which_cases(group: list[dict], others: list[dict]) -> tuple[str, str | None]:
+def which_cases(
+    group: list[tuple[str, ...]], others: list[tuple[str, ...]]
+) -> tuple[str, str | None]:
     """Words for the cases of group that tell them apart from the others ("" for all).
 
     One label shared by the whole group is best ("fails when N = 1"); else each case of
     the group by a label of its own ("fails when T = 1 or when N = 1").
 
+    Inputs:
+    - group: The labels of each case of the group (checks/cases.py: Shape.labels)
+    - others: The labels of each other case of the item
+
     Returns a tuple of:
     - The words
-    - The public label of the first telling label (None if there is none)
+    - The first telling label, as the public checks name their cases (None if there is none)
     """
     if not others:
         return "", None
     shared = [
-        pair
-        for pair in telling_labels(group[0], others)
-        if all(case.get(pair[0]) == pair[1] for case in group)
+        label for label in telling_labels(group[0], others) if all(label in case for case in group)
     ]
     if shared:
-        return "fails " + phrase(*shared[0]), public_label(*shared[0])
+        return "fails " + phrase(shared[0]), shared[0]
     own = [telling_labels(case, others) for case in group]
     if all(own):
-        words = " or ".join(dict.fromkeys(phrase(*pairs[0]) for pairs in own))
-        return "fails " + words, public_label(*own[0][0])
+        words = " or ".join(dict.fromkeys(phrase(labels[0]) for labels in own))
+        return "fails " + words, own[0][0]
     return f"fails in {len(group)} of {len(group) + len(others)} hidden cases", None
 
 

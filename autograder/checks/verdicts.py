@@ -7,7 +7,8 @@ cost nothing and how to see the failure with `make check` all meet here.
 
 from dataclasses import dataclass, replace
 
-from autograder.checks.item import KNOWN, Case, Item, shown
+from autograder.checks.cases import Case
+from autograder.checks.item import KNOWN, Item, shown
 from autograder.checks.items import ITEMS
 from autograder.checks.judgements import CaseVerdict, judge_sample
 from autograder.checks.probes import REPAIRED

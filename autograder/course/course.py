@@ -41,13 +41,15 @@ from autograder.course.config_file import (
     with_setting,
 )
 from autograder.paths import CACHE, NOTEBOOKS, REPO, SOURCE, STUDENT_MODULES
-from autograder.points import POINTS
+from autograder.points import INLINE_QUESTIONS, POINTS
 from autograder.usage import UsageError
 
 ASSIGNMENT = "captioning"
 SETTINGS_FILE = "kit_settings.json"
 # Execute runs notebooks in this kernel, which does not exist: it can never run one.
 REFUSED_KERNEL = "refused-by-the-captioning-kit-no-student-notebook-runs-in-a-kernel"
+# Where an autograded grade cell's text shows its points, in the source notebooks.
+POINTS_TEXT = "{points}"
 
 # InertMarkup runs first, and again once RepairCells and OverwriteCells may have
 # changed a cell's type (a code cell's text becomes a markdown answer's).
@@ -207,21 +209,53 @@ def write_config(
     return overridden(lines, pipeline)
 
 
-def stamp_points(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Give every autograded grade cell its points from points.toml."""
+def stamp_points(nb: nbformat.NotebookNode, name: str) -> set[str]:
+    """Give every grade cell of a notebook its points from points.toml (nbgrader's points
+    and, in an autograded cell's text, "{points}" written as "3 points").
+
+    Inputs:
+    - nb: A source notebook (changed in place)
+    - name: Its file name, for the errors
+
+    Returns:
+    - The grade ids of its grade cells
+
+    Raises ValueError for a grade cell that points.toml does not know, and for an
+    autograded cell whose text does not show its points.
+    """
+    stamped = set()
     for cell in nb.cells:
         grading = cell.metadata.get("nbgrader", {})
-        if grading.get("grade") and grading.get("grade_id") in POINTS:
-            grading["points"] = POINTS[grading["grade_id"]]
-    return nb
+        if not grading.get("grade"):
+            continue
+        grade_id = grading.get("grade_id")
+        points = {**POINTS, **INLINE_QUESTIONS}.get(grade_id)
+        if points is None:
+            raise ValueError(f"{name}: the grade cell {grade_id!r} has no points in points.toml")
+        grading["points"] = points
+        if grade_id in POINTS:
+            if POINTS_TEXT not in cell.source:
+                raise ValueError(f"{name}: the grade cell {grade_id!r} does not say {POINTS_TEXT}")
+            words = f"{points:g} point" + ("" if points == 1 else "s")
+            cell.source = cell.source.replace(POINTS_TEXT, words)
+        stamped.add(grade_id)
+    return stamped
 
 
 def source_notebooks() -> dict[str, str]:
-    """Map from notebook file name to the text of its source version, points stamped."""
-    return {
-        name: nbformat.writes(stamp_points(nbformat.read(SOURCE / "notebooks" / name, 4)))
-        for name in NOTEBOOKS
-    }
+    """Map from notebook file name to the text of its source version, points stamped.
+
+    Raises ValueError when points.toml names a grade cell that no notebook has.
+    """
+    notebooks, stamped = {}, set()
+    for name in NOTEBOOKS:
+        nb = nbformat.read(SOURCE / "notebooks" / name, 4)
+        stamped |= stamp_points(nb, name)
+        notebooks[name] = nbformat.writes(nb)
+    missing = [grade_id for grade_id in [*POINTS, *INLINE_QUESTIONS] if grade_id not in stamped]
+    if missing:
+        raise ValueError(f"points.toml gives points to {missing}, which no grade cell has")
+    return notebooks
 
 
 def _write_if_changed(path: Path, text: str) -> bool:

@@ -11,19 +11,16 @@ grades.csv, canvas.csv, the feedback pages and the summary are all made of these
 records, so they always agree with each other and with the gradebook.
 """
 
-import functools
 import json
 from pathlib import Path
 
-import nbformat
 from nbgrader.api import MissingEntry
 
 from autograder.course.course import ASSIGNMENT, open_gradebook
 from autograder.course.manual_work import manual_work
 from autograder.course.trusted_verdicts import verdicts_path
 from autograder.intake.ids import inside
-from autograder.paths import NOTEBOOKS, SOURCE
-from autograder.points import ITEMS, POINTS
+from autograder.points import AUTOGRADED_TOTAL, INLINE_QUESTIONS, ITEMS, POINTS
 
 FAILED = "grading failed"
 
@@ -65,21 +62,9 @@ def _grades(course: Path, submission) -> dict:
     }
 
 
-@functools.cache
-def inline_questions() -> dict[str, float]:
-    """The manually graded answer cells of the notebooks, in order, with their points."""
-    questions = {}
-    for name in NOTEBOOKS:
-        for cell in nbformat.read(SOURCE / "notebooks" / name, as_version=4).cells:
-            grading = cell.metadata.get("nbgrader", {})
-            if grading.get("grade") and grading.get("grade_id") not in POINTS:
-                questions[grading["grade_id"]] = float(grading.get("points", 0))
-    return questions
-
-
 def _in_order(grade: str) -> int:
     """Where a grade cell comes: the autograded items, then the inline questions."""
-    order = [*ITEMS, *inline_questions()]
+    order = [*ITEMS, *INLINE_QUESTIONS]
     return order.index(grade) if grade in order else len(order)
 
 
@@ -109,7 +94,7 @@ def course_records(out: Path, only: str | None = None) -> tuple[list[dict], floa
         try:
             max_score = float(gradebook.find_assignment(ASSIGNMENT).max_score)
         except MissingEntry:
-            max_score = float(sum(POINTS.values()))
+            max_score = float(AUTOGRADED_TOTAL)
         if only:
             try:
                 submissions = [gradebook.find_submission(ASSIGNMENT, only)]

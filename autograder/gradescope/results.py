@@ -7,10 +7,11 @@ files and one of the inline answers (always shown), and the ungraded held-out BL
 trained captioners as leaderboard entries (0 for a captioner that could not be evaluated;
 the output says why).
 
-The autograder scores the autograded items only (52 points). The inline questions are
-graded by hand: students upload the PDF that `python -m cs231n.inline_answers` writes to a
-separate Gradescope PDF assignment; both together make the assignment's total, the one
-Canvas and nbgrader show.
+The autograder scores the autograded items only (points.AUTOGRADED_TOTAL, the sum of
+autograder/points.toml's items). The inline questions are graded by hand: students upload
+the PDF that `python -m cs231n.inline_answers` writes to a separate Gradescope PDF
+assignment; both together make the assignment's total (points.TOTAL), the one Canvas and
+nbgrader show.
 """
 
 from __future__ import annotations
@@ -25,12 +26,11 @@ from typing import TYPE_CHECKING
 from autograder.atomic import write_atomically
 from autograder.gradescope.bundle import VISIBILITIES, bundle_visibility
 from autograder.paths import NOTEBOOKS, REPO, TRAINED_MODELS
-from autograder.points import ITEMS, POINTS
+from autograder.points import AUTOGRADED_TOTAL, ITEMS
 
 if TYPE_CHECKING:  # read_submission is imported by run, when it grades: keep this light
     from autograder.intake.submissions import Submission
 
-AUTOGRADED_POINTS = sum(POINTS.values())
 INLINE_PDF_COMMAND = "python -m cs231n.inline_answers"
 
 
@@ -70,9 +70,9 @@ def inline_answer_status(submission: Submission) -> InlineStatus:
 
 def totals_text(inline_points: float) -> str:
     """How this autograder's points relate to the assignment's total."""
-    total = AUTOGRADED_POINTS + inline_points
+    total = AUTOGRADED_TOTAL + inline_points
     return (
-        f"This autograder scores the {len(ITEMS)} autograded items: {AUTOGRADED_POINTS:g} "
+        f"This autograder scores the {len(ITEMS)} autograded items: {AUTOGRADED_TOTAL:g} "
         f"points. The inline questions ({inline_points:g} points) are graded by hand: run "
         f"`{INLINE_PDF_COMMAND}` and upload the PDF it writes to the inline-questions "
         f"assignment. Together they make the assignment's {total:g} points, the total that "

@@ -13,15 +13,14 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from autograder.atomic import write_atomically
-from autograder.course.records import autograded_total, inline_questions, manual_total, status
+from autograder.course.records import autograded_total, manual_total, status
 from autograder.hints import make_command
 from autograder.paths import TRAINED_MODELS
-from autograder.points import ITEMS, POINTS
+from autograder.points import AUTOGRADED_TOTAL, INLINE_QUESTIONS, INLINE_TOTAL, ITEMS, POINTS
 from autograder.reports.csv_cells import csv_text
 
 # Ungraded: held-out BLEU-4 of each trained captioner, empty when there is none.
 LEADERBOARD_COLUMNS = {cell: f"leaderboard_bleu4_{cell}" for cell in TRAINED_MODELS}
-MAX_TOTAL = sum(POINTS.values())
 LEADERBOARD_TOP = 3
 
 
@@ -30,7 +29,7 @@ def csv_columns() -> list[str]:
     return [
         "student_id",
         *ITEMS,
-        *inline_questions(),
+        *INLINE_QUESTIONS,
         "autograded",
         "inline_questions",
         "late",
@@ -94,7 +93,7 @@ def _item_rows(record: dict) -> str:
 
 def _inline_rows(record: dict) -> str:
     rows = []
-    for question, points in inline_questions().items():
+    for question, points in INLINE_QUESTIONS.items():
         score = record["manual"].get(question)
         shown = "not graded yet" if score is None else f"{score:g} / {points:g}"
         if question in record["stale"]:
@@ -163,8 +162,8 @@ def feedback_html(record: dict, max_total: float) -> str:
     failure = [status(record)] if status(record).startswith("grading failed") else []
     penalty = f", late penalty {record['late_penalty']:g}" if record["late_penalty"] else ""
     parts = (
-        f"autograded items {autograded_total(record):g} / {MAX_TOTAL:g}, inline questions "
-        f"{manual_total(record):g} / {sum(inline_questions().values()):g}{penalty}"
+        f"autograded items {autograded_total(record):g} / {AUTOGRADED_TOTAL:g}, inline questions "
+        f"{manual_total(record):g} / {INLINE_TOTAL:g}{penalty}"
     )
     late = rich_text(lateness_line(record))
     blocks = (
@@ -202,7 +201,7 @@ def csv_row(record: dict, max_total: float) -> dict:
     return {
         "student_id": record["student_id"],
         **{item: f"{record['scores'][item]:g}" for item in ITEMS},
-        **{q: "" if manual.get(q) is None else f"{manual[q]:g}" for q in inline_questions()},
+        **{q: "" if manual.get(q) is None else f"{manual[q]:g}" for q in INLINE_QUESTIONS},
         "autograded": f"{autograded_total(record):g}",
         "inline_questions": f"{manual_total(record):g}",
         "late": "yes" if is_late(record) else "",
@@ -261,14 +260,16 @@ def summary_text(records: list[dict], max_columns: int = 8) -> str:
             cells = "  ".join(f"{r['scores'][item]:>{width}g}" for r in ordered)
             lines.append(f"{item:<24} {POINTS[item]:>4g}  {cells}")
         cells = "  ".join(f"{totals[r['student_id']]:>{width}g}" for r in ordered)
-        lines.append(f"{'autograded':<24} {MAX_TOTAL:>4g}  {cells}")
+        lines.append(f"{'autograded':<24} {AUTOGRADED_TOTAL:>4g}  {cells}")
         lines.extend(f"status of {r['student_id']}: {status(r)}" for r in ordered)
         return "\n".join(lines)
     width = max(len(r["student_id"]) for r in ordered)
     lines.append(f"{'student':<{width}}  {'autograded':>11}  status")
     for r in ordered:
         total = totals[r["student_id"]]
-        lines.append(f"{r['student_id']:<{width}}  {total:>5g} / {MAX_TOTAL:<3g}  {status(r)}")
+        lines.append(
+            f"{r['student_id']:<{width}}  {total:>5g} / {AUTOGRADED_TOTAL:<3g}  {status(r)}"
+        )
     lines.append("")
     lines.append("pass rate per item (full marks):")
     lines.extend(f"  {item:<24} {rate:6.0%}" for item, rate in pass_rates(records).items())
@@ -282,9 +283,7 @@ def manual_work_line(records: list[dict], out: Path) -> str:
     if not waiting:
         return ""
     answers = sum(len(r["ungraded"]) for r in waiting)
-    points = sum(
-        inline_questions().get(question, 0.0) for r in waiting for question in r["ungraded"]
-    )
+    points = sum(INLINE_QUESTIONS.get(question, 0.0) for r in waiting for question in r["ungraded"])
     return (
         f"to grade by hand: {answers} inline answer(s) of {len(waiting)} student(s), "
         f"{points:g} points that grades.csv and canvas.csv count as 0 until a TA grades them "
@@ -310,8 +309,10 @@ def summary_plot(records: list[dict], path: Path) -> None:
     rates = pass_rates(records)
     fig = Figure(figsize=(12, 4.5))  # drawn without pyplot: no backend to choose
     left, right = fig.subplots(1, 2)
-    left.hist(totals, bins=min(20, max(5, len(totals))), range=(0, MAX_TOTAL), color="#4c72b0")
-    left.set_xlabel(f"autograded total (out of {MAX_TOTAL:g})")
+    left.hist(
+        totals, bins=min(20, max(5, len(totals))), range=(0, AUTOGRADED_TOTAL), color="#4c72b0"
+    )
+    left.set_xlabel(f"autograded total (out of {AUTOGRADED_TOTAL:g})")
     left.set_ylabel("students")
     left.set_title(f"Score distribution ({len(records)} submissions)")
     right.barh(list(rates)[::-1], [100 * v for v in rates.values()][::-1], color="#55a868")

@@ -39,4 +39,7 @@ DECLARED = [
 _BY_NAME = {item.name: item for item in DECLARED}
 if set(_BY_NAME) != set(POINTS):
     raise RuntimeError(f"items and points.toml disagree: {sorted(set(_BY_NAME) ^ set(POINTS))}")
+_SEEDS = {item.cases.seed(item.name) for item in DECLARED}
+if len(_SEEDS) != len(DECLARED):
+    raise RuntimeError("two items draw their hidden cases from the same seed")
 ITEMS: dict[str, Item] = {name: _BY_NAME[name] for name in POINTS}

@@ -6,7 +6,7 @@ model code found in both is charged at loss_rnn only (shares_code_with).
 
 import numpy as np
 
-from autograder.checks.cases import NULL, loss_cases
+from autograder.checks.cases import GATES, NULL, Cases, Model
 from autograder.checks.item import KNOWN, Item, Mistake
 from autograder.checks.judgements import judge_loss
 from autograder.checks.mistakes import replacing
@@ -17,6 +17,7 @@ LAYERS = {
            f"{cell}_backward")
     for cell in ("rnn", "lstm")
 }  # fmt: skip
+SHAPES = (Model(N=5, D=6, W=5, H=7, T=6), Model(N=1, D=3, W=4, H=2, T=1))
 
 
 def with_softmax(call: dict, loss_of):
@@ -111,7 +112,7 @@ def loss_item(cell_type: str) -> Item:
         function="loss",
         probe="loss",
         options=call,
-        cases=lambda data: loss_cases(f"loss_{cell_type}", gates=4 if cell_type == "lstm" else 1),
+        cases=Cases(gates=GATES[cell_type], shapes=SHAPES),
         judge=judge_loss,
         shapes={"loss": "a scalar"},
         retries=(LAYERS[cell_type],),

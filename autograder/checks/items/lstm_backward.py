@@ -1,6 +1,8 @@
 """lstm_backward: the gradients of an LSTM over T timesteps."""
 
-from autograder.checks.cases import sequence_cases
+import numpy as np
+
+from autograder.checks.cases import Cases, Sequence
 from autograder.checks.item import KNOWN, Derivative, Item, Mistake, backward_call
 from autograder.checks.items.lstm_forward import CALL as FORWARD
 from autograder.checks.judgements import judge_outputs
@@ -27,7 +29,14 @@ ITEM = Item(
     function="lstm_backward",
     probe="backward",
     options=CALL,
-    cases=lambda data: sequence_cases("lstm_backward", gates=4),
+    cases=Cases(
+        gates=4,
+        shapes=(
+            Sequence(N=2, T=5, D=3, H=4),
+            Sequence(N=3, T=1, D=4, H=6),
+            Sequence(N=1, T=7, D=2, H=5, dtype=np.float32),
+        ),
+    ),
     judge=judge_outputs,
     shapes={
         "dx": "(N, T, D)",

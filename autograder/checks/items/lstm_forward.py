@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder.checks.cases import sequence_cases
+from autograder.checks.cases import Cases, Sequence
 from autograder.checks.item import KNOWN, Item, Mistake, layer_call
 from autograder.checks.judgements import judge_outputs
 from autograder.checks.mistakes import on_inputs
@@ -33,7 +33,14 @@ ITEM = Item(
     function="lstm_forward",
     probe="layer",
     options=CALL,
-    cases=lambda data: sequence_cases("lstm_forward", gates=4),
+    cases=Cases(
+        gates=4,
+        shapes=(
+            Sequence(N=2, T=5, D=3, H=4),
+            Sequence(N=3, T=1, D=4, H=6),
+            Sequence(N=1, T=7, D=2, H=5, dtype=np.float32),
+        ),
+    ),
     judge=judge_outputs,
     shapes={"h": "(N, T, H)"},
     retries=(("lstm_step_forward",),),

@@ -4,7 +4,7 @@ from itertools import permutations
 
 import numpy as np
 
-from autograder.checks.cases import step_cases
+from autograder.checks.cases import Cases, Step
 from autograder.checks.item import KNOWN, Item, Mistake, layer_call
 from autograder.checks.judgements import judge_outputs
 from autograder.checks.mistakes import on_inputs
@@ -55,7 +55,15 @@ ITEM = Item(
     function="lstm_step_forward",
     probe="layer",
     options=CALL,
-    cases=lambda data: step_cases("lstm_step_forward", gates=4),
+    cases=Cases(
+        gates=4,
+        shapes=(
+            Step(N=3, D=7, H=5),
+            Step(N=1, D=4, H=9),
+            Step(N=6, D=5, H=3, dtype=np.float32),
+            Step(N=4, D=5, H=6, dtype=np.float32, large=True),  # np.exp overflows in float32
+        ),
+    ),
     judge=judge_outputs,
     shapes={"next_h": "(N, H)", "next_c": "(N, H)"},
     hint=KNOWN.HINTS["lstm_step_forward"],

@@ -15,11 +15,14 @@ loss (charged there). A loss that raises NotImplementedError never does, nor doe
 template's `0.0, {}` once its raise is deleted: no hidden loss is zero.
 """
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from autograder.checks import probes
+from autograder.checks.cases import Case, Cases, Shape
 from autograder.checks.compare import array_problem, error_problem
-from autograder.checks.item import Case, Item
+from autograder.checks.item import Item
 from autograder.checks.items.loss import LAYERS
 from autograder.checks.judgements import PARAMETERS, CaseVerdict, equal_captions, failed
 from autograder.checks.shapes import sizes_of
@@ -46,23 +49,42 @@ BATCH_SIZE, NUM_EPOCHS = NUM_IMAGES, 60
 LOSS_FACTOR, LOSS_SLACK = 3.0, 0.05
 
 
-def overfit_cases(item: str, data: dict) -> list[Case]:
-    """Inputs of an overfit item: one caption each of NUM_IMAGES distinct train images."""
-    rng = np.random.default_rng([SEED, len(item)])
-    image_idxs = data["train_image_idxs"]
-    images = rng.choice(np.unique(image_idxs), size=NUM_IMAGES, replace=False)
-    rows = np.array([np.flatnonzero(image_idxs == image)[0] for image in images])
-    settings = SETTINGS[item.removeprefix("overfit_")]
-    inputs = {
-        "features": data["train_features"][images].astype(np.float32),
-        "captions": data["train_captions"][rows].astype(np.int32),
-        "vocab": np.array(data["idx_to_word"]),
-        "seed": np.array(SEED),
-        "batch_size": np.array(BATCH_SIZE),
-        "num_epochs": np.array(NUM_EPOCHS),
-    }
-    inputs.update({name: np.array(value) for name, value in settings.items()})
-    return [Case(inputs, {})]
+@dataclass(frozen=True)
+class Images(Shape):
+    """N distinct training images of the dataset, one caption each."""
+
+    N: int
+
+
+@dataclass(frozen=True)
+class Training(Cases):
+    """The case of an overfit item: N images of the dataset, chosen by its generator, and
+    the settings of its training (hidden_dim, wordvec_dim, learning_rate, lr_decay)."""
+
+    settings: dict = field(default_factory=dict)
+
+    def seed(self, item: str) -> tuple:
+        """The length of the item's name seeds its choice of images (the images the settings
+        above were measured on); two overfit items whose names are as long would choose the
+        same ones, which items/__init__.py refuses."""
+        return (SEED, len(item))
+
+    def build(self, item: str, data: dict | None) -> list[Case]:
+        rng = np.random.default_rng(list(self.seed(item)))
+        (shape,) = self.shapes
+        image_idxs = data["train_image_idxs"]
+        images = rng.choice(np.unique(image_idxs), size=shape.N, replace=False)
+        rows = np.array([np.flatnonzero(image_idxs == image)[0] for image in images])
+        inputs = {
+            "features": data["train_features"][images].astype(np.float32),
+            "captions": data["train_captions"][rows].astype(np.int32),
+            "vocab": np.array(data["idx_to_word"]),
+            "seed": np.array(SEED),
+            "batch_size": np.array(BATCH_SIZE),
+            "num_epochs": np.array(NUM_EPOCHS),
+        }
+        inputs.update({name: np.array(value) for name, value in self.settings.items()})
+        return [Case(inputs, shape)]
 
 
 def evaluate(cell_type: str, inputs: dict, params: dict) -> tuple[float, np.ndarray]:
@@ -123,7 +145,7 @@ def overfit_item(cell_type: str) -> Item:
         function="loss",
         probe="train",
         options={"cell_type": cell_type},
-        cases=lambda data: overfit_cases(f"overfit_{cell_type}", data),
+        cases=Training(shapes=(Images(N=NUM_IMAGES),), settings=SETTINGS[cell_type]),
         judge=judge_overfit,
         shapes={},
         retries=(LAYERS[cell_type], (*LAYERS[cell_type], "CaptioningRNN.loss")),

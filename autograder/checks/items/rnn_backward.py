@@ -1,6 +1,8 @@
 """rnn_backward: the gradients of a vanilla RNN over T timesteps."""
 
-from autograder.checks.cases import sequence_cases
+import numpy as np
+
+from autograder.checks.cases import Cases, Sequence
 from autograder.checks.item import KNOWN, Derivative, Item, Mistake, backward_call
 from autograder.checks.items.rnn_forward import CALL as FORWARD
 from autograder.checks.judgements import judge_outputs
@@ -15,7 +17,14 @@ ITEM = Item(
     function="rnn_backward",
     probe="backward",
     options=CALL,
-    cases=lambda data: sequence_cases("rnn_backward", gates=1),
+    cases=Cases(
+        gates=1,
+        shapes=(
+            Sequence(N=2, T=5, D=3, H=4),
+            Sequence(N=3, T=1, D=4, H=6),
+            Sequence(N=1, T=7, D=2, H=5, dtype=np.float32),
+        ),
+    ),
     judge=judge_outputs,
     shapes={"dx": "(N, T, D)", "dh0": "(N, H)", "dWx": "(D, H)", "dWh": "(H, H)", "db": "(H,)"},
     retries=((REPAIRED + "rnn_forward",), STEPS, (*STEPS, "rnn_forward")),

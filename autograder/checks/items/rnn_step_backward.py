@@ -1,6 +1,8 @@
 """rnn_step_backward: the gradients of one RNN step."""
 
-from autograder.checks.cases import step_cases
+import numpy as np
+
+from autograder.checks.cases import Cases, Step
 from autograder.checks.item import KNOWN, Derivative, Item, Mistake, backward_call
 from autograder.checks.items.rnn_step_forward import CALL as FORWARD
 from autograder.checks.judgements import judge_outputs
@@ -26,7 +28,15 @@ ITEM = Item(
     function="rnn_step_backward",
     probe="backward",
     options=CALL,
-    cases=lambda data: step_cases("rnn_step_backward", gates=1),
+    cases=Cases(
+        gates=1,
+        shapes=(
+            Step(N=3, D=7, H=5),
+            Step(N=1, D=4, H=9),
+            Step(N=6, D=5, H=3, dtype=np.float32),
+            Step(N=4, D=5, H=6, dtype=np.float32, large=True),  # np.exp overflows in float32
+        ),
+    ),
     judge=judge_outputs,
     shapes={"dx": "(N, D)", "dprev_h": "(N, H)", "dWx": "(D, H)", "dWh": "(H, H)", "db": "(H,)"},
     retries=(("rnn_step_forward",),),

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder.checks.cases import embedding_cases
+from autograder.checks.cases import Cases, Embedding
 from autograder.checks.item import KNOWN, Derivative, Item, Mistake, backward_call
 from autograder.checks.items.word_embedding_forward import CALL as FORWARD
 from autograder.checks.judgements import judge_outputs
@@ -22,7 +22,12 @@ ITEM = Item(
     function="word_embedding_backward",
     probe="backward",
     options=CALL,
-    cases=lambda data: embedding_cases("word_embedding_backward"),
+    cases=Cases(
+        shapes=(
+            Embedding(N=3, T=6, V=5, D=4),
+            Embedding(N=1, T=1, V=7, D=3, dtype=np.float32),
+        ),
+    ),
     judge=judge_outputs,
     shapes={"dW": "(V, D)"},
     retries=(("word_embedding_forward",),),

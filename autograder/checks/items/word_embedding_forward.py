@@ -1,6 +1,8 @@
 """word_embedding_forward: look up the word vector of every index."""
 
-from autograder.checks.cases import embedding_cases
+import numpy as np
+
+from autograder.checks.cases import Cases, Embedding
 from autograder.checks.item import KNOWN, Item, layer_call
 from autograder.checks.judgements import judge_outputs
 
@@ -11,7 +13,12 @@ ITEM = Item(
     function="word_embedding_forward",
     probe="layer",
     options=CALL,
-    cases=lambda data: embedding_cases("word_embedding_forward"),
+    cases=Cases(
+        shapes=(
+            Embedding(N=3, T=6, V=5, D=4),
+            Embedding(N=1, T=1, V=7, D=3, dtype=np.float32),
+        ),
+    ),
     judge=judge_outputs,
     shapes={"out": "(N, T, D)"},
     hint=KNOWN.HINTS["word_embedding_forward"],
