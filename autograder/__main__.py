@@ -236,8 +236,10 @@ def hub(args) -> int:
 
 def gradescope(args) -> int:
     from autograder.gradescope.bundle import build_bundle
+    from autograder.points import AUTOGRADED_TOTAL
 
     print(f"wrote {build_bundle(args.out, args.visibility)}")
+    print(f"set the Gradescope assignment's autograder points to {AUTOGRADED_TOTAL:g}")
     return 0
 
 
