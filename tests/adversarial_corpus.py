@@ -452,6 +452,18 @@ for _index in range(16):
         break
 """
 
+# Spells each case's inputs in letters in its exception (masking numbers does not stop
+# that): the feedback quotes one case's message at most.
+SPELLS_ITS_INPUTS = """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = []
+    for value in x.ravel():
+        number = int(round((float(value) + 10) * 1000))
+        words.append("".join(letters[(number // 26**k) % 26] for k in range(4)))
+    raise ValueError(" ".join(words))
+"""
+
 # An output whose type name is long and holds markup.
 MARKUP_TYPE_NAME = """
 _provided_step = rnn_step_forward
@@ -631,6 +643,10 @@ def corpus(repo: Path, out: Path, outside: list[Path], submissions: Path) -> lis
              "1000 x 1000 inputs until it refuses", "the oracle keeps at most 256 MB per case",
              ["rnn_step_forward", "rnn_forward"], with_code(REFERENCE, LAYERS, FLOODS_THE_ORACLE),
              message=("rnn_forward", "MB of caches in one case")),
+        Case("spells_its_inputs", "rnn_step_forward raises an exception that spells the "
+             "case's inputs in letters", "an exception at one line is quoted for one case",
+             ["rnn_step_forward"], with_code(REFERENCE, LAYERS, SPELLS_ITS_INPUTS),
+             message=("rnn_step_forward", "raised ValueError")),
         Case("markup_type_name", "rnn_step_forward returns an object of a 5,000-character "
              "type name holding a script", "type names capped; feedback escaped",
              ["rnn_step_forward"], with_code(REFERENCE, LAYERS, MARKUP_TYPE_NAME),

@@ -146,3 +146,12 @@ def test_the_file_system_jail_is_in_use_where_the_machine_allows_it():
     if os.geteuid() != 0 or not shutil.which("unshare"):
         pytest.skip("no root or no unshare: the jail cases were left out")
     assert level() == "jail"
+
+
+def test_an_exception_that_spells_the_inputs_is_quoted_once(batch):
+    """Each hidden case's inputs, spelt in letters, would leave through feedback: an
+    exception raised at one line is quoted for its first failing case only."""
+    _, _, out = batch
+    page = (out / "feedback" / "spells_its_inputs.html").read_text()
+    items = page.split("Autograded items")[1].split("Inline questions")[0]
+    assert items.count("raised ValueError") == 1

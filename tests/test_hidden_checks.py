@@ -886,3 +886,16 @@ def test_student_code_gets_the_objects_a_notebook_gives_it(checks, tmp_path):
 
 def test_the_sandbox_knows_the_step_states_the_grader_does():
     assert probes.STEP_STATES == {step: len(states) for step, states in KNOWN.STEP_STATES.items()}
+
+
+def test_an_exception_at_one_line_reads_as_one_problem_whatever_its_message(checks, tmp_path):
+    """A message may carry a case's inputs (spelt in letters, no masking catches that):
+    the feedback quotes the exception of one case, and says where else it happens."""
+    bug = """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    if x.shape[0] == 1:
+        return np.tanh(x @ Wx + prev_h @ Wh + b), (x, prev_h, Wx, Wh)
+    raise ValueError("a batch of width " + "x" * x.shape[1])
+"""
+    message = grade(checks, tmp_path, layers_extra=bug)["rnn_step_forward"].message
+    assert message.count("raised ValueError") == 1 and "a batch of width x" in message

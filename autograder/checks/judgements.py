@@ -57,14 +57,16 @@ class CaseVerdict:
 def failed(problem: str, case: Case, result: CaseResult, **fields) -> CaseVerdict:
     """A case that fails before any value is compared: an exception or a wrong form.
 
-    Its signature is the exception and the line of the student's file that raised it
-    (code that is not written yet, raising NotImplementedError, has none: missing code is
-    no shared mistake), or else the symptom and the case's shape.
+    Its signature is the exception's type and the line of the student's file that raised
+    it, whatever its message said (code that is not written yet, raising
+    NotImplementedError, has none: missing code is no shared mistake), or else the symptom
+    and the case's shape.
     """
     if result.error is not None and result.error.startswith("NotImplementedError"):
         signature = None
     elif result.error is not None and result.where is not None:
-        signature = ("raised", problem)
+        kind = result.error.split(":", 1)[0]
+        signature = ("raised", kind, result.where["file"], result.where["line"])
     else:
         signature = ("symptom", case.shape, problem)
     return CaseVerdict(0.0, problem, signature=signature, **fields)

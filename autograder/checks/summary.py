@@ -102,12 +102,17 @@ def summarise(cases: list[Case], verdicts: list[CaseVerdict], mean: bool = False
     - The Outcome
     """
     score = min(verdict.score for verdict in verdicts)
-    groups: dict[str, list[int]] = {}
+    # Cases that failed the same way read as one problem, in the words of the first: an
+    # exception at one line of the student's file is one whatever its message (a message
+    # may carry the case's inputs, which feedback shows once at most).
+    groups: dict[object, list[int]] = {}
     for index, verdict in enumerate(verdicts):
         if verdict.problem:
-            groups.setdefault(verdict.problem, []).append(index)
+            raised = verdict.signature is not None and verdict.signature[0] == "raised"
+            groups.setdefault(verdict.signature if raised else verdict.problem, []).append(index)
     parts, where = [], []
-    for problem, members in groups.items():
+    for members in groups.values():
+        problem = verdicts[members[0]].problem
         inside = [cases[i].labels for i in members]
         outside = [case.labels for i, case in enumerate(cases) if i not in members]
         words, label = which_cases(inside, outside)
