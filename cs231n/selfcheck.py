@@ -383,6 +383,22 @@ def check_step_forward(cell: str) -> None:
         expect_finite(outputs_of(call_layer(function, cases.large_step_inputs(cell))))
 
 
+def backward_on_its_forward(forward: str, backward: str, inputs: dict, label: str):
+    """The student's backward on the cache of their forward, and the forward's arguments.
+
+    On the main case (no label) a backward whose outputs are a classic mistake's says so.
+
+    Returns a tuple of:
+    - grads: The backward's outputs, by name
+    - arguments: The forward's arguments, by name
+    """
+    out = call_layer(forward, inputs)
+    grads = outputs_of(call_layer(backward, inputs, cache=out["cache"]))
+    if not label:
+        no_known_mistake(backward, grads)
+    return grads, pick(inputs, ARGUMENTS[forward])
+
+
 def check_step_backward(cell: str) -> None:
     """Numerical gradients of one RNN or LSTM step (an LSTM's through next_h and next_c),
     also with one caption; with large inputs, finite gradients."""
@@ -390,11 +406,7 @@ def check_step_backward(cell: str) -> None:
     for label, N in {"": 4, "N = 1": 1}.items():
         inputs = cases.step_backward(cell, N=N, seed=cases.SEED + len(label))
         with case(label):
-            out = call_layer(forward, inputs)
-            grads = outputs_of(call_layer(backward, inputs, cache=out["cache"]))
-            if not label:
-                no_known_mistake(backward, grads)
-            arguments = pick(inputs, ARGUMENTS[forward])
+            grads, arguments = backward_on_its_forward(forward, backward, inputs, label)
             upstream = [inputs[name] for name in ARGUMENTS[backward] if name != "cache"]
 
             def all_states(arguments=arguments) -> np.ndarray:
@@ -446,11 +458,7 @@ def check_sequence_backward(cell: str) -> None:
     for label, (N, T) in {"": (3, 4), **EDGE_CASES}.items():
         inputs = cases.sequence_backward(cell, N, T, seed=cases.SEED + len(label))
         with case(label):
-            out = call_layer(forward, inputs)
-            grads = outputs_of(call_layer(backward, inputs, cache=out["cache"]))
-            if not label:
-                no_known_mistake(backward, grads)
-            arguments = pick(inputs, ARGUMENTS[forward])
+            grads, arguments = backward_on_its_forward(forward, backward, inputs, label)
             check_gradients(
                 lambda arguments=arguments: getattr(layers(), forward)(*arguments.values())[0],
                 inputs["dh"],

@@ -22,6 +22,7 @@ import nbformat
 import pytest
 from expected_scores import expected_total
 from nbgrader.api import Gradebook
+from nbgrader_cli import run_nbgrader
 from zips import read_zip
 
 from autograder.__main__ import main, run_status
@@ -52,17 +53,7 @@ MINE = ['c.Exchange.timezone = "Europe/Zurich"', "c.LatePenalty.fraction_per_day
 def nbgrader(cwd: Path, *args: str, ok: bool = True) -> str:
     """Run nbgrader's command line in cwd, as a person would; returns its log (and checks
     that it succeeded, or with ok=False that it failed)."""
-    scripts = sysconfig.get_path("scripts")
-    env = {**os.environ, "PATH": os.pathsep.join([scripts, os.environ["PATH"]])}
-    env.pop("PYTHONPATH", None)
-    done = subprocess.run(
-        [str(Path(scripts) / "nbgrader"), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_nbgrader(cwd, *args, timeout=600)
     assert (done.returncode == 0) == ok, (args, done.stderr[-3000:])
     return done.stdout + done.stderr
 

@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 import time
 import zipfile
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from expected_scores import EXPECTED_LOST, expected_row, expected_total
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
+from nbgrader_cli import run_nbgrader
 from traitlets.config.loader import PyFileConfigLoader
 
 from autograder.checks.item import KNOWN
@@ -236,17 +236,7 @@ def test_rerun_grades_only_changed_submissions_and_force_regrades(graded, tmp_pa
 
 def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
     """The real nbgrader command line, run inside the course as an instructor would."""
-    scripts = sysconfig.get_path("scripts")
-    env = {**os.environ, "PATH": os.pathsep.join([scripts, os.environ["PATH"]])}
-    env.pop("PYTHONPATH", None)
-    return subprocess.run(
-        [str(Path(scripts) / "nbgrader"), *args],
-        cwd=course,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    return run_nbgrader(course, *args)
 
 
 def gradebook_totals(course: Path) -> dict[str, float]:
