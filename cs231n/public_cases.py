@@ -150,9 +150,16 @@ def embedding_backward() -> dict[str, np.ndarray]:
     return {"x": words, "W": gaussian(rng, V, D), "dout": gaussian(rng, N, T, D)}
 
 
-def parameter_shapes(cell: str, V: int, D: int, W: int, H: int) -> dict[str, tuple[int, ...]]:
-    """The shape of every parameter of a CaptioningRNN, in the constructor's order."""
-    k = gates(cell)
+def parameter_shapes(k: int, V: int, D: int, W: int, H: int) -> dict[str, tuple[int, ...]]:
+    """The shape of every parameter of a CaptioningRNN, in the constructor's order.
+
+    Inputs:
+    - k: Blocks of the activation, 1 for an RNN and 4 for an LSTM (see gates)
+    - V, D, W, H: Vocabulary, feature, word-vector and hidden sizes
+
+    Returns:
+    - Map from parameter name to its shape
+    """
     return {
         "W_embed": (V, W),
         "W_proj": (D, H),
@@ -169,7 +176,7 @@ def classic_loss(cell: str) -> dict[str, np.ndarray]:
     """The classic loss check: every parameter linspace(-1.4, 1.3), its expected loss known."""
     N, D, W, H, T = 10, 20, 30, 40, 13
     V = len(CLASSIC_VOCAB)
-    shapes = parameter_shapes(cell, V, D, W, H)
+    shapes = parameter_shapes(gates(cell), V, D, W, H)
     lo, hi = (-1.5, 0.3) if cell == "rnn" else (-0.5, 1.7)
     return {
         **{f"param_{name}": linspace(-1.4, 1.3, *shape) for name, shape in shapes.items()},
@@ -181,7 +188,7 @@ def classic_loss(cell: str) -> dict[str, np.ndarray]:
 
 def tiny_model(cell: str, rng: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
     """Random parameters of a small model over TINY_VOCAB (D = 4, W = 5, H = 6)."""
-    shapes = parameter_shapes(cell, len(TINY_VOCAB), D=4, W=5, H=6)
+    shapes = parameter_shapes(gates(cell), len(TINY_VOCAB), D=4, W=5, H=6)
     return {
         **{f"param_{name}": gaussian(rng, *shape, scale=scale) for name, shape in shapes.items()},
         "vocab": np.array(TINY_VOCAB),

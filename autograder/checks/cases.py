@@ -34,6 +34,7 @@ LARGE = 300.0
 NEVER_SAID = 50.0
 # What the public checks call a case of large inputs (cs231n/known_mistakes.py).
 LARGE_INPUTS = provided_module("known_mistakes").LARGE_INPUTS
+PARAMETER_SHAPES = provided_module("public_cases").parameter_shapes
 
 Inputs = dict[str, np.ndarray]
 
@@ -237,17 +238,7 @@ def random_captions(rng, N: int, T: int, V: int) -> np.ndarray:
 
 def model_inputs(rng, N: int, D: int, W: int, H: int, gates: int, scale: float) -> dict:
     """Vocabulary, parameters and image features of a small float64 CaptioningRNN."""
-    V = len(VOCAB)
-    shapes = {
-        "W_embed": (V, W),
-        "W_proj": (D, H),
-        "b_proj": (H,),
-        "Wx": (W, gates * H),
-        "Wh": (H, gates * H),
-        "b": (gates * H,),
-        "W_vocab": (H, V),
-        "b_vocab": (V,),
-    }
+    shapes = PARAMETER_SHAPES(gates, len(VOCAB), D, W, H)
     inputs = {
         f"param_{name}": normal(rng, shape, scale, np.float64) for name, shape in shapes.items()
     }
