@@ -37,7 +37,7 @@ from autograder.checks.compare import close
 from autograder.checks.item import KNOWN, MODEL_FUNCTIONS, Item, shown
 from autograder.checks.items import ITEMS
 from autograder.checks.judgements import CaseVerdict, judge_sample
-from autograder.checks.probes import REPAIRED
+from autograder.checks.probes import REPAIRED, STEP_FORWARDS
 from autograder.checks.summary import Outcome, summarise
 from autograder.checks.unwritten import unwritten
 from autograder.checks.verdicts import (
@@ -54,8 +54,6 @@ from autograder.reference import reference_modules
 from autograder.sandbox.channel import NOT_IMPORTABLE
 from autograder.sandbox.results import CaseResult
 from autograder.sandbox.run import Task, run_items
-
-STEP_FORWARDS = ("rnn_step_forward", "lstm_step_forward")
 
 
 def raised_not_implemented(results: list[CaseResult] | str) -> bool:

@@ -20,6 +20,7 @@ REPAIRED = "repaired handoff of "
 # How many of each step function's first arguments hold one row per caption (the sandbox's
 # copy of cs231n/known_mistakes.py's STEP_STATES, which it cannot import).
 STEP_STATES = {"rnn_step_forward": 2, "lstm_step_forward": 3}
+STEP_FORWARDS = tuple(STEP_STATES)
 
 
 class ProbeError(Exception):

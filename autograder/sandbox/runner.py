@@ -27,13 +27,12 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # channel.py and probes.py
 from channel import NOT_IMPORTABLE, Handle, pack, receive, send, unpack  # noqa: E402
-from probes import REPAIRED, STEP_STATES  # noqa: E402
+from probes import REPAIRED, STEP_FORWARDS, STEP_STATES  # noqa: E402
 
 MESSAGE_LIMIT = 300
 TYPE_LIMIT = 60
 RUNNER_PID = os.getpid()
 STUDENT_FILES = ("cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py")
-STEP_FORWARDS = ("rnn_step_forward", "lstm_step_forward")
 MODEL_LOSS = "CaptioningRNN.loss"
 FROM_GRADER = 1 << 30  # bytes of one message from the grader (trusted)
 
