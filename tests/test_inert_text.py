@@ -127,7 +127,9 @@ def test_similarity_outputs_hold_no_formula_and_no_markup(tmp_path):
         ("ImportError: cs231n/rnn_layers.py could not be imported: SyntaxError: invalid syntax "
          "(rnn_layers.py, line 12)", "ImportError: cs231n/rnn_layers.py could not be imported: "
          "SyntaxError: invalid syntax (rnn_layers.py, line 12)"),
-        ("SyntaxError: bad (secret_12.py, line 40)", "SyntaxError: bad (secret_12.py, line …)"),
+        ("SyntaxError: bad (secret_12.py, line 40)", "SyntaxError: bad (secret_….py, line …)"),
+        ("ValueError: v_0.4172_1.25 a0.4172 b1.25 c3e5 1_000 ver1.2.3",
+         "ValueError: v_…_… a… b… c… …_… ver……"),
     ],
 )  # fmt: skip
 def test_every_number_is_masked_but_a_student_files_own_line(text, shown):

@@ -19,14 +19,16 @@ from autograder.plain_text import plain
 from autograder.sandbox.results import CaseResult
 
 TOLERANCE = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-4}
-# A number that is not part of a name (float64, x1 and h0 stay): hexadecimal, or an
-# integer or decimal with its sign and exponent. Unicode digits count too.
-NUMBER = r"0[xX][0-9a-fA-F]+|[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+# A number that does not end a name (float64, x1 and h0 stay): hexadecimal, or an
+# integer or decimal with its sign and exponent; and a decimal or exponent anywhere, so
+# that "v_0.41" and "a0.41" do not carry a value. Unicode digits count too.
+NUMBER = r"0[xX][0-9a-fA-F]+|[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
+DECIMAL = r"\d*\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+"
 # "(rnn_layers.py, line 12)": where Python says a student-edited file does not parse.
 OWN_LINE = r"\((?:{files}), line \d+\)".format(
     files="|".join(re.escape(PurePosixPath(path).name) for path in STUDENT_MODULES)
 )
-MASKED = re.compile(rf"(?P<own>{OWN_LINE})|(?<![\w.])(?:{NUMBER})")
+MASKED = re.compile(rf"(?P<own>{OWN_LINE})|(?<![^\W_])(?:{NUMBER})|{DECIMAL}")
 MAX_ERROR_TEXT = 200
 
 

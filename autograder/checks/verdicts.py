@@ -151,6 +151,7 @@ def final_verdicts(
     - Map from item to its Verdict
     """
     verdicts = {}
+    deducted: dict[str, set[str]] = {}  # the inputs an item's in-place deduction was for
     for name, item in ITEMS.items():
         own, counted = attempts[name], best[name]
         fraction, message = counted.outcome.score, counted.outcome.message
@@ -179,15 +180,18 @@ def final_verdicts(
                 message += f" (its other failing cases repeat a mistake of {shared}, charged there)"
         changed = modified_inputs(counted.results)
         if changed and name not in missing:
-            if fraction >= 1.0:
-                share = IN_PLACE_DEDUCTION[name]
-                fraction = 1.0 - share
+            in_place = KNOWN.in_place(shown(item.function), changed)
+            if fraction >= 1.0 and set(changed) <= deducted.get(item.shares_code_with, set()):
                 message = (
-                    f"the values are right, but {KNOWN.in_place(item.function, changed)} "
-                    f"(-{share:.0%} of the points)"
+                    f"the values are right, but {in_place} "
+                    f"(the same code, deducted at {item.shares_code_with})"
                 )
+            elif fraction >= 1.0:
+                share = IN_PLACE_DEDUCTION[name]
+                fraction, deducted[name] = 1.0 - share, set(changed)
+                message = f"the values are right, but {in_place} (-{share:.0%} of the points)"
             else:
-                message += f"; also, {KNOWN.in_place(item.function, changed)}"
+                message += f"; also, {in_place}"
         if fraction < 1.0 and name not in missing and not isinstance(counted.results, str):
             message += f"; {reproduction(name, counted.outcome.where)}"
         points = POINTS[name]

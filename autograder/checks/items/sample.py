@@ -93,7 +93,8 @@ def sample_item(cell_type: str) -> Item:
         cases=Cases(gates=GATES[cell_type], shapes=SHAPES, draw=DRAWS[cell_type]),
         judge=judge_sample,
         shapes={"captions": "(N, max_length)"},
-        retries=(("word_embedding_forward", f"{cell_type}_step_forward"),),
+        # A sampler may step with the sequence forward (T = 1) instead of the step.
+        retries=(("word_embedding_forward", f"{cell_type}_step_forward", f"{cell_type}_forward"),),
         hint=KNOWN.HINTS["sample"],
         mistakes=(
             Mistake("START in column 0", on_outputs("sample", call, start_in_column_0)),
