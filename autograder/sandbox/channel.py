@@ -26,6 +26,9 @@ import time
 import numpy as np
 
 NOT_IMPORTABLE = "could not be imported"  # in the error of every use of such a module
+# "step inputs of rnn_forward": what each step of the reference sequence forward was
+# handed, with its cache (runner.forward_keeping_own_step_caches).
+STEP_INPUTS = "step inputs of "
 PREFIX = struct.Struct(">II")
 MAX_HEADER = 1 << 20
 MAX_ARRAYS = 512

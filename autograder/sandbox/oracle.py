@@ -13,7 +13,7 @@ its form, its size, the number of calls and of caches kept.
 
 import numpy as np
 
-from autograder.sandbox.channel import ChannelError, Handle, pack, unpack
+from autograder.sandbox.channel import STEP_INPUTS, ChannelError, Handle, pack, unpack
 
 MAX_CALLS = 20_000  # per item
 MAX_CACHES = 20_000  # kept per case
@@ -21,6 +21,7 @@ MAX_KEPT_BYTES = 256 << 20  # kept per case (the LSTM overfit retry keeps 94 MB)
 MAX_ELEMENTS = 1 << 22  # of all the arrays of one call
 MODEL_PARAMETERS = ("W_embed", "W_proj", "b_proj", "Wx", "Wh", "b", "W_vocab", "b_vocab")
 MODEL_LOSS = "CaptioningRNN.loss"
+SEQUENCES = {"rnn_forward": "rnn_step_forward", "lstm_forward": "lstm_step_forward"}
 
 
 class Refused(Exception):
@@ -45,6 +46,7 @@ class Oracle:
             for name in functions
             if name == MODEL_LOSS or callable(getattr(layers, name, None))
         }
+        self.functions |= {STEP_INPUTS + name for name in self.functions if name in SEQUENCES}
         self.calls = 0
         self.made = 0  # caches made for this item, each number given once
         self.caches: dict[int, object] = {}
@@ -85,11 +87,28 @@ class Oracle:
             raise Refused("arguments that are not a tuple")
         if function == MODEL_LOSS:
             return self._loss(args, header.get("model"), arrays)
+        if function.startswith(STEP_INPUTS):
+            return self._step_inputs(function.removeprefix(STEP_INPUTS), args)
         outputs = getattr(self.reference.layers, function)(*args)
         if "forward" in function:
             *values, cache = outputs
             return (*values, self._keep(cache))
         return outputs
+
+    def _step_inputs(self, forward: str, args: tuple) -> list:
+        """What each step of the reference sequence forward is handed, as (arguments of
+        the step function, the reference step's cache) per timestep."""
+        if len(args) != 5 or not all(isinstance(a, np.ndarray) for a in args) or args[0].ndim != 3:
+            raise Refused(f"arguments that {forward} does not take")
+        x, h0, Wx, Wh, b = args
+        step = getattr(self.reference.layers, SEQUENCES[forward])
+        states = (h0,) if forward == "rnn_forward" else (h0, np.zeros_like(h0))
+        steps = []
+        for t in range(x.shape[1]):
+            inputs = (x[:, t], *states, Wx, Wh, b)
+            *states, cache = step(*inputs)
+            steps.append((inputs, self._keep(cache)))
+        return steps
 
     def _cache(self, number: int):
         if number not in self.caches:

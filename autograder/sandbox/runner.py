@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # channel.py and probes.py
-from channel import NOT_IMPORTABLE, Handle, pack, receive, send, unpack  # noqa: E402
+from channel import NOT_IMPORTABLE, STEP_INPUTS, Handle, pack, receive, send, unpack  # noqa: E402
 from probes import REPAIRED, STEP_FORWARDS, STEP_STATES  # noqa: E402
 
 MESSAGE_LIMIT = 300
@@ -34,6 +34,7 @@ TYPE_LIMIT = 60
 RUNNER_PID = os.getpid()
 STUDENT_FILES = ("cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py")
 MODEL_LOSS = "CaptioningRNN.loss"
+SEQUENCE_FORWARDS = ("rnn_forward", "lstm_forward")
 FROM_GRADER = 1 << 30  # bytes of one message from the grader (trusted)
 
 
@@ -195,6 +196,31 @@ def step_forward_keeping_own_cache(reference, own, caches: Caches):
     return step
 
 
+def forward_keeping_own_step_caches(reference, step_inputs, own_step, caches: Caches):
+    """The reference sequence forward, handing back a list of the student's own step
+    caches: each made by the student's own step function on what the reference's step was
+    handed at that timestep, and paired with the reference step's cache.
+
+    The student's sequence backward may read its own step caches; the reference step
+    backward finds its own cache again through caches. A broken own step: the
+    reference's cache is handed back.
+    """
+
+    def forward(*args):
+        *outputs, reference_cache = reference(*args)
+        try:
+            own_caches = []
+            for inputs, handle in step_inputs(*args):
+                *_, own_cache = own_step(*inputs)
+                caches.add(own_cache, handle)
+                own_caches.append(own_cache)
+        except Exception:  # noqa: BLE001 - a broken own step: hand back the reference cache
+            return (*outputs, reference_cache)
+        return (*outputs, own_caches)
+
+    return forward
+
+
 def with_batch_axis(step, states: int):
     """The student's own step function, handed each 1-D state among its first `states`
     arguments with its batch axis put back (what `x[:, t, :].squeeze()` drops at N = 1),
@@ -235,7 +261,9 @@ def install_prerequisites(
     its handoff repaired (with_batch_axis), stands in for itself. When both step
     functions of a cell are swapped but its sequence backward is the student's (which may
     read the step caches) and the item says own_caches, the step forward hands back the
-    student's own cache format, which the reference step backward finds its own cache by.
+    student's own cache format, which the reference step backward finds its own cache by;
+    likewise a swapped sequence forward hands back the student's own step caches
+    (forward_keeping_own_step_caches).
     "CaptioningRNN.loss" swaps a stub of the reference loss method into the student's
     model.
 
@@ -265,6 +293,15 @@ def install_prerequisites(
             and f"{cell}_backward" not in names
         ):
             function = step_forward_keeping_own_cache(function, own, caches)
+        own_step = getattr(layers, f"{cell}_step_forward", None)
+        if (
+            item["own_caches"]
+            and name in SEQUENCE_FORWARDS
+            and own_step is not None
+            and f"{cell}_backward" not in names
+        ):
+            step_inputs = stub(grader, STEP_INPUTS + name, caches)
+            function = forward_keeping_own_step_caches(function, step_inputs, own_step, caches)
         chosen[name] = function
     replaced = []
     for module in (modules.layers, modules.model):
