@@ -11,14 +11,15 @@ comparison with `is` against a literal). The exit status is 0 only if every chec
 
 The checks are the notebooks' public ones: the classic expected values of the forward
 passes and of the captioning loss, numerical gradient checks of every backward pass and of
-the model, and a self-consistency check of greedy sampling. The step functions also get a
-single caption (N = 1) and large inputs (where a formula with np.exp overflows), the
-sequence functions and the model a single caption (N = 1) and a single timestep (T = 1);
-what each sequence forward hands its step function is checked (2-D arrays, one row per
-caption), and no function may change its inputs (a backward's upstream gradient and cache
-included). Where your outputs are those of a classic mistake the grader names, the check
-names it in the grader's words (cs231n/known_mistakes.py). The grader runs its own checks
-on other inputs, so passing here is necessary, not sufficient.
+the model, and a check that sampling is greedy for the scores of your loss (so it waits
+for the loss check to pass). The step functions also get a single caption (N = 1) and
+large inputs (where a formula with np.exp overflows), the sequence functions and the
+model a single caption (N = 1) and a single timestep (T = 1); what each sequence forward
+hands its step function is checked (2-D arrays, one row per caption), and no function may
+change its inputs (a backward's upstream gradient and cache included). Where your outputs
+are those of a classic mistake the grader names, the check names it in the grader's words
+(cs231n/known_mistakes.py). The grader runs its own checks on other inputs, so passing
+here is necessary, not sufficient.
 """
 
 import argparse

@@ -366,3 +366,9 @@ def test_only_literals_without_a_promised_identity_are_habits():
     ]
     deep = "y = " + "(" * 180 + "x is 'a'" + ")" * 180 + "\n" + "z = x is 'b'" + " + 1" * 50_000
     assert [h.code for h in code_habits.identity_comparisons(deep, "deep.py")] in ([], ["x is 'a'"])
+
+
+def test_the_greediness_check_holds_no_sampler():
+    """cs231n/greedy.py embeds no word and runs no step: its only model is your loss."""
+    text = (REPO / "cs231n" / "greedy.py").read_text()
+    assert [name for name in ("W_embed", "Wx", "Wh", "_forward(") if name in text] == []
