@@ -303,6 +303,14 @@ def not_greedy(wrong: int, total: int) -> str:
     return f"{wrong} of {total} captions are not greedy: {HINTS['sample']}"
 
 
+def greediness_unjudged(reason: str) -> str:
+    """Captions that cannot be judged greedy or not: the judge is the student's own loss."""
+    return (
+        "cannot tell whether the captions are greedy until CaptioningRNN.loss works (your "
+        f"loss's scores judge them): {reason}"
+    )
+
+
 def reproduce(checks: tuple[str, ...], label: str | None = None, covered: bool = True) -> str:
     """How to see a failure of the hidden checks with `make check`.
 

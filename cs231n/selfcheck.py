@@ -11,14 +11,15 @@ comparison with `is` against a literal). The exit status is 0 only if every chec
 
 The checks are the notebooks' public ones: the classic expected values of the forward
 passes and of the captioning loss, numerical gradient checks of every backward pass and of
-the model, and a self-consistency check of greedy sampling. The step functions also get a
-single caption (N = 1) and large inputs (where a formula with np.exp overflows), the
-sequence functions and the model a single caption (N = 1) and a single timestep (T = 1);
-what each sequence forward hands its step function is checked (2-D arrays, one row per
-caption), and no function may change its inputs (a backward's upstream gradient and cache
-included). Where your outputs are those of a classic mistake the grader names, the check
-names it in the grader's words (cs231n/known_mistakes.py). The grader runs its own checks
-on other inputs, so passing here is necessary, not sufficient.
+the model, and a check that sampling is greedy for the scores of your loss (so it waits
+for the loss check to pass). The step functions also get a single caption (N = 1) and
+large inputs (where a formula with np.exp overflows), the sequence functions and the
+model a single caption (N = 1) and a single timestep (T = 1); what each sequence forward
+hands its step function is checked (2-D arrays, one row per caption), and no function may
+change its inputs (a backward's upstream gradient and cache included). Where your outputs
+are those of a classic mistake the grader names, the check names it in the grader's words
+(cs231n/known_mistakes.py). The grader runs its own checks on other inputs, so passing
+here is necessary, not sufficient.
 """
 
 import argparse
@@ -547,13 +548,44 @@ def check_sample(cell_type: str) -> None:
             expect_array("captions", captions, (N, max_length))
             if captions.dtype.kind not in "iu":
                 raise CheckFailed(known.wrong_kind("captions", str(captions.dtype), integer=True))
-            replay = (layers(), model.params, features, captions, cell_type)
-            wrong = greedy.mismatches(*replay)
+            try:
+                wrong = greediness(model, features, captions)
+            except greedy.Unjudged as reason:
+                raise CheckFailed(str(reason)) from reason
             if wrong:
-                mistake = greedy.named_mistake(*replay)
-                raise CheckFailed(
-                    known.MISTAKES[mistake] if mistake else known.not_greedy(wrong, N)
-                )
+                raise CheckFailed(wrong)
+
+
+def greediness(model, features: np.ndarray, captions: np.ndarray) -> str | None:
+    """What keeps a model's captions from being its greedy decodings, judged with the
+    scores of your loss once the loss passes its check (cs231n/greedy.py).
+
+    Inputs:
+    - model: Your CaptioningRNN
+    - features: The image features it sampled from, of shape (N, D)
+    - captions: Its integer captions, of shape (N, T)
+
+    Returns:
+    - None if they are greedy; else the classic mistake they follow or how many are not
+      greedy, in the words of cs231n/known_mistakes.py
+
+    Raises greedy.Unjudged, saying why in those words, when your loss fails its check or
+    cannot score the captions.
+    """
+    loss_check = f"loss_{model.cell_type}"
+    loss_status = outcome(loss_check)
+    if loss_status != "PASS":
+        raise greedy.Unjudged(
+            known.greediness_unjudged(f"make check's {loss_check} is {loss_status}")
+        )
+    try:
+        wrong = greedy.mismatches(model, features, captions)
+        mistake = greedy.named_mistake(model, features, captions) if wrong else None
+    except greedy.Unjudged as reason:
+        raise greedy.Unjudged(known.greediness_unjudged(str(reason))) from reason
+    if not wrong:
+        return None
+    return known.MISTAKES[mistake] if mistake else known.not_greedy(wrong, len(captions))
 
 
 # name (for --only) -> check; model checks are named after the method and the cell type

@@ -104,8 +104,13 @@ def test_broken_functions_fail_and_the_other_checks_still_run(tmp_path: Path):
     assert statuses["rnn_forward"].startswith(
         "ERROR (ValueError: no sequence today at rnn_layers.py:"
     )
-    for name in ("rnn_step_forward", "rnn_step_backward", "word_embedding_backward", "sample_rnn"):
+    for name in ("rnn_step_forward", "rnn_step_backward", "word_embedding_backward"):
         assert statuses[name] == "PASS"
+    # Sampling is judged with the loss, which needs rnn_forward.
+    loss_status = statuses["loss_rnn"]
+    assert loss_status.startswith("ERROR (ValueError: no sequence today")
+    unjudged = known_mistakes.greediness_unjudged(f"make check's loss_rnn is {loss_status}")
+    assert statuses["sample_rnn"] == f"FAIL ({unjudged})"
     assert status == 1
 
 
@@ -276,26 +281,65 @@ def test_wrong_values_that_no_known_mistake_explains_fail_with_the_hint(tmp_path
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
 def test_the_public_sampling_case_tells_every_classic_mistake_apart(cell):
     """On the main case of make check's sampling check, right captions follow no classic
-    mistake's replay, and the captions of each mistake the grader names (made on the
-    reference) follow that mistake's replay only."""
+    mistake's changed loss call, and the captions of each mistake the grader names (made on
+    the reference) follow that mistake's only; those of a mistake the check cannot name
+    (greedy.UNNAMED) are not greedy and follow none."""
     inputs = public_cases.CASES[f"sample_{cell}"]()
     reference = reference_modules()
-    params = {name[6:]: value for name, value in inputs.items() if name.startswith("param_")}
+    model = selfcheck.model_of(inputs, cell)
+    assert isinstance(model, reference.model.CaptioningRNN)
     features = inputs["features"]
 
     def followed(captions) -> list[str]:
         return [
             mistake
             for mistake in greedy.MISTAKES
-            if (cell == "lstm" or mistake != "cell not carried")
-            and greedy.mismatches(reference.layers, params, features, captions, cell, mistake) == 0
+            if greedy.mismatches(model, features, captions, mistake) == 0
         ]
 
     right = item_outputs(reference, ITEMS[f"sample_{cell}"], inputs)["captions"]
+    assert greedy.mismatches(model, features, right) == 0
     assert followed(right) == []
     for mistake in ITEMS[f"sample_{cell}"].mistakes:
         captions = mistake.variant(reference, {k: v.copy() for k, v in inputs.items()})
-        assert followed(captions["captions"]) == [mistake.name], mistake.name
+        expected = [] if mistake.name in greedy.UNNAMED else [mistake.name]
+        assert greedy.mismatches(model, features, captions["captions"]) > 0, mistake.name
+        assert followed(captions["captions"]) == expected, mistake.name
+
+
+def test_greediness_is_judged_only_through_the_students_loss(monkeypatch):
+    """The check samples nothing itself: with a loss that raises, or that fails its check,
+    it cannot judge, and says why; a loss that scores otherwise changes its verdict."""
+
+    def broken(model, features, captions):
+        raise NotImplementedError()
+
+    monkeypatch.setattr(rnn.CaptioningRNN, "loss", broken)
+    unjudged = known_mistakes.greediness_unjudged("make check's loss_rnn is NOT IMPLEMENTED")
+    assert selfcheck.outcome("sample_rnn") == f"FAIL ({unjudged})"
+    inputs = public_cases.CASES["sample_rnn"]()
+    model = selfcheck.model_of(inputs, "rnn")
+    with pytest.raises(greedy.Unjudged, match="loss raises NotImplementedError"):
+        greedy.mismatches(model, inputs["features"], np.zeros((5, 7), dtype=int))
+    assert rnn.temporal_affine_forward is selfcheck.layers().temporal_affine_forward
+
+
+def test_greediness_follows_the_scores_of_the_loss(monkeypatch):
+    """Captions are greedy for the scores the loss hands temporal_affine_forward's caller:
+    shift those scores by one word and the sampler's own captions are no longer greedy."""
+    inputs = public_cases.CASES["sample_rnn"]()
+    model = selfcheck.model_of(inputs, "rnn")
+    features = inputs["features"]
+    captions = model.sample(features, max_length=7)
+    assert greedy.mismatches(model, features, captions) == 0
+    provided = rnn.temporal_affine_forward
+
+    def rolled(x, w, b):
+        out, cache = provided(x, w, b)
+        return np.roll(out, 1, axis=2), cache
+
+    monkeypatch.setattr(rnn, "temporal_affine_forward", rolled)
+    assert greedy.mismatches(model, features, captions) == len(captions)
 
 
 def test_is_with_a_literal_passes_with_a_note_in_plain_words(tmp_path: Path):
@@ -322,3 +366,9 @@ def test_only_literals_without_a_promised_identity_are_habits():
     ]
     deep = "y = " + "(" * 180 + "x is 'a'" + ")" * 180 + "\n" + "z = x is 'b'" + " + 1" * 50_000
     assert [h.code for h in code_habits.identity_comparisons(deep, "deep.py")] in ([], ["x is 'a'"])
+
+
+def test_the_greediness_check_holds_no_sampler():
+    """cs231n/greedy.py embeds no word and runs no step: its only model is your loss."""
+    text = (REPO / "cs231n" / "greedy.py").read_text()
+    assert [name for name in ("W_embed", "Wx", "Wh", "_forward(") if name in text] == []

@@ -6,7 +6,8 @@ are the grader's own (autograder/checks/items), run on the reference like a hidd
 on the inputs of cs231n/public_cases.py; the shares of the in-place deduction come from
 points.toml. No hidden input and no answer is in the file: only fingerprints of wrong
 outputs on public inputs, which the public checks' own expected values already bound.
-The sampling checks recognise their mistakes by replaying them (cs231n/greedy.py).
+The sampling checks recognise their mistakes by changing what they give the student's
+loss (cs231n/greedy.py).
 """
 
 import copy
