@@ -52,8 +52,8 @@ MISTAKES = {
     "next_h without tanh": "next_h = o * next_c misses the tanh: next_h = o * tanh(next_c)",
     "next_h times f": "next_h multiplies tanh(next_c) by the forget gate: it is the output gate o",
     "next_h times i": "next_h multiplies tanh(next_c) by the input gate: it is the output gate o",
-    "next_c path missing": "the gradient that reaches next_c through next_h is missing: the "
-    "total gradient of next_c is dnext_c + dnext_h * o * (1 - tanh(next_c)**2)",
+    "next_c path missing": "the gradient that reaches next_c through next_h is missing: "
+    "next_c also feeds next_h = o * tanh(next_c), so its total gradient has a second term",
     "tanh derivative of next_c": "the derivative of tanh(next_c) is 1 - tanh(next_c)**2, not "
     "1 - next_c**2",
     "dprev_c without next_h": "dprev_c is the total gradient of next_c times f (dnext_c alone "

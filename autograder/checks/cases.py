@@ -21,8 +21,9 @@ import numpy as np
 
 from autograder.provided import provided_module
 
+PUBLIC = provided_module("public_cases")
 HIDDEN_SEED = 2_611_2026
-NULL, START, END = 0, 1, 2
+NULL, START, END = PUBLIC.NULL, PUBLIC.START, PUBLIC.END  # the vocabulary's first words
 VOCAB = ["<NULL>", "<START>", "<END>", "<UNK>", "a", "red", "blue", "circle", "square", "left"]
 GATES = {"rnn": 1, "lstm": 4}  # blocks of the activation, by cell type
 # How much larger the first caption's input is in a case of large inputs: its
@@ -34,7 +35,7 @@ LARGE = 300.0
 NEVER_SAID = 50.0
 # What the public checks call a case of large inputs (cs231n/known_mistakes.py).
 LARGE_INPUTS = provided_module("known_mistakes").LARGE_INPUTS
-PARAMETER_SHAPES = provided_module("public_cases").parameter_shapes
+PARAMETER_SHAPES = PUBLIC.parameter_shapes
 
 Inputs = dict[str, np.ndarray]
 

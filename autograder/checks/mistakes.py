@@ -11,7 +11,8 @@ from contextlib import contextmanager
 
 from autograder.checks import probes
 
-Variant = Callable[[object, dict], dict]
+# A classic mistake made on the reference: (reference modules, case inputs) -> outputs.
+MistakenOutputs = Callable[[object, dict], dict]
 
 
 def run_probe(m, probe: str, options: dict, inputs: dict) -> dict:
@@ -32,17 +33,17 @@ def replaced(module, functions: dict[str, Callable]):
             setattr(module, name, function)
 
 
-def on_inputs(probe: str, options: dict, change: Callable[[object, dict], dict]) -> Variant:
+def on_inputs(probe: str, options: dict, change: Callable[[object, dict], dict]) -> MistakenOutputs:
     """The reference on changed inputs: change(m, inputs) returns the inputs to use."""
     return lambda m, a: run_probe(m, probe, options, change(m, dict(a)))
 
 
-def on_outputs(probe: str, options: dict, change: Callable[[dict, dict], dict]) -> Variant:
+def on_outputs(probe: str, options: dict, change: Callable[[dict, dict], dict]) -> MistakenOutputs:
     """The reference's outputs, changed: change(outputs, inputs) returns the new outputs."""
     return lambda m, a: change(run_probe(m, probe, options, a), a)
 
 
-def replacing(probe: str, options: dict, module: str, replace: Callable) -> Variant:
+def replacing(probe: str, options: dict, module: str, replace: Callable) -> MistakenOutputs:
     """The reference with functions of one of its modules replaced while the probe runs.
 
     Inputs:
@@ -79,7 +80,7 @@ def without_carry(step_backward: Callable, upstream: int, output: int) -> Callab
     return step
 
 
-def walked_forwards(cell: str) -> Variant:
+def walked_forwards(cell: str) -> MistakenOutputs:
     """A sequence backward whose loop runs from t = 0 up: the reference on reversed time."""
 
     def variant(m, a):

@@ -80,11 +80,11 @@ def pooled(verdicts: list[CaseVerdict]) -> tuple[float, str]:
     """Sampling: the share of counted captions that earn credit, and its words."""
     credited, counted, captions = map(sum, zip(*(v.matched for v in verdicts), strict=True))
     score = credited / counted if counted else 1.0
-    words = f"{credited} of {counted} captions match greedy decoding"
+    # A share, not counts: the number of hidden captions is a sum of hidden sizes.
+    words = f"{score:.0%} of the hidden captions match greedy decoding"
     if captions > counted:
         words += (
-            f" ({captions - counted} more, which a sampler that skips part of the work writes "
-            "too, count only when yours gets them wrong)"
+            " (counting only the captions that a sampler that skips part of the work gets wrong)"
         )
     return score, words
 
