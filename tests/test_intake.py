@@ -492,6 +492,39 @@ def test_a_canvas_name_keeps_the_ids_of_its_first_digits(tmp_path):
     assert entries["doejane_99999"].files == [tmp_path / "doejane_99999_650_captioning.zip"]
 
 
+def test_a_blackboard_username_is_the_one_its_description_states(tmp_path):
+    """A username or a title may hold `_`: `HW3_j_doe_attempt_...` is j_doe's, never doe's;
+    a description that states a username its name does not hold, or none where the name
+    splits more than one way, is refused and listed with its attempt's files."""
+    stated = {
+        "HW3_j_doe": "Name: John Doe (j_doe)\n",
+        "HW3_doe": "Name: Jane Doe (doe)\nAssignment: HW3\n",
+        "HW3_kim": "no name line",
+        "HW3_eve": "Name: Eve (bob)\n",
+        "Lab_1_lee": "Name: Lee\n",
+    }
+    for head, text in stated.items():
+        (tmp_path / f"{head}_attempt_{T1}.txt").write_text(text)
+        touch(tmp_path, f"{head}_attempt_{T1}_captioning.zip")
+    intake = read_intake(tmp_path)
+    assert {e.student_id: e.name for e in intake.entries} == {
+        "j_doe": "John Doe",
+        "doe": "Jane Doe",
+        "kim": "",
+    }
+    reasons = {item.path.name: item.reason for item in intake.not_graded}
+    eve, lee = f"HW3_eve_attempt_{T1}", f"Lab_1_lee_attempt_{T1}"
+    assert (
+        reasons[f"{eve}_captioning.zip"]
+        == reasons[f"{eve}.txt"]
+        == (f"{eve}.txt: its description names the username 'bob', which its file name does not")
+    )
+    assert reasons[f"{lee}_captioning.zip"].startswith(
+        f"{lee}.txt: its description names no username and the file name can be read as"
+    )
+    assert len(reasons) == 4
+
+
 def test_blackboard_uploads_named_like_another_attempt_stay_with_their_own(tmp_path):
     """Alice's uploads named as bob's later attempt (and its description) would have
     replaced bob's real attempt; a forged time with no date would have stopped the run."""
