@@ -95,8 +95,8 @@ READ_ERRORS = (
 
 
 class TooLarge(Exception):
-    """A submission, or one file of it, is larger than the grader reads (the message says
-    what: it ends a problem of the submission)."""
+    """A submission costs more than its Budget (the message says what it holds, as the
+    end of a problem of the submission)."""
 
 
 class FileTooLarge(Exception):
