@@ -61,6 +61,9 @@ TAILS = {
 }
 # Blackboard usernames that must never name a folder.
 HOSTILE_USERS = ("..", ".", "-rf", "con", "jürgen", "bob\u202e", "bob\n", "x" * 150)
+# Blackboard usernames holding `_` that end in the victim's (`HW3_x_bob_attempt_...` was
+# read as bob's later attempt).
+UNDERSCORE_USERS = ("x_bob", "HW3_bob", "_bob", "bob_", "x__bob")
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,9 @@ def imitations() -> list[Attack]:
 
 
 def hostile_ids() -> list[Attack]:
-    """A Blackboard attempt of each hostile username, next to bob's, and plain names
-    that are no student id (refused) or become one (graded under it)."""
+    """A Blackboard attempt of each hostile username, and a later one of each username
+    with `_` that ends in bob's, next to bob's; plain names that are no student id
+    (refused) or become one (graded under it)."""
     attacks = [
         Attack(
             f"blackboard-user-{user!r}",
@@ -109,6 +113,15 @@ def hostile_ids() -> list[Attack]:
             refused=True,
         )
         for user in HOSTILE_USERS
+    ]
+    attacks += [
+        Attack(
+            f"blackboard-underscore-user-{user!r}",
+            VICTIM["blackboard"],
+            (),
+            (f"HW3_{user}_attempt_{T3}.txt", f"HW3_{user}_attempt_{T3}_captioning.zip"),
+        )
+        for user in UNDERSCORE_USERS
     ]
     attacks += [
         Attack("plain-device-name", (), (), ("con.zip", "NUL.tar.gz"), refused=True),
@@ -125,7 +138,9 @@ def attacks() -> list[Attack]:
 
 
 def write_names(folder: Path, names: tuple[str, ...] | list[str]) -> None:
-    """A file per name in folder: a small zip if the name ends in .zip, else a line."""
+    """A file per name in folder: a small zip if the name ends in .zip, else the line
+    of a Blackboard description naming as the username what the name holds between
+    the assignment's title (up to the first `_`) and `_attempt_`."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in names:
         path = folder / name
@@ -133,4 +148,5 @@ def write_names(folder: Path, names: tuple[str, ...] | list[str]) -> None:
             with zipfile.ZipFile(path, "w") as archive:
                 archive.writestr("note.txt", name)
         else:
-            path.write_text("Name: Someone (someone)\n")
+            user = name.rpartition("_attempt_")[0].partition("_")[2]
+            path.write_text(f"Name: Someone ({user})\n")

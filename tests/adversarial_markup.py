@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
+import nbgrader
 from adversarial_corpus import LSTM_NB, REFERENCE, RNN_NB
 
 MARK = "document.documentElement.setAttribute('data-xss-{}',1)"  # no space: a link's URL
@@ -260,6 +261,48 @@ def formula_cells(text: str) -> list[str]:
         and not number.fullmatch(cell)
         and cell not in ("-", "+")
     ]
+
+
+FORMGRADER_PAGE = (
+    Path(nbgrader.__file__).parent
+    / "server_extensions/formgrader/templates/formgrade/index.html.j2"
+)
+GRADE_ID = "{{ cell.metadata.nbgrader.grade_id }}"
+
+
+def formgrader_ids(notebooks: list[Path]) -> set[str]:
+    """Every id on formgrader's page for these notebooks, in lower case, read from
+    nbgrader's own template: its fixed ids, and its ids of each grade cell for each grade
+    id the notebooks hold."""
+    template = re.findall(r'\bid="([^"]*)"', FORMGRADER_PAGE.read_text())
+    ids = {element_id.lower() for element_id in template if "{" not in element_id}
+    for path in notebooks:
+        for cell in nbformat.read(path, as_version=4).cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id:
+                ids |= {t.replace(GRADE_ID, grade_id).lower() for t in template if GRADE_ID in t}
+    return ids
+
+
+def id_hijacks(element_ids: set[str]) -> list[str]:
+    """Cells that would give an element the id of one of formgrader's (each of
+    element_ids): a markdown heading of its text, in another letter case, and raw HTML."""
+    cells = []
+    for element_id in sorted(element_ids):
+        cells += [f"# {element_id}", f"## {element_id.upper()}", f'<h3 id="{element_id}">x</h3>']
+    return cells
+
+
+def held_ids(text: str) -> set[str]:
+    """The id of every element of an HTML text, in lower case (HTML's own reading)."""
+    found = set()
+
+    class Ids(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.update(value.lower() for name, value in attrs if name == "id" and value)
+
+    Ids().feed(text)
+    return found
 
 
 def page_text(text: str) -> str:

@@ -15,7 +15,10 @@ from adversarial_markup import (
     PNG,
     SVG,
     extra_cells,
+    formgrader_ids,
+    held_ids,
     hostile_notebook,
+    id_hijacks,
     live_markup,
     page_text,
 )
@@ -84,6 +87,25 @@ def test_every_hostile_cell_shows_inert_and_word_for_word(source):
     assert live_markup(rendered) == []
     assert page_text(rendered).strip() == source  # the TA reads exactly what was written
     assert [cell.source for cell in (nb.cells[0], nb.cells[2])] == ["before", "after"]
+
+
+FORMGRADER_IDS = formgrader_ids([SOURCE / "notebooks" / name for name in NOTEBOOKS])
+
+
+@pytest.mark.parametrize("source", id_hijacks(FORMGRADER_IDS))
+def test_no_cell_takes_the_id_of_an_element_of_formgraders_page(source):
+    """formgrade.js finds each score and comment box by its id, the first in the page
+    winning: a heading `# inline_question_2_lstm` would take that question's box."""
+    assert held_ids(rendered_markdown(source, {})) & FORMGRADER_IDS  # live without it
+    nb = markdown_notebook(source)
+    inert_notebook(nb)
+    assert not held_ids(shown(nb.cells[0])) & FORMGRADER_IDS
+    assert page_text(shown(nb.cells[0])).strip() == source
+
+
+def test_headings_keep_their_ids_unless_they_are_formgraders():
+    nb = markdown_notebook("# Inline Question 2", "## Why the LSTM helps")
+    assert inert_notebook(nb) == []
 
 
 def test_the_hostile_payloads_are_live_without_the_sanitiser():

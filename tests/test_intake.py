@@ -4,7 +4,9 @@ notebook repairs and the command line's refusals of bad input."""
 import copy
 import io
 import os
+import shutil
 import tarfile
+import time
 import tracemalloc
 import zipfile
 from datetime import datetime
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from zips import write_zip
+from zips import write_aliased_zip, write_zip
 
 from autograder.__main__ import main
 from autograder.examples import example_files
@@ -22,7 +24,10 @@ from autograder.intake.intake import Entry, read_intake, slug
 from autograder.intake.lateness import LatePenalty, parse_time, to_utc
 from autograder.intake.notebook_repair import preview_sanitize, repair_notebook
 from autograder.intake.submissions import (
+    MAX_DIRECTORY_BYTES,
     MAX_FILE_BYTES,
+    MAX_MEMBERS,
+    MAX_UNPACKED_BYTES,
     MODEL_FILES,
     STUDENT_FILES,
     Submission,
@@ -105,14 +110,149 @@ def read_with_peak(path: Path) -> tuple[Submission, int]:
 
 
 def test_copies_in_an_archive_are_hashed_not_held(tmp_path):
-    """25 copies of a 20 MB module in a 0.5 MB zip: the grader holds one of them."""
+    """As many copies of a 20 MB module as a submission may unpack, in a 0.2 MB zip:
+    the grader holds one of them."""
     module = b"#" * MAX_FILE_BYTES
-    copies = {f"copy{i}/{LAYERS}": module for i in range(25)}
+    copies = {f"copy{i}/{LAYERS}": module for i in range(MAX_UNPACKED_BYTES // MAX_FILE_BYTES)}
     path = write_zip(tmp_path / "s.zip", copies, zipfile.ZIP_DEFLATED)
     del module, copies
     submission, peak = read_with_peak(path)
     assert len(submission.files[LAYERS]) == MAX_FILE_BYTES
     assert peak < 100 << 20, f"{peak >> 20} MB"  # 40 MB measured; 520 MB when all were read
+
+
+def copies_in_a_folder(folder: Path, copies: int) -> Path:
+    """A Moodle folder of two zips that share copies of a 20 MB module between them."""
+    folder.mkdir()
+    module = b"#" * MAX_FILE_BYTES
+    for part in range(2):
+        files = {f"copy{i}/{LAYERS}": module for i in range(part, copies, 2)}
+        write_zip(folder / f"part{part}.zip", files, zipfile.ZIP_DEFLATED)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda path: write_zip(
+            path / "s.zip",
+            {
+                f"{i}/{LAYERS}": b"#" * MAX_FILE_BYTES
+                for i in range(MAX_UNPACKED_BYTES // MAX_FILE_BYTES + 1)
+            },
+            zipfile.ZIP_DEFLATED,
+        ),
+        lambda path: write_aliased_zip(path / "s.zip", LAYERS, b"#" * MAX_FILE_BYTES, 5000),
+        lambda path: copies_in_a_folder(path / "s", MAX_UNPACKED_BYTES // MAX_FILE_BYTES + 1),
+    ],
+    ids=["copies", "entries-sharing-their-data", "copies-across-archives"],
+)
+def test_a_submission_unpacks_at_most_its_budget(make, tmp_path):
+    """However the copies of a wanted file are made (5,000 directory entries sharing the
+    data of one in a 0.1 MB zip would unpack 100 GB; 500 of them took 24 s), a submission
+    unpacks at most MAX_UNPACKED_BYTES, and says so."""
+    path = make(tmp_path)
+    start = time.perf_counter()
+    submission = read_submission("s", path)
+    assert time.perf_counter() - start < 20
+    assert LAYERS not in submission.files
+    assert submission.problems[0] == (
+        f"{LAYERS} was not read: the submission holds more than "
+        f"{MAX_UNPACKED_BYTES >> 20} MB of copies of the files the grader reads"
+    )
+
+
+def zips_in_a_folder(folder: Path, archives: int, members: int, name_length: int) -> Path:
+    """A Moodle folder of archives zips, each of members empty files of long names."""
+    folder.mkdir()
+    for part in range(archives):
+        with zipfile.ZipFile(folder / f"part{part}.zip", "w") as archive:
+            for i in range(members):
+                archive.writestr(f"{part}-{i}".ljust(name_length, "n"), b"")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("archives", "members", "name_length", "holds"),
+    [
+        (3, MAX_MEMBERS // 3 + 10, 10, f"more than {MAX_MEMBERS:,} files"),
+        (
+            3,
+            200,
+            MAX_DIRECTORY_BYTES // 400,
+            f"more than {MAX_DIRECTORY_BYTES >> 20} MB of file names and archive directories",
+        ),
+    ],
+    ids=["members", "names"],
+)
+def test_the_memory_of_a_submission_of_many_archives_is_bounded(
+    archives, members, name_length, holds, tmp_path
+):
+    """Each archive within its limits, together beyond them: the submission is refused
+    before zipfile reads the directory that crosses them (a Moodle folder of 8 zips of
+    50,000 members grew the grader by 528 MB)."""
+    folder = zips_in_a_folder(tmp_path / "s", archives, members, name_length)
+    submission, peak = read_with_peak(folder)
+    assert submission.problems[0] == f"nothing was read: the submission holds {holds}"
+    assert peak < 100 << 20, f"{peak >> 20} MB"
+
+
+def test_archives_are_opened_up_to_a_size_in_all(tmp_path, monkeypatch):
+    """The submission's own archive as much as those in a folder submission."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    size = write_zip(folder / "a.zip", REFERENCE).stat().st_size
+    limit = (size >> 20) + 1 << 20
+    monkeypatch.setattr(submissions, "MAX_ARCHIVE_BYTES", limit)
+    assert read_submission("s", folder).files == REFERENCE
+    noise = {"noise.bin": os.urandom(limit - size + 1000)}
+    write_zip(folder / "b.zip", noise)
+    problem = f"nothing was read: the submission holds more than {limit >> 20} MB of archives"
+    assert read_submission("s", folder).problems[0] == problem
+    alone = write_zip(tmp_path / "s.zip", {**REFERENCE, **noise})
+    assert read_submission("s", alone).problems[0] == problem
+
+
+@pytest.mark.parametrize("swapped", [LAYERS, "cs231n"], ids=["file", "folder"])
+def test_a_file_swapped_for_a_link_while_it_is_read_is_not_followed(swapped, tmp_path, monkeypatch):
+    """In the hub's exchange the student's folder is writable while it is collected: a
+    file, or a folder on its path, swapped for a link between listing and reading is
+    refused, never read through the link (an instructor-only file, the solution)."""
+    secret = tmp_path / "instructor" / LAYERS
+    secret.parent.mkdir(parents=True)
+    secret.write_text("SECRET = 'the reference solution'\n")
+    folder = tmp_path / "alice"
+    for name, data in REFERENCE.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    take_wanted = submissions.take_wanted
+
+    def swap_then_take(*args):
+        target = folder / swapped
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
+        target.symlink_to(tmp_path / "instructor" / swapped)
+        take_wanted(*args)
+
+    monkeypatch.setattr(submissions, "take_wanted", swap_then_take)
+    submission = read_submission("alice", folder)
+    assert LAYERS not in submission.files
+    assert submission.problems[0].startswith(f"{LAYERS} cannot be read from the submission")
+    assert b"SECRET" not in b"".join(submission.files.values())
+
+
+def test_a_missing_file_is_named_whatever_other_problems_say(tmp_path):
+    """An unreadable archive named like a wanted file does not hide that it is missing."""
+    folder = tmp_path / "s"
+    for name, data in REFERENCE.items():
+        if name != RNN_NB:
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(data)
+    (folder / f"{RNN_NB}.zip").write_bytes(b"not a zip")
+    problems = read_submission("s", folder).problems
+    assert problems[-1] == f"{RNN_NB} is missing" and len(problems) == 2
 
 
 def test_a_notebook_of_millions_of_json_objects_is_refused_before_parsing(tmp_path):
@@ -138,16 +278,15 @@ def test_an_archive_of_too_many_members_is_refused(tmp_path, monkeypatch):
     end = data.rindex(b"PK\x05\x06")
     data[end + 8 : end + 12] = b"\x01\x00\x01\x00"  # "one entry"
     zipped.write_bytes(bytes(data))
-    problems = read_submission("s", zipped).problems
-    assert problems[0] == "s.zip is not a readable zip file (more than 1,000 members)"
+    problem = "nothing was read: the submission holds more than 1,000 files"
+    assert read_submission("s", zipped).problems[0] == problem
     tarball = tmp_path / "s.tar.gz"
     with tarfile.open(tarball, "w:gz") as archive:
         for name, content in names.items():
             info = tarfile.TarInfo(name)
             info.size = len(content)
             archive.addfile(info, io.BytesIO(content))
-    problems = read_submission("s", tarball).problems
-    assert problems[0] == "s.tar.gz is not a readable archive (more than 1,000 members)"
+    assert read_submission("s", tarball).problems[0] == problem
     monkeypatch.setattr(submissions, "MAX_MEMBERS", 1010)
     assert read_submission("s", tarball).files == REFERENCE
 
@@ -351,6 +490,39 @@ def test_a_canvas_name_keeps_the_ids_of_its_first_digits(tmp_path):
     assert not smith.late
     assert sorted(smith.source) == ["LATE_99999_701_rnn.py", "x_99999_700_rnn_layers.py"]
     assert entries["doejane_99999"].files == [tmp_path / "doejane_99999_650_captioning.zip"]
+
+
+def test_a_blackboard_username_is_the_one_its_description_states(tmp_path):
+    """A username or a title may hold `_`: `HW3_j_doe_attempt_...` is j_doe's, never doe's;
+    a description that states a username its name does not hold, or none where the name
+    splits more than one way, is refused and listed with its attempt's files."""
+    stated = {
+        "HW3_j_doe": "Name: John Doe (j_doe)\n",
+        "HW3_doe": "Name: Jane Doe (doe)\nAssignment: HW3\n",
+        "HW3_kim": "no name line",
+        "HW3_eve": "Name: Eve (bob)\n",
+        "Lab_1_lee": "Name: Lee\n",
+    }
+    for head, text in stated.items():
+        (tmp_path / f"{head}_attempt_{T1}.txt").write_text(text)
+        touch(tmp_path, f"{head}_attempt_{T1}_captioning.zip")
+    intake = read_intake(tmp_path)
+    assert {e.student_id: e.name for e in intake.entries} == {
+        "j_doe": "John Doe",
+        "doe": "Jane Doe",
+        "kim": "",
+    }
+    reasons = {item.path.name: item.reason for item in intake.not_graded}
+    eve, lee = f"HW3_eve_attempt_{T1}", f"Lab_1_lee_attempt_{T1}"
+    assert (
+        reasons[f"{eve}_captioning.zip"]
+        == reasons[f"{eve}.txt"]
+        == (f"{eve}.txt: its description names the username 'bob', which its file name does not")
+    )
+    assert reasons[f"{lee}_captioning.zip"].startswith(
+        f"{lee}.txt: its description names no username and the file name can be read as"
+    )
+    assert len(reasons) == 4
 
 
 def test_blackboard_uploads_named_like_another_attempt_stay_with_their_own(tmp_path):

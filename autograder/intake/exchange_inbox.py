@@ -16,15 +16,14 @@ The folder holds MARKER, so that grading it (`make grade SUBMISSIONS=OUT/collect
 takes each student's time and secret from these files, and from nowhere else.
 """
 
-import os
 import re
 import secrets
 import shutil
-import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
 from autograder.intake.ids import inside
+from autograder.intake.submissions import open_regular
 
 INBOX = "collected"  # OUT/collected, beside the course OUT/course
 MARKER = ".collected-from-the-nbgrader-exchange"
@@ -44,13 +43,10 @@ def _read_small(path: Path) -> str:
     """The start of a small text file, "" unless it is a regular file (a link is not
     followed, and a named pipe is never read: a student can leave either)."""
     try:
-        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with open_regular(path.parent, (path.name,)) as opened:
+            return opened.read(MAX_READ).decode("ascii", "replace").strip()
     except OSError:
         return ""
-    with os.fdopen(handle, "rb") as opened:
-        if not stat.S_ISREG(os.fstat(opened.fileno()).st_mode):
-            return ""
-        return opened.read(MAX_READ).decode("ascii", "replace").strip()
 
 
 def exchange_secret(submission_folder: Path) -> str:

@@ -6,21 +6,28 @@ formatting tags only; `href` / `src` of the schemes http, https, mailto and
 attachment, a `#fragment`, and inline PNG, JPEG or GIF images as `data:` URLs (how
 nbconvert shows a cell's attachments), no other relative URL (nothing that points
 into the grader's own server); `class` only with the names nbconvert's own renderer
-and Pygments write; `style` only as the `text-align` of table cells. The
-HTML is harmless when that copy has lost nothing: the same elements, attributes and
-text, compared through Python's HTML parser, and no `<` that opens a tag outside the
-allowlist, a comment, a declaration or a processing instruction, as a browser's
-tokenizer would read it. Anything else (scripts, event handlers, `javascript:`
-links, forms, frames, SVG, styles, comments, an element HTML does not know) makes
-the whole piece not harmless; the caller then shows it as text (literal_html).
+and Pygments write; `style` only as the `text-align` of table cells; `id` only on a
+heading (nbconvert makes one of its text), and only if it names no element of
+formgrader's page (names_formgraders_element). The HTML is harmless when that copy
+has lost nothing: the same elements, attributes and text, compared through Python's
+HTML parser, and no `<` that opens a tag outside the allowlist, a comment, a
+declaration or a processing instruction, as a browser's tokenizer would read it.
+Anything else (scripts, event handlers, `javascript:` links, forms, frames, SVG,
+styles, comments, an element HTML does not know, a heading that takes the id of a
+grade box) makes the whole piece not harmless; the caller then shows it as text
+(literal_html).
 """
 
 import html
 import re
+from functools import cache
 from html.parser import HTMLParser
 
+import nbformat
 import nh3
 from pygments.token import STANDARD_TYPES
+
+from autograder.paths import NOTEBOOKS, SOURCE
 
 HEADINGS = {f"h{level}" for level in range(1, 7)}
 TAGS = HEADINGS | {
@@ -50,6 +57,11 @@ RENDERER_CLASSES = {
     "anchor-link", "highlight", "hll", "jp-Mermaid", "mermaid", "task-list-item",
     "task-list-item-checkbox", "tex2jax_ignore", *filter(None, STANDARD_TYPES.values()),
 }  # fmt: skip
+# Ids of formgrader's own page (nbgrader's formgrade/index.html.j2 and its scripts). For
+# each cell of a grade id it also writes `<grade_id>`, `<grade_id>-comment` and
+# `<grade_id>_extra_credit`, which formgrade.js finds by id, the first match in the page
+# winning: a heading of such an id (`# inline_question_2_lstm`) would take the grade box.
+FORMGRADER_PAGE_IDS = ("notebook", "notebook-container", "statusmessage", "help-dialog")
 CODE_LANGUAGE_CLASS = re.compile(r"language-[\w+#.-]{1,40}")
 URL_SCHEMES = {"http", "https", "mailto", "attachment", "data"}  # data: see _attribute
 URL_IGNORED = re.compile(r"[\t\n\r]")  # what a browser drops from a URL
@@ -63,10 +75,31 @@ LITERAL_CLASS = "tex2jax_ignore"  # MathJax leaves it alone (it skips <pre> as w
 LITERAL = re.compile(rf'<pre class="{LITERAL_CLASS}">[^<\[]*</pre>')
 
 
+@cache
+def grade_ids() -> frozenset[str]:
+    """The grade ids of the release's notebooks (SOURCE/notebooks), in lower case."""
+    found = set()
+    for name in NOTEBOOKS:
+        for cell in nbformat.read(SOURCE / "notebooks" / name, as_version=4).cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if isinstance(grade_id, str):
+                found.add(grade_id.lower())
+    return frozenset(found)
+
+
+def names_formgraders_element(element_id: str) -> bool:
+    """Whether an id is (or, for a grade id, starts as) one of formgrader's page, in any
+    letter case: every id formgrader writes for a grade cell starts with its grade id."""
+    lowered = element_id.lower()
+    return lowered in FORMGRADER_PAGE_IDS or any(map(lowered.startswith, grade_ids()))
+
+
 def _attribute(element: str, attribute: str, value: str) -> str | None:
-    """nh3's attribute filter: class names only the renderer's; a data: URL only as a
-    raster image's src (the value read as a browser reads a URL: tabs and newlines
-    dropped, spaces and controls trimmed)."""
+    """nh3's attribute filter: class names only the renderer's; an id none of
+    formgrader's page; a data: URL only as a raster image's src (the value read as a
+    browser reads a URL: tabs and newlines dropped, spaces and controls trimmed)."""
+    if attribute == "id":
+        return None if names_formgraders_element(value) else value
     if attribute == "class":
         names = value.split()
         known = all(n in RENDERER_CLASSES or CODE_LANGUAGE_CLASS.fullmatch(n) for n in names)

@@ -23,9 +23,13 @@ code):
   first `_assignsubmission_`, whatever the student's part holds. Only the `file`
   plugin is graded (`..._assignsubmission_onlinetext_` holds online text).
 - Blackboard ("Assignment File Download"): one `HW3_jdoe_attempt_<time>.txt` per
-  attempt (its description, with the student's name) and one
-  `HW3_jdoe_attempt_<time>_<file>` per uploaded file. Attempts are known from the
-  descriptions only, and an upload belongs to the attempt whose exact prefix
+  attempt (its description, with the student's name and username:
+  `Name: John Doe (jdoe)`) and one `HW3_jdoe_attempt_<time>_<file>` per uploaded
+  file. A username may hold `_` (`HW3_j_doe_attempt_...`), and so may an assignment's
+  title, so the username is the one the description states, and the name must end in
+  it (`_j_doe_attempt_<time>`); a description that states none is read only if its
+  name splits one way (one `_` before `_attempt_`), and refused otherwise. Attempts
+  are known from the descriptions only, and an upload belongs to the attempt whose exact prefix
   `HW3_jdoe_attempt_<time>_` it starts with. A student can name an upload like
   another student's attempt (`HW3_jdoe_attempt_<t>_x_bob_attempt_<later>_y.zip`, or
   the same ending in `.txt`), but its name starts with the prefix of the student's
@@ -63,7 +67,13 @@ from pathlib import Path
 
 from autograder.intake.exchange_inbox import collected_secret, collected_time, is_inbox
 from autograder.intake.ids import id_problem
-from autograder.intake.submissions import JUNK_NAMES, TAR_SUFFIXES, ZIP_SUFFIXES, is_archive
+from autograder.intake.submissions import (
+    JUNK_NAMES,
+    TAR_SUFFIXES,
+    ZIP_SUFFIXES,
+    is_archive,
+    open_regular,
+)
 from autograder.plain_text import plain
 
 CANVAS = re.compile(
@@ -76,10 +86,14 @@ MOODLE = re.compile(
 )
 BLACKBOARD_TIME = "%Y-%m-%d-%H-%M-%S"
 _TIME = r"[0-9]{4}(?:-[0-9]{2}){5}"
-# An attempt's prefix (its description is the prefix and `.txt`).
-BLACKBOARD_ATTEMPT = re.compile(
-    rf"(?P<assignment>.+)_(?P<user>[^_]+)_attempt_(?P<time>{_TIME})", re.DOTALL
+# An attempt's prefix (its description is the prefix and `.txt`): the assignment's title
+# and the username, each of which may hold `_`, and the time.
+BLACKBOARD_ATTEMPT = re.compile(rf"(?P<head>.+)_attempt_(?P<time>{_TIME})", re.DOTALL)
+# The line of an attempt's description that names the student: `Name: John Doe (jdoe)`.
+BLACKBOARD_NAME = re.compile(
+    r"^Name:[ \t]*(?P<name>.+?)[ \t]*(?:\((?P<user>[^)\n]*)\))?[ \t]*$", re.M
 )
+MAX_DESCRIPTION = 10_000  # bytes of a description read, at most
 # A name shaped like an upload, read up to its first attempt-like prefix.
 BLACKBOARD_UPLOAD = re.compile(rf"(?P<prefix>.+?_[^_]+_attempt_{_TIME})_.+", re.DOTALL)
 # Canvas renames a file uploaded again: `rnn_layers-1.py`, `submission-2.zip`.
@@ -171,6 +185,22 @@ def plain_id(path: Path) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    """A Blackboard attempt, as its description tells it.
+
+    - user: The Blackboard username ("" if refused)
+    - when: When it was submitted
+    - name: The student's name ("" if unknown)
+    - refusal: Why its files are not graded, if they are not
+    """
+
+    user: str
+    when: datetime
+    name: str = ""
+    refusal: str = ""
+
+
 @dataclass
 class _Upload:
     """One file of an LMS download, parsed.
@@ -236,14 +266,45 @@ def _blackboard_time(text: str) -> datetime | None:
         return None
 
 
-def _description(path: Path) -> tuple[str, datetime] | None:
-    """(username, time) of the attempt a file is named as the description of, or None."""
+def _stated_name(path: Path) -> tuple[str, str]:
+    """(the student's name, the username) an attempt's description states, "" for each
+    it does not (`Name: John Doe (jdoe)`; a link or a pipe states nothing)."""
+    try:
+        with open_regular(path.parent, (path.name,)) as handle:
+            text = handle.read(MAX_DESCRIPTION).decode("utf-8", "replace")
+    except OSError:
+        return "", ""
+    match = BLACKBOARD_NAME.search(text)
+    return (match["name"], match["user"] or "") if match else ("", "")
+
+
+def _username(head: str, stated: str) -> tuple[str, str]:
+    """(username, "") of an attempt whose name starts with head (`HW3_j_doe`), or ("",
+    why it cannot be told), given the username its description states ("" if none)."""
+    if stated:
+        if head.endswith(f"_{stated}") and len(head) > len(stated) + 1:
+            return stated, ""
+        return "", f"its description names the username {stated!r}, which its file name does not"
+    if head.count("_") == 1:
+        return head.split("_")[1], ""
+    return "", (
+        "its description names no username and the file name can be read as more than one "
+        "(a title or a username with `_`)"
+    )
+
+
+def _description(path: Path) -> _Attempt | None:
+    """The attempt a file is named as the description of, or None."""
     name = path.name
     if not name.endswith(".txt") or path.is_dir():
         return None
     match = BLACKBOARD_ATTEMPT.fullmatch(name.removesuffix(".txt"))
     when = _blackboard_time(match["time"]) if match else None
-    return None if when is None else (match["user"], when)
+    if when is None:
+        return None
+    student, stated = _stated_name(path)
+    user, refusal = _username(match["head"], stated)
+    return _Attempt(user, when, student, refusal)
 
 
 def _attempt_prefix(name: str, attempts: Mapping[str, tuple]) -> str | None:
@@ -255,13 +316,13 @@ def _attempt_prefix(name: str, attempts: Mapping[str, tuple]) -> str | None:
     return next((name[:end] for end in ends if name[:end] in attempts), None)
 
 
-def _blackboard_attempts(paths: list[Path]) -> dict[str, tuple[str, datetime]]:
-    """Every Blackboard attempt the folder describes: prefix -> (username, time).
+def _blackboard_attempts(paths: list[Path]) -> dict[str, _Attempt]:
+    """Every Blackboard attempt the folder describes: prefix -> attempt.
 
     Descriptions are accepted shortest first; a name that starts with an accepted
     attempt's prefix and `_` is an upload of that attempt, however it ends.
     """
-    attempts: dict[str, tuple[str, datetime]] = {}
+    attempts: dict[str, _Attempt] = {}
     for path in sorted(paths, key=lambda path: len(path.name)):
         attempt = _description(path)
         if attempt is not None and _attempt_prefix(path.name, attempts) is None:
@@ -269,15 +330,19 @@ def _blackboard_attempts(paths: list[Path]) -> dict[str, tuple[str, datetime]]:
     return attempts
 
 
-def _blackboard(path: Path, attempts: Mapping[str, tuple[str, datetime]]) -> _Upload | None:
+def _blackboard(path: Path, attempts: Mapping[str, _Attempt]) -> _Upload | None:
     """The Blackboard description or upload a name describes, or None."""
     prefix = _attempt_prefix(path.name, attempts)
     if prefix is not None:
-        user, when = attempts[prefix]
+        attempt = attempts[prefix]
         description = path.name == f"{prefix}.txt"
         written = len(path.name) if description else len(prefix) + 1
-        file = "" if description else path.name[written:]
-        return _Upload(path, "blackboard", user, "", file, (when,), written, timestamp=when)
+        file, name = ("", attempt.name) if description else (path.name[written:], "")
+        refusal = f"{prefix}.txt: {attempt.refusal}" if attempt.refusal else ""
+        return _Upload(
+            path, "blackboard", attempt.user, name, file, (attempt.when,), written,
+            timestamp=attempt.when, refusal=refusal,
+        )  # fmt: skip
     match = BLACKBOARD_UPLOAD.fullmatch(path.name)
     if match is None:
         return None
@@ -288,7 +353,7 @@ def _blackboard(path: Path, attempts: Mapping[str, tuple[str, datetime]]) -> _Up
     return _Upload(path, "blackboard", "", "", "", (), match.end("prefix") + 1, refusal=refusal)
 
 
-def _readings(path: Path, attempts: Mapping[str, tuple[str, datetime]]) -> list[_Upload]:
+def _readings(path: Path, attempts: Mapping[str, _Attempt]) -> list[_Upload]:
     """The uploads a name could be, one per LMS convention that reads it."""
     found = [_canvas(path), _moodle(path), _blackboard(path, attempts)]
     return [upload for upload in found if upload is not None]
@@ -308,11 +373,11 @@ def _lms_uploads(paths: list[Path], intake: Intake) -> tuple[list[_Upload], list
     attempts = _blackboard_attempts(paths)
     readings = {path: _readings(path, attempts) for path in paths}
     present = {found[0].lms for found in readings.values() if len(found) == 1}
-    uploads, plain = [], []
+    uploads, unread = [], []
     for path, found in readings.items():
         first = min(found, key=lambda upload: upload.written, default=None)
         if first is None:
-            plain.append(path)
+            unread.append(path)
         elif first.lms not in present:
             kinds = " and a ".join(LMS_NAMES[upload.lms] for upload in found)
             reason = f"the name reads as a {kinds} upload and the folder does not tell which"
@@ -321,32 +386,18 @@ def _lms_uploads(paths: list[Path], intake: Intake) -> tuple[list[_Upload], list
             intake.not_graded.append(NotGraded(path, first.refusal))
         else:
             uploads.append(first)
-    return uploads, plain
-
-
-def _blackboard_name(path: Path) -> str:
-    """The student's name from a Blackboard attempt's .txt ("Name: Jane Doe (jdoe)")."""
-    try:
-        text = path.read_text(errors="replace")[:10_000]
-    except OSError:
-        return ""
-    match = re.search(r"^Name:\s*(.+?)\s*(\([^)]*\))?\s*$", text, re.MULTILINE)
-    return match.group(1) if match else ""
+    return uploads, unread
 
 
 def _latest_attempt(username: str, group: list[_Upload], intake: Intake) -> list[_Upload]:
-    """The files of a Blackboard student's latest attempt, the student's name read from
-    its description; the earlier attempts' files are listed."""
+    """The files of a Blackboard student's latest attempt; the earlier attempts' files
+    are listed."""
     latest = max(upload.order for upload in group)
     for upload in group:
         if upload.order != latest:
             reason = f"an earlier attempt of {username} (a later one is graded)"
             intake.not_graded.append(NotGraded(upload.path, reason, superseded=True))
-    group = [upload for upload in group if upload.order == latest]
-    for upload in group:
-        if upload.file == "":
-            upload.name = _blackboard_name(upload.path)
-    return group
+    return [upload for upload in group if upload.order == latest]
 
 
 def _latest_uploads(lms: str, group: list[_Upload], intake: Intake) -> dict[str, _Upload]:
@@ -483,8 +534,8 @@ def read_intake(folder: Path) -> Intake:
             intake.not_graded.append(NotGraded(path, "a symbolic link; links are not followed"))
         else:
             paths.append(path)
-    uploads, plain = _lms_uploads(paths, intake)
-    for path in plain:
+    uploads, unread = _lms_uploads(paths, intake)
+    for path in unread:
         _plain_entry(path, intake)
     if is_inbox(folder):
         _exchange_entries(intake)

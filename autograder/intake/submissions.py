@@ -11,18 +11,26 @@ never a silent pick; identical copies are no problem.
 
 Nothing is extracted: each wanted file is read, size-capped, straight from the
 archive or folder, so `../` paths, absolute paths, symlinks and zip bombs cannot
-write anything or exhaust memory; an archive of more than MAX_MEMBERS members (whose
-directory alone would fill memory) is refused. Of the candidates for one wanted file
-the first is read and the others only hashed, a chunk at a time, so the grader holds
-one copy of it at most, however many copies an archive holds; a member that cannot
-be read (a bad checksum, an encrypted or exotically compressed zip member) is a
-problem of the submission, never of the batch.
+write anything. A file on disk is opened without following a link, in its path or at
+its end (a student can swap one in while the folder is read). Of the candidates for
+one wanted file the first is read and the others only hashed, a chunk at a time, so
+the grader holds one copy of it at most, however many copies an archive holds.
+
+What one submission may cost is a Budget, shared by all its archives and folders:
+files listed, bytes of names and archive directories held in memory, bytes of
+archives opened, bytes of candidates read or hashed (zip entries may all point at the
+same data). A submission that exceeds it is refused with a problem saying which, so
+the grader's memory stays within about 100 MB of its baseline, and its time within
+seconds, whatever the submission holds. A member that cannot be read (a bad checksum,
+an encrypted or exotically compressed zip member) is a problem of the submission too,
+never of the batch.
 
 The trained parameters the notebooks save for the leaderboard are optional: one that
 is missing or unusable is no problem of the submission (the leaderboard is ungraded),
 and the leaderboard says why its cell is empty.
 """
 
+import errno
 import hashlib
 import lzma
 import os
@@ -31,7 +39,8 @@ import stat
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
@@ -46,8 +55,6 @@ from autograder.plain_text import plain
 STUDENT_FILES = tuple(f"notebooks/{name}" for name in NOTEBOOKS) + STUDENT_MODULES
 MODEL_FILES = tuple(TRAINED_MODELS.values())
 MAX_FILE_BYTES = 20 << 20
-# An archive inside a folder submission is opened only up to this size.
-MAX_ARCHIVE_BYTES = 200 << 20
 # A tarball is read through at most this much content (a tar bomb stops there).
 MAX_TAR_BYTES = 1 << 30
 ZIP_SUFFIXES = (".zip",)
@@ -58,9 +65,17 @@ MAX_PROBLEM = 300  # characters of a problem, which may quote a file name of the
 # A notebook is parsed in the grader: at most this many JSON objects and lists (the
 # release notebooks hold about 400; 20 MB of `{},` is 7 million, gigabytes once parsed).
 MAX_NOTEBOOK_CONTAINERS = 100_000
-# Every archive's directory is read whole: about 1 KB of the grader's memory per member,
-# so at most this many (the instructor's .venv, zipped by mistake, holds 34,000 files).
+# What one submission may cost the grader, all its archives and folders together (Budget).
+# Every file listed is held in memory until the submission is read, about 1 KB each: at
+# most this many (the instructor's .venv, zipped by mistake, holds 34,000 files) ...
 MAX_MEMBERS = 50_000
+# ... and so are their names and every zip's directory, read whole (that .venv's: 5 MB).
+MAX_DIRECTORY_BYTES = 16 << 20
+# Archives (the submission itself, or those in a folder submission) are opened up to this
+# size in all ...
+MAX_ARCHIVE_BYTES = 200 << 20
+# ... and candidates unpacked up to this size in all (every wanted file at the size cap).
+MAX_UNPACKED_BYTES = 200 << 20
 # What starts each entry of a zip's central directory.
 ZIP_ENTRY = b"PK\x01\x02"
 # Candidates are hashed this much at a time: memory stays flat whatever they hold.
@@ -79,6 +94,49 @@ READ_ERRORS = (
 )
 
 
+class TooLarge(Exception):
+    """A submission costs more than its Budget (the message says what it holds, as the
+    end of a problem of the submission)."""
+
+
+class FileTooLarge(Exception):
+    """A file of a submission is larger than MAX_FILE_BYTES."""
+
+
+def limits() -> dict[str, tuple[int, str]]:
+    """Each part of a Budget: its limit, and what a submission exceeding it holds."""
+    return {
+        "members": (MAX_MEMBERS, f"more than {MAX_MEMBERS:,} files"),
+        "directory_bytes": (
+            MAX_DIRECTORY_BYTES,
+            f"more than {MAX_DIRECTORY_BYTES >> 20} MB of file names and archive directories",
+        ),
+        "archive_bytes": (MAX_ARCHIVE_BYTES, f"more than {MAX_ARCHIVE_BYTES >> 20} MB of archives"),
+        "unpacked_bytes": (
+            MAX_UNPACKED_BYTES,
+            f"more than {MAX_UNPACKED_BYTES >> 20} MB of copies of the files the grader reads",
+        ),
+    }
+
+
+@dataclass
+class Budget:
+    """What reading one submission has cost so far, by the parts of limits()."""
+
+    spent: Counter = field(default_factory=Counter)
+
+    def spend(self, part: str, amount: int) -> None:
+        """Count amount against a part of the budget.
+
+        Raises TooLarge (saying what the submission holds) once the part's limit is
+        exceeded.
+        """
+        self.spent[part] += amount
+        limit, holds = limits()[part]
+        if self.spent[part] > limit:
+            raise TooLarge(f"the submission holds {holds}")
+
+
 @dataclass
 class Submission:
     """The student-edited files of one submission, and what was wrong with it.
@@ -86,15 +144,18 @@ class Submission:
     - files: relative path -> content, for every usable wanted file
     - problems: what is wrong with the student-edited files
     - model_problems: relative path of a trained-parameters file -> why it was not taken
+    - refused: the wanted files found but not taken (a problem says why)
     """
 
     student_id: str
     files: dict[str, bytes] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     model_problems: dict[str, str] = field(default_factory=dict)
+    refused: set[str] = field(default_factory=set)
 
     def refuse(self, wanted: str, problem: str) -> None:
         """Note why a wanted file was not taken."""
+        self.refused.add(wanted)
         if wanted in MODEL_FILES:
             self.model_problems[wanted] = problem
         else:
@@ -148,17 +209,31 @@ def count_in(handle: IO[bytes], pattern: bytes) -> int:
     return count
 
 
-def zip_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member]:
+def directory_bytes(handle: IO[bytes]) -> int:
+    """How many bytes of directory zipfile reads into memory to open a zip: the size its
+    end record states (zip64's included), as zipfile's own reader of the record finds it.
+
+    Raises zipfile.BadZipFile when there is no end record.
+    """
+    end = zipfile._EndRecData(handle)  # the reader ZipFile uses; it is not public
+    if end is None:
+        raise zipfile.BadZipFile("File is not a zip file")
+    return end[zipfile._ECD_SIZE]
+
+
+def zip_members(handle: IO[bytes], stack: ExitStack, prefix: str, budget: Budget) -> list[Member]:
     """The files of a zip (its directory is read, nothing is inflated).
 
-    zipfile reads the whole directory into memory, so the entries are counted first:
-    every entry it would read starts with ZIP_ENTRY, so the count of ZIP_ENTRY in the
-    file bounds it whatever the archive's end record says.
+    zipfile reads the whole directory into memory, so it is paid for first: its size
+    (directory_bytes), and its entries, of which the count of ZIP_ENTRY in the file
+    (every entry zipfile would read starts with it) is a bound whatever the end record
+    says.
 
-    Raises zipfile.BadZipFile or OSError when it is not a readable zip.
+    Raises zipfile.BadZipFile or OSError when it is not a readable zip, TooLarge when
+    the budget does not cover it.
     """
-    if count_in(handle, ZIP_ENTRY) > MAX_MEMBERS:
-        raise zipfile.BadZipFile(f"more than {MAX_MEMBERS:,} members")
+    budget.spend("directory_bytes", directory_bytes(handle))
+    budget.spend("members", count_in(handle, ZIP_ENTRY))
     archive = stack.enter_context(zipfile.ZipFile(handle))
     members = []
     for info in archive.infolist():
@@ -170,19 +245,20 @@ def zip_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member
     return members
 
 
-def tar_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member]:
-    """The files and links of a tarball (gzip or plain), reading at most MAX_TAR_BYTES
-    and MAX_MEMBERS members.
+def tar_members(handle: IO[bytes], stack: ExitStack, prefix: str, budget: Budget) -> list[Member]:
+    """The files and links of a tarball (gzip or plain), reading at most MAX_TAR_BYTES;
+    each member, and its headers (its name), drawn from the budget.
 
-    Raises tarfile.TarError or OSError when it is not a readable tarball.
+    Raises tarfile.TarError or OSError when it is not a readable tarball, TooLarge when
+    the budget does not cover it.
     """
     archive = stack.enter_context(tarfile.open(fileobj=handle, mode="r:*"))
     members = []
     while (info := archive.next()) is not None:
         if info.offset_data > MAX_TAR_BYTES:
             raise tarfile.TarError(f"more than {MAX_TAR_BYTES >> 20} MB of content")
-        if len(archive.members) > MAX_MEMBERS:
-            raise tarfile.TarError(f"more than {MAX_MEMBERS:,} members")
+        budget.spend("members", 1)
+        budget.spend("directory_bytes", info.offset_data - info.offset)
         name = safe_name(info.name) if info.isfile() or info.issym() or info.islnk() else None
         if name is not None:
             opener = partial(archive.extractfile, info)
@@ -191,55 +267,93 @@ def tar_members(handle: IO[bytes], stack: ExitStack, prefix: str) -> list[Member
 
 
 def archive_members(
-    handle: IO[bytes], name: str, stack: ExitStack, prefix: str = ""
+    handle: IO[bytes], name: str, stack: ExitStack, budget: Budget, prefix: str = ""
 ) -> list[Member]:
-    """The members of a zip or tarball, chosen by the name's suffix (any letter case)."""
+    """The members of a zip or tarball, chosen by the name's suffix (any letter case),
+    the archive's size drawn from the budget first.
+
+    Raises what zip_members or tar_members raise.
+    """
+    budget.spend("archive_bytes", os.fstat(handle.fileno()).st_size)
     read = zip_members if name.lower().endswith(ZIP_SUFFIXES) else tar_members
-    return read(handle, stack, prefix)
+    return read(handle, stack, prefix, budget)
 
 
-def disk_member(path: Path, name: str) -> Member | None:
-    """A file on disk as a member: a symbolic link is reported, never followed; anything
-    but a regular file or a link (a named pipe, a device, a socket, which a student on a
-    shared machine can leave in a folder and whose reading could block) is none."""
-    info = path.lstat()
-    if stat.S_ISLNK(info.st_mode):
-        return Member(name, 0, True, partial(open, path, "rb"))
-    if not stat.S_ISREG(info.st_mode):
+def open_regular(folder: Path, parts: tuple[str, ...]) -> IO[bytes]:
+    """A regular file under folder, opened for reading without following a link anywhere
+    in parts (the file's path under folder) and without blocking: a student can swap a
+    file or folder for a link, or leave a named pipe, between its listing and its reading.
+
+    Raises OSError when a part is a link or the file is not a regular file.
+    """
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=descriptor)
+            os.close(descriptor)
+            descriptor = inner
+        handle = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=descriptor)
+    finally:
+        os.close(descriptor)
+    opened = os.fdopen(handle, "rb")
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        opened.close()
+        raise OSError(errno.EINVAL, "not a regular file", parts[-1])
+    return opened
+
+
+def disk_member(folder: Path, parts: tuple[str, ...], name: str) -> Member | None:
+    """The file at parts under folder as a member named name: a symbolic link is
+    reported, never followed; anything but a regular file or a link (a named pipe, a
+    device, a socket, which a student on a shared machine can leave in a folder and
+    whose reading could block) is none. It is read by open_regular."""
+    info = folder.joinpath(*parts).lstat()
+    link = stat.S_ISLNK(info.st_mode)
+    if not link and not stat.S_ISREG(info.st_mode):
         return None
-    return Member(name, info.st_size, False, partial(open, path, "rb"))
+    return Member(name, 0 if link else info.st_size, link, partial(open_regular, folder, parts))
 
 
-def folder_members(folder: Path, prefix: str = "") -> list[Member]:
-    """The files under a folder (disk_member)."""
+def folder_members(folder: Path, budget: Budget, prefix: str = "") -> list[Member]:
+    """The files under a folder (disk_member), each and its name drawn from the budget.
+
+    Raises TooLarge when the budget does not cover them.
+    """
     members = []
     for top, _, files in os.walk(folder):  # os.walk does not follow linked folders
         for entry in files:
-            path = Path(top) / entry
-            name = safe_name(path.relative_to(folder).as_posix())
-            if name is not None and (member := disk_member(path, prefix + name)) is not None:
+            parts = (Path(top) / entry).relative_to(folder).parts
+            budget.spend("members", 1)
+            budget.spend("directory_bytes", len(prefix) + sum(map(len, parts)))
+            name = safe_name("/".join(parts))
+            if name is not None and (member := disk_member(folder, parts, prefix + name)):
                 members.append(member)
     return members
 
 
-def file_members(files: Mapping[str, Path]) -> list[Member]:
+def file_members(files: Mapping[str, Path], budget: Budget) -> list[Member]:
     """Uploaded files and folders (an LMS download), each under the name the student
-    gave it; a folder's files come under that name."""
+    gave it; a folder's files come under that name.
+
+    Raises TooLarge when the budget does not cover them.
+    """
     members = []
     for name, path in files.items():
         if path.is_dir() and not path.is_symlink():
-            members += folder_members(path, name + "/")
-        elif (member := disk_member(path, name)) is not None:
+            members += folder_members(path, budget, name + "/")
+        elif (member := disk_member(path.parent, (path.name,), name)) is not None:
             members.append(member)
     return members
 
 
 def expand_archives(
-    members: list[Member], submission: Submission, stack: ExitStack
+    members: list[Member], submission: Submission, stack: ExitStack, budget: Budget
 ) -> list[Member]:
     """Members with every archive among them replaced by its own files (one level).
 
     An archive that cannot be read is a problem of the submission.
+
+    Raises TooLarge when the budget does not cover the archives.
     """
     expanded = []
     for member in members:
@@ -248,15 +362,12 @@ def expand_archives(
             continue
         where = PurePosixPath(member.name).parent.as_posix()
         prefix = "" if where == "." else where + "/"
-        if member.link or member.size > MAX_ARCHIVE_BYTES:
-            submission.problems.append(
-                f"{member.name} is a link or larger than {MAX_ARCHIVE_BYTES >> 20} MB; "
-                "it was ignored"
-            )
+        if member.link:
+            submission.problems.append(f"{member.name} is a link; it was ignored")
             continue
         try:
             handle = stack.enter_context(member.open())
-            expanded += archive_members(handle, member.name, stack, prefix)
+            expanded += archive_members(handle, member.name, stack, budget, prefix)
         except READ_ERRORS as error:
             submission.problems.append(f"{member.name} is not a readable archive ({error})")
     return expanded
@@ -268,39 +379,44 @@ def candidates(members: list[Member], wanted: str) -> list[Member]:
     return [member for member in members if PurePosixPath(member.name).name.lower() == name]
 
 
-def read_capped(member: Member) -> bytes | None:
-    """The member's content, or None if it is larger than MAX_FILE_BYTES."""
-    if member.size > MAX_FILE_BYTES:
-        return None
-    with member.open() as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
-    return None if len(data) > MAX_FILE_BYTES else data
+def chunks(member: Member, budget: Budget) -> Iterator[bytes]:
+    """The member's content, CHUNK_BYTES at a time, each drawn from the budget.
 
-
-def digest_capped(member: Member) -> str | None:
-    """The SHA-256 of the member's content, read CHUNK_BYTES at a time, or None if it
-    is larger than MAX_FILE_BYTES."""
+    Raises FileTooLarge past MAX_FILE_BYTES, TooLarge when the budget is spent.
+    """
     if member.size > MAX_FILE_BYTES:
-        return None
-    digest, total = hashlib.sha256(), 0
+        raise FileTooLarge
+    total = 0
     with member.open() as handle:
         while chunk := handle.read(CHUNK_BYTES):
             total += len(chunk)
             if total > MAX_FILE_BYTES:
-                return None
-            digest.update(chunk)
+                raise FileTooLarge
+            budget.spend("unpacked_bytes", len(chunk))
+            yield chunk
+
+
+def sha256(member: Member, budget: Budget) -> str:
+    """The SHA-256 of the member's content, read a chunk at a time (chunks)."""
+    digest = hashlib.sha256()
+    for chunk in chunks(member, budget):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
-def agreed_content(wanted: str, found: list[Member]) -> tuple[bytes | None, str | None]:
+def agreed_content(
+    wanted: str, found: list[Member], budget: Budget
+) -> tuple[bytes | None, str | None]:
     """The content of a wanted file if all its candidates hold the same bytes.
 
     The first candidate is read whole and every other one only hashed, a chunk at a
-    time, so one copy of the file at most is in memory however many the archive holds.
+    time, so one copy of the file at most is in memory however many the archive holds;
+    what is read or hashed is drawn from the budget.
 
     Inputs:
     - wanted: The wanted file's relative path (for the problem's wording)
     - found: Its candidates in the submission (at least one)
+    - budget: What reading the submission may still cost
 
     Returns:
     - (content, None), or (None, why no candidate was taken)
@@ -308,13 +424,15 @@ def agreed_content(wanted: str, found: list[Member]) -> tuple[bytes | None, str 
     if any(member.link for member in found):
         return None, f"{wanted} is a symbolic link; it was ignored"
     try:
-        data = read_capped(found[0])
-        digests = [digest_capped(member) for member in found[1:]]
+        data = b"".join(chunks(found[0], budget))
+        digests = {sha256(member, budget) for member in found[1:]}
+    except FileTooLarge:
+        return None, f"{wanted} is larger than {MAX_FILE_BYTES >> 20} MB"
+    except TooLarge as error:
+        return None, f"{wanted} was not read: {error}"
     except READ_ERRORS as error:
         return None, f"{wanted} cannot be read from the submission ({error})"
-    if data is None or None in digests:
-        return None, f"{wanted} is larger than {MAX_FILE_BYTES >> 20} MB"
-    if set(digests) - {hashlib.sha256(data).hexdigest()}:
+    if digests - {hashlib.sha256(data).hexdigest()}:
         names = ", ".join(sorted(member.name for member in found))
         return None, (
             f"{wanted}: {len(found)} different candidates in the submission ({names}); "
@@ -323,13 +441,13 @@ def agreed_content(wanted: str, found: list[Member]) -> tuple[bytes | None, str 
     return data, None
 
 
-def take_wanted(members: list[Member], submission: Submission) -> None:
+def take_wanted(members: list[Member], submission: Submission, budget: Budget) -> None:
     """Put each wanted file into the submission, or say why it was not taken."""
     for wanted in STUDENT_FILES + MODEL_FILES:
         found = candidates(members, wanted)
         if not found:
             continue
-        data, problem = agreed_content(wanted, found)
+        data, problem = agreed_content(wanted, found, budget)
         if problem is None:
             submission.files[wanted] = data
         else:
@@ -368,26 +486,42 @@ def _validate(submission: Submission) -> None:
     for wanted in STUDENT_FILES:
         data = submission.files.get(wanted)
         if data is None:
-            if not any(p.startswith(wanted) for p in submission.problems):
+            if wanted not in submission.refused:
                 submission.problems.append(f"{wanted} is missing")
         elif (problem := unusable(wanted, data)) is not None:
             submission.problems.append(problem)
             del submission.files[wanted]
 
 
-def submission_members(
-    path: Path | Mapping[str, Path], submission: Submission, stack: ExitStack
+def listed_members(
+    path: Path | Mapping[str, Path], submission: Submission, stack: ExitStack, budget: Budget
 ) -> list[Member]:
-    """Every file of a submission, archives inside it opened; problems noted."""
+    """Every file of a submission, archives inside it opened; problems noted.
+
+    Raises TooLarge when the budget does not cover them.
+    """
     if isinstance(path, Mapping):
-        return expand_archives(file_members(path), submission, stack)
+        return expand_archives(file_members(path, budget), submission, stack, budget)
     if path.is_dir():
-        return expand_archives(folder_members(path), submission, stack)
+        return expand_archives(folder_members(path, budget), submission, stack, budget)
     try:
-        return archive_members(stack.enter_context(open(path, "rb")), path.name, stack)
+        handle = stack.enter_context(open_regular(path.parent, (path.name,)))
+        return archive_members(handle, path.name, stack, budget)
     except READ_ERRORS as error:
         kind = "zip file" if path.name.lower().endswith(ZIP_SUFFIXES) else "archive"
         submission.problems.append(f"{path.name} is not a readable {kind} ({error})")
+        return []
+
+
+def submission_members(
+    path: Path | Mapping[str, Path], submission: Submission, stack: ExitStack, budget: Budget
+) -> list[Member]:
+    """Every file of a submission (listed_members), or none, with a problem, if the
+    submission is larger than its budget."""
+    try:
+        return listed_members(path, submission, stack, budget)
+    except TooLarge as error:
+        submission.problems.append(f"nothing was read: {error}")
         return []
 
 
@@ -404,9 +538,9 @@ def read_submission(student_id: str, path: Path | Mapping[str, Path]) -> Submiss
       reasons why trained-parameter files were not taken, each plain text of at most
       MAX_PROBLEM characters
     """
-    submission = Submission(student_id)
+    submission, budget = Submission(student_id), Budget()
     with ExitStack() as stack:
-        take_wanted(submission_members(path, submission, stack), submission)
+        take_wanted(submission_members(path, submission, stack, budget), submission, budget)
     _validate(submission)
     # They quote the names of files inside the upload, which are the student's.
     submission.problems = [plain(problem, MAX_PROBLEM) for problem in submission.problems]
