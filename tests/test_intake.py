@@ -121,6 +121,27 @@ def test_copies_in_an_archive_are_hashed_not_held(tmp_path):
     assert peak < 100 << 20, f"{peak >> 20} MB"  # 40 MB measured; 520 MB when all were read
 
 
+@pytest.mark.parametrize("kind", [tarfile.GNUTYPE_LONGNAME, tarfile.XHDTYPE])
+def test_a_tarball_header_of_hundreds_of_megabytes_is_refused_before_it_is_read(tmp_path, kind):
+    """A long name or pax record of 300 MB, a few hundred KB of gzip: tarfile reads such a
+    header whole, so it is refused from the size its first block states."""
+    path = tmp_path / "s.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        for name, data in REFERENCE.items():
+            info = tarfile.TarInfo(f"s/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        header = tarfile.TarInfo("././@LongLink")
+        header.type, header.size = kind, 300 << 20
+        archive.fileobj.write(header.tobuf(format=tarfile.GNU_FORMAT)[:512])
+        block = b"a" * (1 << 20)
+        for _ in range(300):
+            archive.fileobj.write(block)
+    submission, peak = read_with_peak(path)
+    assert any("header of more than" in problem for problem in submission.problems)
+    assert peak < 100 << 20, f"{peak >> 20} MB"
+
+
 def copies_in_a_folder(folder: Path, copies: int) -> Path:
     """A Moodle folder of two zips that share copies of a 20 MB module between them."""
     folder.mkdir()

@@ -57,6 +57,14 @@ MODEL_FILES = tuple(TRAINED_MODELS.values())
 MAX_FILE_BYTES = 20 << 20
 # A tarball is read through at most this much content (a tar bomb stops there).
 MAX_TAR_BYTES = 1 << 30
+MAX_TAR_HEADER_BYTES = 1 << 20  # a long name or the pax records of one member
+LONG_HEADERS = (
+    tarfile.GNUTYPE_LONGNAME,
+    tarfile.GNUTYPE_LONGLINK,
+    tarfile.XHDTYPE,
+    tarfile.XGLTYPE,
+    tarfile.SOLARIS_XHDTYPE,
+)
 ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 # Operating-system clutter inside archives and folders, never a candidate.
@@ -245,6 +253,16 @@ def zip_members(handle: IO[bytes], stack: ExitStack, prefix: str, budget: Budget
     return members
 
 
+class BoundedTarInfo(tarfile.TarInfo):
+    """A tar header that refuses a long name or pax record over MAX_TAR_HEADER_BYTES before
+    tarfile reads it into memory (a few KB of gzip can hold one of a gigabyte)."""
+
+    def _proc_member(self, archive: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.type in LONG_HEADERS and self.size > MAX_TAR_HEADER_BYTES:
+            raise tarfile.TarError(f"a header of more than {MAX_TAR_HEADER_BYTES >> 10} KB")
+        return super()._proc_member(archive)
+
+
 def tar_members(handle: IO[bytes], stack: ExitStack, prefix: str, budget: Budget) -> list[Member]:
     """The files and links of a tarball (gzip or plain), reading at most MAX_TAR_BYTES;
     each member, and its headers (its name), drawn from the budget.
@@ -252,7 +270,7 @@ def tar_members(handle: IO[bytes], stack: ExitStack, prefix: str, budget: Budget
     Raises tarfile.TarError or OSError when it is not a readable tarball, TooLarge when
     the budget does not cover it.
     """
-    archive = stack.enter_context(tarfile.open(fileobj=handle, mode="r:*"))
+    archive = stack.enter_context(tarfile.open(fileobj=handle, mode="r:*", tarinfo=BoundedTarInfo))
     members = []
     while (info := archive.next()) is not None:
         if info.offset_data > MAX_TAR_BYTES:
