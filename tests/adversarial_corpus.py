@@ -505,7 +505,7 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
 
 
 # Floods the grader with reference calls whose caches it must keep, in the retry of
-# rnn_forward (which swaps in the reference step): the grader's memory must stay bounded.
+# rnn_forward (which swaps in the reference step): the grader's work must stay bounded.
 FLOODS_THE_ORACLE = """
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
     return prev_h, None  # wrong, so that rnn_forward is retried with the reference step
@@ -514,9 +514,8 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
 def rnn_forward(x, h0, Wx, Wh, b):
     if np.array_equal(rnn_step_forward(x[:, 0], h0, Wx, Wh, b)[0], h0):
         raise ValueError("my own step")
-    big = np.ones((1000, 1000))
-    for _ in range(1000):
-        rnn_step_forward(big, big, big, big, np.ones(1000))
+    for _ in range(25_000):  # hidden-case sizes, so only the count can stop it
+        rnn_step_forward(x[:, 0], h0, Wx, Wh, b)
 """
 
 
@@ -550,7 +549,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
 
 # Reports as changed in place names that are no input of the case: the case's x in digits,
 # escape codes, a bidi override, markup; every such report must be unreadable.
-SPELLS_WHAT_IT_CHANGED = """
+SPELLS_WHAT_IT_CHANGED = r"""
 import sys as _sys
 
 
@@ -693,10 +692,10 @@ def corpus(repo: Path, out: Path, outside: list[Path], submissions: Path) -> lis
         Case("fills_its_folder", "reference that leaves FIFOs, links and 512 MB in its folder",
              "the job folder is a 256 MB tmpfs the grader never reads", [],
              with_code(REFERENCE, LAYERS, FILLS_ITS_FOLDER), needs_jail=True),
-        Case("floods_the_oracle", "rnn_forward makes the grader keep reference caches of "
-             "1000 x 1000 inputs until it refuses", "the oracle keeps at most 256 MB per case",
+        Case("floods_the_oracle", "rnn_forward makes the grader keep reference caches "
+             "until it refuses", "the oracle answers at most 20,000 calls per item",
              ["rnn_step_forward", "rnn_forward"], with_code(REFERENCE, LAYERS, FLOODS_THE_ORACLE),
-             message=("rnn_forward", "MB of caches in one case")),
+             message=("rnn_forward", "calls of reference functions")),
         Case("stretches_the_oracle", "rnn_forward asks the reference step for outputs of "
              "16000 x 16000 from a few inputs (broadcasting, long axes)",
              "no argument longer than the item's hidden cases, per letter N, T, D, H",
