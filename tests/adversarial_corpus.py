@@ -505,7 +505,7 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
 
 
 # Floods the grader with reference calls whose caches it must keep, in the retry of
-# rnn_forward (which swaps in the reference step): the grader's memory must stay bounded.
+# rnn_forward (which swaps in the reference step): the grader's work must stay bounded.
 FLOODS_THE_ORACLE = """
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
     return prev_h, None  # wrong, so that rnn_forward is retried with the reference step
@@ -514,9 +514,62 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
 def rnn_forward(x, h0, Wx, Wh, b):
     if np.array_equal(rnn_step_forward(x[:, 0], h0, Wx, Wh, b)[0], h0):
         raise ValueError("my own step")
-    big = np.ones((1000, 1000))
-    for _ in range(1000):
-        rnn_step_forward(big, big, big, big, np.ones(1000))
+    for _ in range(25_000):  # hidden-case sizes, so only the count can stop it
+        rnn_step_forward(x[:, 0], h0, Wx, Wh, b)
+"""
+
+
+# Asks the oracle, in the retry of rnn_forward, for outputs far larger than any hidden case
+# with few input elements: by broadcasting (axes of length 1 against long ones) and by
+# long axes (N, D, an axis too many); every such call must be refused.
+STRETCHES_THE_ORACLE = """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    return prev_h, None  # wrong, so that rnn_forward is retried with the reference step
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    if np.array_equal(rnn_step_forward(x[:, 0], h0, Wx, Wh, b)[0], h0):
+        raise ValueError("my own step")
+    big, one = 16000, np.ones((1, 1))
+    stretched = [  # each within the oracle's old limit of 4M input elements
+        (np.ones((big, 1)), np.ones((big, 1)), np.ones((1, big)), np.ones((1, big)), np.ones(big)),
+        (np.ones((1, big)), one, np.ones((big, 1)), one, np.ones(1)),
+        (np.ones((big, 1)), np.ones((big, 1)), one, one, np.ones(1)),
+        (np.ones((1, 1, 1, big)), one, one, one, np.ones(1)),
+    ]
+    answered = 0
+    for args in stretched:
+        try:
+            rnn_step_forward(*args)
+            answered += 1
+        except RuntimeError:
+            pass
+    raise ValueError("no stretched call answered" if answered == 0 else "a stretched call answered")
+"""
+
+# Reports as changed in place names that are no input of the case: the case's x in digits,
+# escape codes, a bidi override, markup; every such report must be unreadable.
+SPELLS_WHAT_IT_CHANGED = r"""
+import sys as _sys
+
+
+def _spell_changes():
+    probes = _sys.modules.get("probes")
+    if probes is None or getattr(probes.changed, "spells", False):
+        return
+    honest = probes.changed
+
+    def changed(inputs, before):
+        if "prev_h" not in inputs or "prev_c" in inputs:
+            return honest(inputs, before)
+        digits = ",".join("%.6f" % v for v in inputs["x"].ravel())
+        return [*honest(inputs, before), "x:" + digits[:90], "\x1b[31m<b>\u202eline\nbreak</b>"]
+
+    changed.spells = True
+    probes.changed = changed
+
+
+_spell_changes()
 """
 
 
@@ -639,10 +692,21 @@ def corpus(repo: Path, out: Path, outside: list[Path], submissions: Path) -> lis
         Case("fills_its_folder", "reference that leaves FIFOs, links and 512 MB in its folder",
              "the job folder is a 256 MB tmpfs the grader never reads", [],
              with_code(REFERENCE, LAYERS, FILLS_ITS_FOLDER), needs_jail=True),
-        Case("floods_the_oracle", "rnn_forward makes the grader keep reference caches of "
-             "1000 x 1000 inputs until it refuses", "the oracle keeps at most 256 MB per case",
+        Case("floods_the_oracle", "rnn_forward makes the grader keep reference caches "
+             "until it refuses", "the oracle answers at most 20,000 calls per item",
              ["rnn_step_forward", "rnn_forward"], with_code(REFERENCE, LAYERS, FLOODS_THE_ORACLE),
-             message=("rnn_forward", "MB of caches in one case")),
+             message=("rnn_forward", "calls of reference functions")),
+        Case("stretches_the_oracle", "rnn_forward asks the reference step for outputs of "
+             "16000 x 16000 from a few inputs (broadcasting, long axes)",
+             "no argument longer than the item's hidden cases, per letter N, T, D, H",
+             ["rnn_step_forward", "rnn_forward"],
+             with_code(REFERENCE, LAYERS, STRETCHES_THE_ORACLE),
+             message=("rnn_forward", "no stretched call answered")),
+        Case("spells_what_it_changed", "rnn_step_forward's probe reports inputs changed in "
+             "place under names that spell x's values and markup",
+             "only the case's own input names are read", ["rnn_step_forward", "rnn_step_backward"],
+             with_code(REFERENCE, LAYERS, SPELLS_WHAT_IT_CHANGED),
+             message=("rnn_step_forward", "no readable result")),
         Case("spells_its_inputs", "rnn_step_forward raises an exception that spells the "
              "case's inputs in letters", "an exception at one line is quoted for one case",
              ["rnn_step_forward"], with_code(REFERENCE, LAYERS, SPELLS_ITS_INPUTS),

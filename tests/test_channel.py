@@ -12,8 +12,10 @@ from autograder.reference import reference_modules
 from autograder.sandbox import oracle as oracle_module
 from autograder.sandbox.channel import ChannelError, Handle, pack, receive, send, unpack
 from autograder.sandbox.oracle import Oracle
+from autograder.sandbox.results import UNREADABLE, read_result
 
 LIMIT = 1 << 20
+BOUNDS = {"N": 2, "D": 3, "H": 4, "G": 4}  # the sizes of step_inputs()
 
 
 @pytest.fixture
@@ -63,6 +65,9 @@ def test_arrays_cross_whole_and_writable(pair):
         (framed([["<f8", [-1]]]), b"", "malformed array shape"),
         (framed([["<f8", [1.5]]]), b"\0" * 8, "malformed array shape"),
         (framed([["<f8", [1] * 9]]), b"\0" * 8, "malformed array shape"),
+        (framed([["|b1", [2**32, 2**32]]]), b"", "malformed array shape"),  # np.prod: 0
+        (framed([["|b1", [0, 2**63]]]), b"", "malformed array shape"),  # no elements
+        (framed([["|b1", [2**30, 2]], ["<i2", [2**30]]]), b"", "do not fill the body"),
         (b"[" * 200_000, b"", "not JSON"),
         (b"\xff\xfe", b"", "not JSON"),
         (b"[]", b"", "without its list of arrays"),
@@ -129,7 +134,7 @@ def step_inputs():
 
 
 def test_the_oracle_serves_only_the_items_functions():
-    oracle = Oracle(reference_modules(), ["rnn_step_forward"])
+    oracle = Oracle(reference_modules(), ["rnn_step_forward"], BOUNDS)
     reply, values = call(oracle, "rnn_step_forward", *step_inputs())
     next_h, cache = unpack(reply["value"], values)
     assert next_h.shape == (2, 4) and isinstance(cache, Handle)
@@ -139,7 +144,7 @@ def test_the_oracle_serves_only_the_items_functions():
 
 
 def test_a_backward_gets_the_cache_the_oracle_kept():
-    oracle = Oracle(reference_modules(), ["rnn_step_forward", "rnn_step_backward"])
+    oracle = Oracle(reference_modules(), ["rnn_step_forward", "rnn_step_backward"], BOUNDS)
     reply, values = call(oracle, "rnn_step_forward", *step_inputs())
     _, cache = unpack(reply["value"], values)
     tampered = Handle(tuple(np.zeros_like(part) for part in cache), cache.number)
@@ -154,12 +159,15 @@ def test_a_backward_gets_the_cache_the_oracle_kept():
 
 
 def test_the_oracle_bounds_calls_sizes_and_says_only_what_failed(monkeypatch):
-    oracle = Oracle(reference_modules(), ["rnn_step_forward", "CaptioningRNN.loss"])
+    oracle = Oracle(reference_modules(), ["rnn_step_forward", "CaptioningRNN.loss"], BOUNDS)
     reply, _ = call(oracle, "rnn_step_forward", np.ones(oracle_module.MAX_ELEMENTS + 1))
     assert "larger than any hidden case" in reply["error"]
     reply, _ = call(oracle, "rnn_step_forward", np.ones((2, 3)), np.ones((5, 5)))
-    assert reply["error"] == "the reference rnn_step_forward raised TypeError"
-    reply, _ = call(oracle, "CaptioningRNN.loss", np.ones((1, 2)), np.ones((1, 3), dtype=int),
+    assert reply["error"] == "arguments that are not those of rnn_step_forward"
+    x, prev_h, Wx, Wh, b = step_inputs()
+    reply, _ = call(oracle, "rnn_step_forward", x, prev_h, Wx[:2], Wh, b)
+    assert reply["error"] == "the reference rnn_step_forward raised ValueError"
+    reply, _ = call(oracle, "CaptioningRNN.loss", np.ones((1, 0)), np.ones((1, 0), dtype=int),
                     model={"cell_type": "gru", "null": 0, "params": {"n": 0}})  # fmt: skip
     assert reply["error"] == "a model the grader cannot read"
     monkeypatch.setattr(oracle_module, "MAX_CALLS", oracle.calls + 1)
@@ -168,7 +176,7 @@ def test_the_oracle_bounds_calls_sizes_and_says_only_what_failed(monkeypatch):
 
 
 def test_the_oracle_keeps_a_bounded_amount_of_caches(monkeypatch):
-    oracle = Oracle(reference_modules(), ["rnn_step_forward"])
+    oracle = Oracle(reference_modules(), ["rnn_step_forward"], BOUNDS)
     inputs = step_inputs()
     call(oracle, "rnn_step_forward", *inputs)
     one_call = oracle.kept_bytes  # the cache: x, prev_h, Wx, Wh, next_h, each counted once
@@ -182,3 +190,59 @@ def test_the_oracle_keeps_a_bounded_amount_of_caches(monkeypatch):
     assert "MB of caches in one case" in replies[-1]["error"]
     oracle.new_case()
     assert oracle.kept_bytes == 0 and "value" in call(oracle, "rnn_step_forward", *inputs)[0]
+
+
+def test_the_oracle_refuses_arguments_longer_than_the_hidden_cases():
+    """Broadcasting (x (N, 1) against Wx (1, H)) or a long loop makes no more than the
+    hidden cases' sizes, whichever axis is stretched."""
+    oracle = Oracle(reference_modules(), ["rnn_step_forward", "rnn_forward"], BOUNDS)
+    x, prev_h, Wx, Wh, b = step_inputs()
+    assert "value" in call(oracle, "rnn_step_forward", x[0], prev_h[0], Wx, Wh, b)[0]  # N = 1
+    wide = (np.ones((2, 1)), np.ones((2, 1)), np.ones((1, 5)), np.ones((1, 5)), np.ones(5))
+    long = (np.ones((1, 3, 1)), np.ones((1, 1)), np.ones((1, 1)), np.ones((1, 1)), np.ones(1))
+    tall = (np.ones((3, 1)), np.ones((3, 1)), np.ones((1, 1)), np.ones((1, 1)), np.ones(1))
+    for function, args, letter in [
+        ("rnn_step_forward", wide, "G = 5"),
+        ("rnn_forward", long, "T = 3"),  # no T in a step's cases
+        ("rnn_step_forward", tall, "N = 3"),
+    ]:
+        reply, _ = call(oracle, function, *args)
+        assert reply["error"] == f"an argument larger than any hidden case ({letter})"
+    for bad in (np.ones((1, 1, 2, 3)), [[[1.0]]], np.array([["a", "b", "c"]] * 2)):
+        reply, _ = call(oracle, "rnn_step_forward", bad, prev_h, Wx, Wh, b)
+        assert "value" not in reply and "argument" in reply["error"]
+
+
+def test_a_reply_the_oracle_cannot_pack_is_an_error(monkeypatch):
+    oracle = Oracle(reference_modules(), ["rnn_step_forward"], BOUNDS)
+    layers = oracle.reference.layers
+    monkeypatch.setattr(layers, "rnn_step_forward", lambda *args: ([[[[[[1.0]]]]]], ()))
+    reply, values = call(oracle, "rnn_step_forward", *step_inputs())
+    assert reply == {"kind": "reply", "error": "the reference rnn_step_forward raised TypeError"}
+    assert values == []
+
+
+def result_header(**fields) -> dict:
+    header = {"error": None, "where": None, "types": {"h": "ndarray"}, "outputs": {"h": 0}}
+    return {**header, "report": {}, **fields}
+
+
+def test_a_result_with_numbers_out_of_range_is_unreadable():
+    where = {"file": "cs231n/rnn_layers.py", "line": float("inf"), "function": "f"}
+    calls = {"calls": [[[[float("inf")], "<f8"]]]}
+    for header in (result_header(where=where, error="E"), result_header(report=calls)):
+        assert read_result(header, [np.ones(2)], ["h"], ["x"]).error == UNREADABLE
+
+
+def test_only_arrays_of_numbers_are_read_as_outputs():
+    for dtype, read in (("<U3", False), ("|b1", True), ("<i4", True), ("<f4", True)):
+        result = read_result(result_header(), [np.zeros(2, dtype=dtype)], ["h"], ["x"])
+        assert ("h" in result.arrays) == read and result.error is None
+
+
+def test_only_the_cases_own_inputs_are_reported_modified():
+    honest = result_header(report={"modified": {"function": ["x", "Wx", "x"]}})
+    assert read_result(honest, [np.ones(2)], ["h"], ["x", "Wx"]).modified_by() == ["Wx", "x"]
+    for name in ("x:0.417022,0.720324", "\x1b[31m<b>", "cache[0]", 3):
+        forged = result_header(report={"modified": {"forward": [name]}})
+        assert read_result(forged, [np.ones(2)], ["h"], ["x", "Wx"]).error == UNREADABLE

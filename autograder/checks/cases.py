@@ -8,6 +8,12 @@ float32 and float64), and the seeds are fresh: every item draws from a generator
 own, seeded with its own name, so adding or copying an item changes no other item's
 cases. Every student gets the same cases, so reference outputs are computed once per run.
 
+A shape's sizes bound what a retry may ask of the reference functions (sandbox/oracle.py):
+each is named by a letter of the functions' arguments, N (batch), T (timesteps), D
+(a layer's input size), F (image features), H (hidden size), G (gates * H) and V
+(vocabulary), and no argument of a call may be larger along an axis than the item's
+cases are.
+
 A shape's labels are what feedback may say about its case without showing any value:
 every size of 1 ("fails when H = 1"), the dtype ("fails for float32 inputs") and large
 inputs ("fails for large inputs"). A label only tells where no other case of the item
@@ -71,6 +77,15 @@ class Shape:
             labels.append(LARGE_INPUTS)
         return tuple(labels)
 
+    def sizes(self, inputs: Inputs, gates: int) -> dict[str, int]:
+        """The case's size of each letter of the reference functions' arguments.
+
+        Inputs:
+        - inputs: The case's arrays
+        - gates: Blocks of the activation (1 for an RNN, 4 for an LSTM)
+        """
+        raise NotImplementedError(f"{type(self).__name__} names no sizes")
+
     def inputs(self, rng: np.random.Generator, gates: int) -> Inputs:
         """The case's arrays, drawn from the item's generator.
 
@@ -106,6 +121,9 @@ class Step(Shape):
     dtype: type = np.float64
     large: bool = False
 
+    def sizes(self, inputs: Inputs, gates: int) -> dict[str, int]:
+        return {"N": self.N, "D": self.D, "H": self.H, "G": gates * self.H}
+
     def inputs(self, rng: np.random.Generator, gates: int) -> Inputs:
         N, D, H, dtype = self.N, self.D, self.H, self.dtype
         inputs = {
@@ -133,6 +151,9 @@ class Sequence(Shape):
     H: int
     dtype: type = np.float64
 
+    def sizes(self, inputs: Inputs, gates: int) -> dict[str, int]:
+        return {"N": self.N, "T": self.T, "D": self.D, "H": self.H, "G": gates * self.H}
+
     def inputs(self, rng: np.random.Generator, gates: int) -> Inputs:
         N, T, D, H, dtype = self.N, self.T, self.D, self.H, self.dtype
         return {
@@ -153,6 +174,9 @@ class Embedding(Shape):
     V: int  # words in the vocabulary
     D: int  # size of a word vector
     dtype: type = np.float64
+
+    def sizes(self, inputs: Inputs, gates: int) -> dict[str, int]:
+        return {"N": self.N, "T": self.T, "V": self.V, "D": self.D}
 
     def inputs(self, rng: np.random.Generator, gates: int) -> Inputs:
         x = rng.integers(self.V, size=(self.N, self.T))
@@ -175,6 +199,9 @@ class Model(Shape):
     H: int
     T: int
 
+    def sizes(self, inputs: Inputs, gates: int) -> dict[str, int]:
+        return model_sizes(self.N, self.T + 1, self.D, self.W, self.H, gates)  # T + 1 tokens
+
     def inputs(self, rng: np.random.Generator, gates: int) -> Inputs:
         inputs = model_inputs(rng, self.N, self.D, self.W, self.H, gates, scale=0.5)
         inputs["captions"] = random_captions(rng, self.N, self.T, len(VOCAB))
@@ -193,6 +220,9 @@ class Sampling(Shape):
     H: int
     max_length: int
     later_end: float = 0.0
+
+    def sizes(self, inputs: Inputs, gates: int) -> dict[str, int]:
+        return model_sizes(self.N, self.max_length, self.D, self.W, self.H, gates)
 
     def inputs(self, rng: np.random.Generator, gates: int) -> Inputs:
         inputs = model_inputs(rng, self.N, self.D, self.W, self.H, gates, scale=1.0)
@@ -225,6 +255,14 @@ class Cases:
         rng = np.random.default_rng(list(self.seed(item)))
         return [Case(shape.inputs(rng, self.gates), shape) for shape in self.shapes]
 
+    def bounds(self, cases: list[Case]) -> dict[str, int]:
+        """The largest size of each letter over the item's cases (see the module's text)."""
+        bounds: dict[str, int] = {}
+        for case in cases:
+            for letter, size in case.shape.sizes(case.inputs, self.gates).items():
+                bounds[letter] = max(bounds.get(letter, 0), size)
+        return bounds
+
 
 def random_captions(rng, N: int, T: int, V: int) -> np.ndarray:
     """N captions of T + 1 tokens: <START>, words, <END>, then <NULL> padding."""
@@ -235,6 +273,11 @@ def random_captions(rng, N: int, T: int, V: int) -> np.ndarray:
         row[1 : length + 1] = rng.integers(3, V, size=length)
         row[length + 1] = END
     return captions
+
+
+def model_sizes(N: int, T: int, D: int, W: int, H: int, gates: int) -> dict[str, int]:
+    """The sizes of a CaptioningRNN's case: its layers' input size D is the word vectors'."""
+    return {"N": N, "T": T, "D": W, "F": D, "H": H, "G": gates * H, "V": len(VOCAB)}
 
 
 def model_inputs(rng, N: int, D: int, W: int, H: int, gates: int, scale: float) -> dict:

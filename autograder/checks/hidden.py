@@ -221,6 +221,7 @@ class HiddenChecks:
             outputs=[list(expected) for expected in self.expected[name]],
             seconds=item.seconds,
             prerequisites=list(prerequisites),
+            bounds=item.cases.bounds(self.cases[name]),
             own_caches=own_caches,
         )
 

@@ -18,6 +18,7 @@ Both sides import this file: the grader from the kit, the sandbox from its job f
 """
 
 import json
+import math
 import re
 import socket
 import struct
@@ -34,6 +35,9 @@ MAX_HEADER = 1 << 20
 MAX_ARRAYS = 512
 MAX_DIMENSIONS = 8
 MAX_DEPTH = 4  # of nested specs
+# Of one array's shape, its empty axes counted as 1 (numpy refuses to lay out much more,
+# however few elements there are).
+MAX_EXTENT = 1 << 40
 # Little-endian (or byte-order-free) booleans, integers, floats and text of up to 256 chars.
 DTYPE = re.compile(r"^(\|b1|\|[iu]1|<[iu][248]|<f[248]|<U(?P<chars>[1-9]\d{0,2}))$")
 MAX_TEXT = 256
@@ -98,6 +102,7 @@ def _array_layout(entry) -> tuple[np.dtype, tuple[int, ...]]:
         not isinstance(shape, list)
         or len(shape) > MAX_DIMENSIONS
         or not all(type(size) is int and size >= 0 for size in shape)
+        or math.prod(max(size, 1) for size in shape) > MAX_EXTENT
     ):
         raise ChannelError("malformed array shape")
     return np.dtype(dtype), tuple(shape)
@@ -132,7 +137,7 @@ def receive(
     if len(layouts) > MAX_ARRAYS:
         raise ChannelError("too many arrays")
     layouts = [_array_layout(entry) for entry in layouts]
-    sizes = [dtype.itemsize * int(np.prod(shape, dtype=np.int64)) for dtype, shape in layouts]
+    sizes = [dtype.itemsize * math.prod(shape) for dtype, shape in layouts]  # exact, no overflow
     if sum(sizes) != body_size:
         raise ChannelError("arrays that do not fill the body")
     body = _read_exactly(connection, body_size, deadline)

@@ -89,8 +89,9 @@ def hidden_directories(roots: list[Path], keep: list[Path]) -> list[Path]:
 @functools.cache
 def python_paths() -> tuple[str, ...]:
     """Every path the sandbox's Python needs: its executable, its environment's pyvenv.cfg,
-    the standard library and site-packages folders of the environment and of the Python it
-    was made from (not their whole prefixes: a system Python's is /usr), and the files its
+    the standard library folders of the environment and of the Python it was made from
+    (not their whole prefixes: a system Python's is /usr), the environment's site-packages
+    (and the base Python's only if pyvenv.cfg includes them), and the files its
     loader opened (libraries, by the names it looked them up under) in a probe."""
     done = subprocess.run(
         [sys.executable, "-I", "-c", LIBRARY_PROBE],
@@ -101,13 +102,28 @@ def python_paths() -> tuple[str, ...]:
         env={**os.environ, "LD_DEBUG": "libs"},
     )
     loaded = LOADED.findall(done.stderr) + done.stdout.split()
+    config = Path(sys.prefix) / "pyvenv.cfg"
     folders = set()
     for base in (sys.prefix, sys.base_prefix):
         layout = sysconfig.get_paths(vars={"base": base, "platbase": base})
-        folders |= {layout[name] for name in ("stdlib", "platstdlib", "purelib", "platlib")}
-    config = Path(sys.prefix) / "pyvenv.cfg"
+        kinds = ["stdlib", "platstdlib"]
+        if base == sys.prefix or system_site_packages(config):
+            kinds += ["purelib", "platlib"]
+        folders |= {layout[kind] for kind in kinds}
     files = {sys.executable, *loaded, *([str(config)] if config.is_file() else [])}
     return tuple(sorted(path for path in folders | files if os.path.exists(path)))
+
+
+def system_site_packages(config: Path) -> bool:
+    """Whether a venv's pyvenv.cfg says include-system-site-packages = true (False if
+    there is no venv: then sys.prefix is the base Python's own)."""
+    if not config.is_file():
+        return False
+    for line in config.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip().lower() == "include-system-site-packages":
+            return value.strip().lower() == "true"
+    return False
 
 
 def jail_command(job_dir: Path) -> list[str]:

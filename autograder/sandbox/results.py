@@ -18,6 +18,7 @@ MAX_NAMES = 64
 # value) and an exception's "Type: message", as plain text (plain_text.py).
 MAX_TYPE_NAME = 60
 MAX_ERROR = 400
+NUMBERS = "biuf"  # the dtype kinds of an output: booleans, integers, floats
 UNREADABLE = "GradingError: no readable result (did your code exit early?)"
 
 
@@ -47,10 +48,13 @@ class CaseResult:
         return self.report.get("modified", {}).get(part, [])
 
 
-def _names(value) -> list[str]:
+def _names(value, inputs: list[str]) -> list[str]:
+    """The names of a "modified" list: only the case's own inputs, each once."""
     if not isinstance(value, list) or len(value) > MAX_NAMES:
         raise ValueError("bad list of names")
-    return [str(name)[:100] for name in value]
+    if not all(type(name) is str and name in inputs for name in value):
+        raise ValueError("a name that is not one of the case's inputs")
+    return sorted(set(value))
 
 
 def _argument(value) -> tuple[tuple[int, ...] | None, str]:
@@ -58,12 +62,15 @@ def _argument(value) -> tuple[tuple[int, ...] | None, str]:
     if shape is not None:
         if not isinstance(shape, list) or len(shape) > 8:
             raise ValueError("bad shape")
-        shape = tuple(int(size) for size in shape)
+        if not all(type(size) is int for size in shape):
+            raise ValueError("bad size")
+        shape = tuple(shape)
     return shape, str(dtype)[:40]
 
 
-def read_report(raw) -> dict:
-    """The probe's report, validated: only the known fields, in their known forms."""
+def read_report(raw, inputs: list[str]) -> dict:
+    """The probe's report, validated: only the known fields, in their known forms, and
+    only the case's own input names (inputs) as the ones a call changed."""
     if not isinstance(raw, dict):
         raise ValueError("bad report")
     report = {}
@@ -72,7 +79,9 @@ def read_report(raw) -> dict:
         if not isinstance(modified, dict):
             raise ValueError("bad modified")
         report["modified"] = {
-            part: _names(modified[part]) for part in ("forward", "function") if part in modified
+            part: _names(modified[part], inputs)
+            for part in ("forward", "function")
+            if part in modified
         }
     if "calls" in raw:
         calls = raw["calls"]
@@ -104,18 +113,24 @@ def read_where(raw) -> dict | None:
         return None
     if not isinstance(raw, dict) or raw.get("file") not in STUDENT_MODULES:
         raise ValueError("bad where")
+    if type(raw["line"]) is not int:
+        raise ValueError("bad line")
     function = plain(str(raw["function"]), MAX_TYPE_NAME)
-    return {"file": raw["file"], "line": int(raw["line"]), "function": function}
+    return {"file": raw["file"], "line": raw["line"], "function": function}
 
 
-def read_result(header: dict, arrays: list[np.ndarray], names: list[str]) -> CaseResult:
+def read_result(
+    header: dict, arrays: list[np.ndarray], names: list[str], inputs: list[str]
+) -> CaseResult:
     """One case's result message from the sandbox, validated (a broken result if malformed).
 
     Inputs:
     - header: The message's header: "error", "where", "types", "report", and "outputs"
       (output name -> position in arrays)
-    - arrays: The message's arrays (plain arrays of allowed dtypes: see sandbox/channel.py)
+    - arrays: The message's arrays (plain arrays of allowed dtypes: see sandbox/channel.py);
+      only those of numbers (not text) are read as outputs
     - names: The outputs the grader wants; anything else is dropped
+    - inputs: The names of the case's inputs, the only ones it may report as modified
 
     Returns:
     - CaseResult
@@ -129,8 +144,9 @@ def read_result(header: dict, arrays: list[np.ndarray], names: list[str]) -> Cas
         for name in names:
             position = outputs.get(name)
             if name in types and type(position) is int and 0 <= position < len(arrays):
-                found[name] = arrays[position]
-        report, where = read_report(header["report"]), read_where(header["where"])
-    except (ValueError, KeyError, TypeError, AttributeError):
+                if arrays[position].dtype.kind in NUMBERS:
+                    found[name] = arrays[position]
+        report, where = read_report(header["report"], inputs), read_where(header["where"])
+    except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError):
         return CaseResult(error=UNREADABLE)
     return CaseResult(error, where, types, report, found)

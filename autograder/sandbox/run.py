@@ -51,6 +51,8 @@ class Task:
     - seconds: Wall-clock seconds the item may take
     - prerequisites: Reference functions swapped into the student's modules first (as
       stubs that the grader answers)
+    - bounds: The largest size of each letter in the cases (Cases.bounds), which no
+      call of those stubs may pass
     - own_caches: Whether a swapped-in step forward hands back the cache the student's
       own step forward makes (for a student's sequence backward that reads it); only
       where that step forward runs without an error
@@ -63,6 +65,7 @@ class Task:
     outputs: list[list[str]]
     seconds: float
     prerequisites: list[str] = field(default_factory=list)
+    bounds: dict[str, int] = field(default_factory=dict)
     own_caches: bool = False
 
 
@@ -97,6 +100,9 @@ class JobOutcome:
 
 class Broken(Exception):
     """The sandbox sent a message the protocol does not allow (the reason is for the student)."""
+
+
+UNREADABLE = "the grader could not read what your code sent"
 
 
 def write_job(job_dir: Path, package_dir: Path) -> None:
@@ -156,8 +162,17 @@ class Session:
             raise Broken("sent something else than the runner's word that it is ready")
 
     def run_task(self, task: Task, deadline: float) -> list[CaseResult]:
-        """Run one item's cases; its results, each as it arrived."""
-        oracle = Oracle(self.reference, task.prerequisites)
+        """Run one item's cases; its results, each as it arrived. Anything unforeseen that
+        the sandbox's messages make happen here breaks the channel, at this item."""
+        try:
+            return self._cases(task, deadline)
+        except (ChannelError, Broken, OSError):
+            raise
+        except Exception as error:  # noqa: BLE001 - charged to the item, not the grading
+            raise Broken(UNREADABLE) from error
+
+    def _cases(self, task: Task, deadline: float) -> list[CaseResult]:
+        oracle = Oracle(self.reference, task.prerequisites, task.bounds)
         item = {"kind": "item", "probe": task.probe, "options": task.options,
                 "cases": len(task.cases), "prerequisites": list(task.prerequisites),
                 "own_caches": task.own_caches}  # fmt: skip
@@ -168,18 +183,22 @@ class Session:
             self.cases_sent += 1
             case = {"kind": "case", "number": self.cases_sent, "names": list(inputs)}
             self.send(case, list(inputs.values()), deadline)
-            results.append(self._result(names, oracle, deadline))
+            results.append(self._result(names, list(inputs), oracle, deadline))
         return results
 
-    def _result(self, names: list[str], oracle: Oracle, deadline: float) -> CaseResult:
-        """Answer reference calls until the case's result arrives."""
+    def _result(
+        self, names: list[str], inputs: list[str], oracle: Oracle, deadline: float
+    ) -> CaseResult:
+        """Answer reference calls until the case's result arrives (none past the deadline)."""
         while True:
             header, arrays = self.receive(deadline)
             kind = header.get("kind")
             if kind == "result" and header.get("number") == self.cases_sent:
-                return read_result(header, arrays, names)
+                return read_result(header, arrays, names, inputs)
             if kind != "call":
                 raise Broken("sent a message the grader did not ask for")
+            if time.monotonic() > deadline:
+                raise ChannelError("timed out")
             self.send(*oracle.answer(header, arrays), deadline)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograder.checks import probes
-from autograder.checks.cases import Case, Cases, Shape
+from autograder.checks.cases import GATES, Case, Cases, Shape, model_sizes
 from autograder.checks.compare import array_problem, error_problem
 from autograder.checks.item import Item
 from autograder.checks.items.loss import LAYERS
@@ -54,6 +54,12 @@ class Images(Shape):
     """N distinct training images of the dataset, one caption each."""
 
     N: int
+
+    def sizes(self, inputs: dict, gates: int) -> dict[str, int]:
+        """The sizes of the training set and of the model its settings make."""
+        (N, F), (_, T) = inputs["features"].shape, inputs["captions"].shape
+        sizes = model_sizes(N, T, F, int(inputs["wordvec_dim"]), int(inputs["hidden_dim"]), gates)
+        return {**sizes, "V": len(inputs["vocab"])}
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,9 @@ def overfit_item(cell_type: str) -> Item:
         function="loss",
         probe="train",
         options={"cell_type": cell_type},
-        cases=Training(shapes=(Images(N=NUM_IMAGES),), settings=SETTINGS[cell_type]),
+        cases=Training(
+            gates=GATES[cell_type], shapes=(Images(N=NUM_IMAGES),), settings=SETTINGS[cell_type]
+        ),
         judge=judge_overfit,
         shapes={},
         retries=(LAYERS[cell_type], (*LAYERS[cell_type], "CaptioningRNN.loss")),
