@@ -175,6 +175,12 @@ def stub(grader: Grader, name: str, caches: Caches):
     return reference
 
 
+def keepable(cache) -> bool:
+    """Whether a student's own step cache can stand for the reference's: a container of
+    its own (None, or nothing at all, could not be told from another step's)."""
+    return isinstance(cache, tuple | list | dict) and len(cache) > 0
+
+
 def step_forward_keeping_own_cache(reference, own, caches: Caches):
     """The reference step forward, handing back the cache the student's own step makes.
 
@@ -188,7 +194,7 @@ def step_forward_keeping_own_cache(reference, own, caches: Caches):
             *_, own_cache = own(*args)
         except Exception:  # noqa: BLE001 - a broken own step: hand back the reference cache
             return (*outputs, reference_cache)
-        if isinstance(own_cache, tuple | list | dict) and len(own_cache) > 0:
+        if keepable(own_cache):
             caches.add(own_cache, reference_cache)
             return (*outputs, own_cache)
         return (*outputs, reference_cache)
@@ -202,8 +208,8 @@ def forward_keeping_own_step_caches(reference, step_inputs, own_step, caches: Ca
     handed at that timestep, and paired with the reference step's cache.
 
     The student's sequence backward may read its own step caches; the reference step
-    backward finds its own cache again through caches. A broken own step: the
-    reference's cache is handed back.
+    backward finds its own cache again through caches. A broken own step, or one whose
+    caches are not keepable: the reference's cache is handed back.
     """
 
     def forward(*args):
@@ -212,11 +218,14 @@ def forward_keeping_own_step_caches(reference, step_inputs, own_step, caches: Ca
             own_caches = []
             for inputs, handle in step_inputs(*args):
                 *_, own_cache = own_step(*inputs)
-                caches.add(own_cache, handle)
-                own_caches.append(own_cache)
+                own_caches.append((own_cache, handle))
         except Exception:  # noqa: BLE001 - a broken own step: hand back the reference cache
             return (*outputs, reference_cache)
-        return (*outputs, own_caches)
+        if not all(keepable(own) for own, _ in own_caches):
+            return (*outputs, reference_cache)
+        for own, handle in own_caches:
+            caches.add(own, handle)
+        return (*outputs, [own for own, _ in own_caches])
 
     return forward
 
