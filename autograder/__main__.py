@@ -109,11 +109,10 @@ def examples(args) -> int:
 
 def run_status(run) -> int:
     """The exit status of a grading run (see EXIT_CODES)."""
-    from autograder.course.records import FAILED, status
+    from autograder.course.records import failed
 
     graded = {record["student_id"]: record for record in run.records}
-    failed = [s for s in run.graded if status(graded[s]).startswith(FAILED)]
-    if run.problems or failed:
+    if run.problems or any(failed(graded[student]) for student in run.graded):
         return 1
     return 3 if any(not (item.junk or item.superseded) for item in run.not_graded) else 0
 

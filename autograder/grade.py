@@ -43,7 +43,7 @@ from autograder.course.course import (
     update_settings,
 )
 from autograder.course.manual_work import settle_course
-from autograder.course.records import FAILED, course_records
+from autograder.course.records import course_records
 from autograder.course.worker import StudentWork, Worker, submission_fingerprint
 from autograder.hints import make_command
 from autograder.intake.exchange_inbox import INBOX, is_inbox
@@ -292,8 +292,8 @@ def grade_all(
             submission, submission_fingerprint(submission), info, timestamp, policy, entry.secret
         )
         done = read_result(out, entry.student_id)
-        if force or students or not done or done.get("status", FAILED).startswith(FAILED):
-            tasks.append(task)
+        if force or students or not done or done.get("failed", True):
+            tasks.append(task)  # a results file without the flag is from an older kit
         elif done.get("policy") != policy:
             tasks.append(task)  # a new due date or penalty: nbgrader computes it at autograde
         elif done.get("fingerprint") == task.fingerprint and same_student(done.get("lms"), info):
@@ -316,11 +316,7 @@ def grade_all(
         checks = hidden_checks([out, submissions])
         progress = tqdm(total=len(tasks), unit="student", desc="grading")
         for result in _run_tasks(tasks, out, checks, jobs):
-            shown = (
-                "failed"
-                if result["status"].startswith(FAILED)
-                else f"{result['score']:g}/{AUTOGRADED_TOTAL:g}"
-            )
+            shown = "failed" if result["failed"] else f"{result['score']:g}/{AUTOGRADED_TOTAL:g}"
             progress.set_postfix_str(f"{result['student_id']}: {shown}")
             progress.update()
         progress.close()

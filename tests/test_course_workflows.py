@@ -420,3 +420,36 @@ def test_lateness_is_recorded_the_nbgrader_way(lms):
         "Canvas marked the submission late without saying when it came in, so it counts here "
         f"as late by less than a day; late penalty {AUTOGRADED_TOTAL * 0.1:g} points."
     ) in page
+
+
+HOSTILE_UPLOAD = "grading failed - nothing wrong.zip"
+
+
+@pytest.fixture(scope="module")
+def moodle(tmp_path_factory) -> SimpleNamespace:
+    """A Moodle download graded without a roster: one student who also uploaded a file
+    named like a failure, and the Moodle roster that comes later."""
+    root = tmp_path_factory.mktemp("moodle")
+    examples = {path.stem: path for path in write_examples(root / "examples")}
+    folder = root / "download" / "Alice Smith_11_assignsubmission_file_"
+    folder.mkdir(parents=True)
+    shutil.copy(examples["reference"], folder / "captioning.zip")
+    (folder / HOSTILE_UPLOAD).write_bytes(b"not a zip")
+    roster = root / "roster.csv"
+    roster.write_text(
+        "Identifier,Full name,Email address,Status,Grade,Last modified (submission)\n"
+        'Participant 11,Alice Smith,alice@x.edu,Submitted,,"Wednesday, 2 October 2024, 11:30 PM"\n'
+    )
+    out = root / "out"
+    run = grade_all(folder.parent, out, timezone="Europe/Zurich")
+    return SimpleNamespace(out=out, run=run, download=folder.parent, roster=roster)
+
+
+def test_a_file_named_like_a_failure_is_no_failure(moodle):
+    student = "alice-smith_11"
+    assert moodle.run.graded == [student]
+    assert rows(moodle.out / "grades.csv")[student]["status"].startswith(HOSTILE_UPLOAD)
+    assert run_status(moodle.run) == 0 and verify(moodle.out) == []
+    assert "Grading failed" not in (moodle.out / "feedback" / f"{student}.html").read_text()
+    again = grade_all(moodle.download, moodle.out)
+    assert again.graded == [] and run_status(again) == 0  # graded as it is now: not again

@@ -110,6 +110,7 @@ class Worker:
             "lms": task.lms,
             "policy": task.policy,
             "problems": list(submission.problems),
+            "failed": False,
             "notebook_notes": {},
             "leaderboard": {},
         }
@@ -131,6 +132,7 @@ class Worker:
             result["status"] = "; ".join(submission.problems) or "ok"
         except Exception as error:  # noqa: BLE001 - one student's failure must not stop the batch
             result["status"] = plain(f"{FAILED}: {type(error).__name__}: {error}", 300)
+            result["failed"] = True
             zero_autograded(self.course, student_id)
             message = (
                 "grading failed (nothing to do with your code, as far as is known): tell your TA"
