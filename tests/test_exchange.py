@@ -10,7 +10,9 @@ student fetches theirs: the kit's page.
 """
 
 import csv
+import logging
 import os
+import pwd
 import subprocess
 import sysconfig
 import time
@@ -22,6 +24,8 @@ import nbformat
 import pytest
 from expected_scores import expected_total
 from nbgrader.api import Gradebook
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
 from nbgrader_cli import run_nbgrader
 from zips import read_zip
 
@@ -36,6 +40,7 @@ from autograder.course.config_file import (
 )
 from autograder.course.course import ASSIGNMENT, build_course, db_url, pipeline_settings
 from autograder.examples import write_examples
+from autograder.exchange.collect import KitCollect
 from autograder.grade import grade_all
 from autograder.intake.exchange_inbox import collected_time, exchange_secret
 from autograder.intake.submissions import read_submission
@@ -276,3 +281,59 @@ def test_a_course_without_the_student_package_is_not_released(tmp_path):
     log = nbgrader(out / "course", "release_assignment", ASSIGNMENT, *flags, ok=False)
     assert f"holds the notebooks but not the student package: `make hub OUT={out}`" in log
     assert not (tmp_path / "exchange" / COURSE / "outbound" / ASSIGNMENT).exists()
+
+
+def kit_collect(tmp_path: Path, caplog) -> SimpleNamespace:
+    """The kit's collect over an empty exchange inbound/ and course, logging to caplog."""
+    course, inbound = tmp_path / "out" / "course", tmp_path / "exchange" / COURSE / "inbound"
+    course.mkdir(parents=True)
+    inbound.mkdir(parents=True)
+    collect = KitCollect(coursedir=CourseDirectory(root=str(course)), authenticator=Authenticator())
+    collect.inbound_path = str(inbound)
+    collect.log = logging.getLogger("kit-collect")
+    caplog.set_level(logging.INFO, "kit-collect")
+    return SimpleNamespace(
+        collect=collect, course=course, inbound=inbound, inbox=course.parent / "collected"
+    )
+
+
+def on_exchange(inbound: Path, name: str, uid: int) -> dict:
+    """A submission folder on the exchange owned by uid, as nbgrader's collect records it."""
+    folder = inbound / name
+    (folder / "cs231n").mkdir(parents=True)
+    (folder / "cs231n" / "rnn_layers.py").write_text("x = 1\n")
+    for path in (folder, folder / "cs231n", folder / "cs231n" / "rnn_layers.py"):
+        os.chown(path, uid, -1)
+    return KitCollect()._path_to_record(str(folder))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown to another account needs root")
+def test_a_folder_another_account_put_on_the_exchange_is_not_collected(tmp_path, caplog):
+    kit = kit_collect(tmp_path, caplog)
+    daemon, nobody = pwd.getpwnam("daemon").pw_uid, pwd.getpwnam("nobody").pw_uid
+    forged = on_exchange(
+        kit.inbound, f"daemon+{ASSIGNMENT}+2024-10-01 12:00:00.000000 UTC+x", nobody
+    )
+    kit.collect.collect(forged, kit.course, kit.inbox)
+    assert not (kit.inbox / "daemon").exists()
+    assert "Not collected: daemon+" in caplog.text and "owned by nobody" in caplog.text
+    own = on_exchange(kit.inbound, f"daemon+{ASSIGNMENT}+2024-10-01 12:00:01.000000 UTC+y", daemon)
+    kit.collect.collect(own, kit.course, kit.inbox)
+    assert (kit.inbox / "daemon" / "cs231n" / "rnn_layers.py").read_text() == "x = 1\n"
+
+
+def test_a_student_who_is_no_account_is_collected_and_said_once(tmp_path, caplog):
+    kit = kit_collect(tmp_path, caplog)
+    for student in ("alice-no-account", "bob-no-account"):
+        name = f"{student}+{ASSIGNMENT}+2024-10-01 12:00:00.000000 UTC+x"
+        kit.collect.collect(on_exchange(kit.inbound, name, os.geteuid()), kit.course, kit.inbox)
+        assert (kit.inbox / student).is_dir()
+    assert caplog.text.count("is no account on this machine") == 1
+
+
+def test_a_time_in_the_future_in_a_folder_name_is_not_believed(tmp_path):
+    inbound = tmp_path / "inbound"
+    future = on_exchange(inbound, f"alice+{ASSIGNMENT}+2999-01-01 00:00:00.000000 UTC+x", 0)
+    assert future["timestamp"] <= datetime.now(UTC).replace(tzinfo=None)
+    past = on_exchange(inbound, f"alice+{ASSIGNMENT}+2024-10-01 12:00:00.000000 UTC+y", 0)
+    assert past["timestamp"] == datetime(2024, 10, 1, 12)
