@@ -41,6 +41,7 @@ from autograder.course.config_file import (
 from autograder.course.course import ASSIGNMENT, build_course, db_url, pipeline_settings
 from autograder.examples import write_examples
 from autograder.exchange.collect import KitCollect
+from autograder.exchange.hub import COMPLETE, set_up_hub, share_data
 from autograder.grade import grade_all
 from autograder.intake.exchange_inbox import collected_time, exchange_secret
 from autograder.intake.submissions import read_submission
@@ -48,6 +49,7 @@ from autograder.paths import NOTEBOOKS, STUDENT_MODULES
 from autograder.points import AUTOGRADED_TOTAL
 from autograder.release.student_bundle import read_members
 from autograder.reports.integrity import verify
+from autograder.usage import UsageError
 
 COURSE = "captioning-test"
 SCRIPT = "<script>alert('TA')</script>"
@@ -337,3 +339,16 @@ def test_a_time_in_the_future_in_a_folder_name_is_not_believed(tmp_path):
     assert future["timestamp"] <= datetime.now(UTC).replace(tzinfo=None)
     past = on_exchange(inbound, f"alice+{ASSIGNMENT}+2024-10-01 12:00:00.000000 UTC+y", 0)
     assert past["timestamp"] == datetime(2024, 10, 1, 12)
+
+
+def test_shared_data_replaces_only_an_earlier_copy_of_the_dataset(tmp_path):
+    exchange_file = tmp_path / "exchange" / COURSE / "inbound" / "bob+captioning+x" / "a.py"
+    exchange_file.parent.mkdir(parents=True)
+    exchange_file.write_text("bob's work")
+    with pytest.raises(UsageError, match="holds no earlier copy of the dataset"):
+        set_up_hub(tmp_path / "out", shared_data=tmp_path / "exchange")
+    assert exchange_file.read_text() == "bob's work" and not (tmp_path / "out").exists()
+    shared = tmp_path / "shared"
+    shared.mkdir()  # an empty folder, then an earlier copy: both replaced
+    for _ in range(2):
+        assert share_data(shared) == shared.resolve() and (shared / COMPLETE).is_file()
