@@ -26,7 +26,7 @@ import hashlib
 import json
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tqdm import tqdm
@@ -152,10 +152,12 @@ def late_mark_time(entry: Entry, policy: dict) -> datetime | None:
 def lms_info(
     entry: Entry, roster: Roster | None, zone_name: str | None
 ) -> tuple[dict, datetime | None]:
-    """What the LMS said about a student (names, ids, lateness), and when they submitted."""
+    """What the LMS said about a student (names, ids, lateness, and as "time" when it was
+    handed in, in UTC), and when they submitted (naive UTC, None if the LMS does not say)."""
     timestamp = entry.timestamp
     # When it was handed in: the LMS's time if it gives one, else the files' own.
-    moment = timestamp or datetime.fromtimestamp(max(path.stat().st_mtime for path in entry.files))
+    newest = max(path.stat().st_mtime for path in entry.files)
+    moment = to_utc(timestamp or datetime.fromtimestamp(newest, UTC), zone_name).replace(tzinfo=UTC)
     info = {"kind": entry.lms, "id": entry.lms_id, "name": entry.name, "late": entry.late,
             "files": [str(path) for path in entry.files], "time": moment.isoformat()}  # fmt: skip
     if entry.secret:  # which submission on nbgrader's exchange (its feedback's name)
@@ -170,9 +172,18 @@ def lms_info(
                 timestamp = parse_time(submitted, zone_name)
             except ValueError:
                 return info, None
-            info["time"] = timestamp.isoformat()
+            info["time"] = timestamp.replace(tzinfo=UTC).isoformat()
             return info, timestamp
     return info, None if timestamp is None else to_utc(timestamp, zone_name)
+
+
+def recorded_time(info: dict, zone_name: str | None) -> datetime:
+    """When a submission was handed in, as lms_info recorded it (a time without a zone,
+    recorded by an earlier kit, is in the course's zone; none is the earliest time)."""
+    if not info.get("time"):
+        return datetime.min.replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(info["time"])
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone(zone_name))
 
 
 def write_reports(out: Path) -> list[dict]:
@@ -296,9 +307,12 @@ def grade_all(
             tasks.append(task)  # a results file without the flag is from an older kit
         elif done.get("policy") != policy:
             tasks.append(task)  # a new due date or penalty: nbgrader computes it at autograde
-        elif done.get("fingerprint") == task.fingerprint and same_student(done.get("lms"), info):
-            unchanged += 1
-        elif info["time"] >= done.get("lms", {}).get("time", ""):
+        elif done.get("fingerprint") == task.fingerprint:
+            if same_student(done.get("lms"), info):
+                unchanged += 1
+            else:
+                tasks.append(task)  # the same files, but the LMS (or a roster) says more
+        elif recorded_time(info, zone_name) >= recorded_time(done.get("lms", {}), zone_name):
             tasks.append(task)
         else:
             graded_from = ", ".join(done.get("lms", {}).get("files", []))

@@ -453,3 +453,14 @@ def test_a_file_named_like_a_failure_is_no_failure(moodle):
     assert "Grading failed" not in (moodle.out / "feedback" / f"{student}.html").read_text()
     again = grade_all(moodle.download, moodle.out)
     assert again.graded == [] and run_status(again) == 0  # graded as it is now: not again
+
+
+def test_a_roster_given_later_reaches_the_gradebook(moodle, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(moodle.out, out)
+    run = grade_all(moodle.download, out, roster=moodle.roster)  # the same files, more said
+    assert run.graded == ["alice-smith_11"] and run.not_graded == []
+    with Gradebook(db_url(out / "course")) as gradebook:
+        submission = gradebook.find_submission(ASSIGNMENT, "alice-smith_11")
+        assert submission.student.email == "alice@x.edu"
+        assert str(submission.timestamp) == "2024-10-02 21:30:00"  # the roster's, in UTC
