@@ -205,6 +205,22 @@ def test_a_failed_grading_keeps_the_manual_grades(course, monkeypatch):
     assert float(rows(out / "grades.csv")["carol"]["total"]) == AUTOGRADED_TOTAL + 1.5
 
 
+def test_a_gradebook_that_cannot_be_zeroed_stops_only_that_student(course, monkeypatch, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(course.out, out)
+
+    def locked(*args, **kwargs):
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(autograder.course.worker, "autograde", locked)
+    monkeypatch.setattr(autograder.course.worker, "zero_autograded", locked)
+    run = grade_all(course.first, out, students=["alice", "bob"])
+    assert run.graded == ["alice", "bob"] and run_status(run) == 1
+    status = rows(out / "grades.csv")["bob"]["status"]
+    assert status.startswith("grading failed: RuntimeError: database is locked")
+    assert "the gradebook could not be zeroed either: RuntimeError: database is locked" in status
+
+
 def test_grading_in_formgrader_then_report_rewrites_every_output(course, capsys):
     out = course.out
     grade_as_ta(out, "dave", "inline_question_1_rnn", 1, "ok")

@@ -133,15 +133,7 @@ class Worker:
         except Exception as error:  # noqa: BLE001 - one student's failure must not stop the batch
             result["status"] = plain(f"{FAILED}: {type(error).__name__}: {error}", 300)
             result["failed"] = True
-            zero_autograded(self.course, student_id)
-            message = (
-                "grading failed (nothing to do with your code, as far as is known): tell your TA"
-            )
-            zeros = {
-                i: {"item": i, "score": 0.0, "max_score": POINTS[i], "message": message}
-                for i in ITEMS
-            }
-            write_verdicts(self.course, student_id, zeros, FAILED)
+            charge_failure(self.course, student_id, result)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -162,6 +154,23 @@ class Worker:
         )
         write_atomically(results, json.dumps(result, indent=1))
         return result
+
+
+def charge_failure(course: Path, student_id: str, result: dict) -> None:
+    """Zero the autograded items of a student whose grading failed, in the gradebook and
+    the verdicts. A gradebook that cannot be changed either (locked, ...) is this
+    student's trouble alone: it goes into their status, and verify reports the points
+    the gradebook still holds."""
+    try:
+        zero_autograded(course, student_id)
+    except Exception as error:  # noqa: BLE001 - one student's failure must not stop the batch
+        trouble = f"the gradebook could not be zeroed either: {type(error).__name__}: {error}"
+        result["status"] = plain(f"{result['status']}; {trouble}", 500)
+    message = "grading failed (nothing to do with your code, as far as is known): tell your TA"
+    zeros = {
+        i: {"item": i, "score": 0.0, "max_score": POINTS[i], "message": message} for i in ITEMS
+    }
+    write_verdicts(course, student_id, zeros, FAILED)
 
 
 def lay_out(
