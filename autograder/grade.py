@@ -16,9 +16,10 @@ OUT/summary.png
 
 A student whose submission was graded as it is now is skipped (unless forced), so a
 run that was interrupted (even by kill -9) resumes where it stopped, and a new
-download regrades exactly the students whose files changed. The hidden checks'
-start-up is paid once (cached on disk, autograder/cache.py) and handed to
-every worker; every student goes to exactly one worker. Each run ends by writing
+download regrades exactly the students whose files, or what the LMS (or a roster
+given later) says about them, changed. The hidden checks' start-up is paid once
+(cached on disk, autograder/cache.py) and handed to every worker; every student goes
+to exactly one worker. Each run ends by writing
 every report from the gradebook and checking them with verify.
 """
 

@@ -43,7 +43,8 @@ from autograder.examples import write_examples
 from autograder.exchange.collect import KitCollect
 from autograder.exchange.hub import COMPLETE, set_up_hub, share_data
 from autograder.grade import grade_all
-from autograder.intake.exchange_inbox import collected_time, exchange_secret
+from autograder.intake.exchange_inbox import collected_time, exchange_secret, not_collected
+from autograder.intake.intake import read_intake
 from autograder.intake.submissions import read_submission
 from autograder.paths import NOTEBOOKS, STUDENT_MODULES
 from autograder.points import AUTOGRADED_TOTAL
@@ -207,7 +208,10 @@ def test_nbgrader_autograde_grades_the_collected_submissions_with_the_late_polic
 
 def test_the_kit_grades_the_collected_folder_and_keeps_the_instructors_settings(hub):
     run = hub.run
-    assert run.graded == ["alice", "bob"] and run.problems == [] and run_status(run) == 0
+    assert run.graded == ["alice", "bob"] and run.problems == [] and run_status(run) == 3
+    [refused] = [item for item in run.not_graded if not item.junk]  # what collect refused
+    assert refused.path.name.startswith("-rf+captioning+")
+    assert refused.reason.startswith("not collected: its student id")
     with open(hub.out / "grades.csv", newline="") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
     columns = ("late", "days_late", "late_penalty", "total", "status")
@@ -313,23 +317,31 @@ def on_exchange(inbound: Path, name: str, uid: int) -> dict:
 def test_a_folder_another_account_put_on_the_exchange_is_not_collected(tmp_path, caplog):
     kit = kit_collect(tmp_path, caplog)
     daemon, nobody = pwd.getpwnam("daemon").pw_uid, pwd.getpwnam("nobody").pw_uid
-    forged = on_exchange(
-        kit.inbound, f"daemon+{ASSIGNMENT}+2024-10-01 12:00:00.000000 UTC+x", nobody
-    )
-    kit.collect.collect(forged, kit.course, kit.inbox)
-    assert not (kit.inbox / "daemon").exists()
-    assert "Not collected: daemon+" in caplog.text and "owned by nobody" in caplog.text
-    own = on_exchange(kit.inbound, f"daemon+{ASSIGNMENT}+2024-10-01 12:00:01.000000 UTC+y", daemon)
-    kit.collect.collect(own, kit.course, kit.inbox)
+    forged = f"daemon+{ASSIGNMENT}+2024-10-01 12:00:00.000000 UTC+x"
+    kit.collect.src_records = [on_exchange(kit.inbound, forged, nobody)]
+    kit.collect.copy_files()
+    assert not (kit.inbox / "daemon").exists() and "Not collected: daemon+" in caplog.text
+    reason = "owned by nobody, not by the student's account daemon"
+    assert not_collected(kit.inbox) == [(forged, reason)]
+    assert [item.shown() for item in read_intake(kit.inbox).not_graded if not item.junk] == [
+        (forged, f"not collected: {reason}")
+    ]
+    own = f"daemon+{ASSIGNMENT}+2024-10-01 12:00:01.000000 UTC+y"
+    kit.collect.src_records = [on_exchange(kit.inbound, own, daemon)]
+    kit.collect.copy_files()
     assert (kit.inbox / "daemon" / "cs231n" / "rnn_layers.py").read_text() == "x = 1\n"
+    assert not_collected(kit.inbox) == []
 
 
 def test_a_student_who_is_no_account_is_collected_and_said_once(tmp_path, caplog):
     kit = kit_collect(tmp_path, caplog)
-    for student in ("alice-no-account", "bob-no-account"):
-        name = f"{student}+{ASSIGNMENT}+2024-10-01 12:00:00.000000 UTC+x"
-        kit.collect.collect(on_exchange(kit.inbound, name, os.geteuid()), kit.course, kit.inbox)
-        assert (kit.inbox / student).is_dir()
+    students = ("alice-no-account", "bob-no-account")
+    kit.collect.src_records = [
+        on_exchange(kit.inbound, f"{student}+{ASSIGNMENT}+2024-10-01 12:00:00.000000 UTC+x", 0)
+        for student in students
+    ]
+    kit.collect.copy_files()
+    assert all((kit.inbox / student).is_dir() for student in students)
     assert caplog.text.count("is no account on this machine") == 1
 
 

@@ -7,12 +7,13 @@ is the student's choice (`nbgrader submit --student`), and the folder holds what
 student put there. KitCollect (the course's `ExchangeFactory.collect`) keeps nbgrader's
 choice of submissions and replaces the copying:
 
-- a submission whose student id cannot name a file (ids.py) is not collected (logged);
+- a submission that is not collected is logged, and listed in OUT/collected for the
+  grading run's not_graded.csv (exchange_inbox.NOT_COLLECTED);
+- a submission whose student id cannot name a file (ids.py) is not collected;
 - the exchange's inbound/ is writable by every student, so a folder named for a student
-  who is an account on this machine is collected only if that account owns it (else
-  it is not collected, logged); for a student who is no account here (a course whose
-  ids are not the machine's user names) who owns it cannot be told, which is said once,
-  and nbgrader's warning stays;
+  who is an account on this machine is collected only if that account owns it; for a
+  student who is no account here (a course whose ids are not the machine's user names)
+  who owns it cannot be told, which is said once, and nbgrader's warning stays;
 - the time in a folder's name is the student's choice too: a submission's time is the
   earlier of it and the folder's ctime, which no student can set, so a name in the
   future moves neither its lateness nor which submission is collected (a name in the
@@ -42,6 +43,7 @@ from autograder.intake.exchange_inbox import (
     collected_time,
     exchange_secret,
     write_collected,
+    write_not_collected,
 )
 from autograder.intake.ids import id_problem, inside
 from autograder.intake.submissions import read_submission
@@ -95,8 +97,16 @@ class KitCollect(ExchangeCollect):
                 self.coursedir.assignment_id,
                 self.coursedir.course_id,
             )
+        self.refused = {}
         for record in self.src_records:
             self.collect(record, course, course.parent / INBOX)
+        write_not_collected(course.parent / INBOX, self.refused)
+
+    def refuse(self, name: str, reason: str) -> None:
+        """Leave a submission of the exchange uncollected: logged, and listed in the
+        inbox for the grading run's not_graded.csv."""
+        self.log.error("Not collected: %s (%s)", plain(name, 120), plain(reason, 200))
+        self.refused[name] = reason
 
     def wanted(self, folder: Path, submitted) -> bool:
         """Whether a submission made at `submitted` (naive UTC) replaces the one collected
@@ -114,14 +124,14 @@ class KitCollect(ExchangeCollect):
         student, name = record["username"], plain(record["filename"], 120)
         problem = id_problem(student)
         if problem is not None:
-            self.log.error("Not collected: %s (its student id %s)", name, plain(problem, 120))
+            self.refuse(record["filename"], f"its student id {problem}")
             return
         source = Path(self.inbound_path) / record["filename"]
         if source.is_symlink() or not source.is_dir():
-            self.log.error("Not collected: %s (not a folder)", name)
+            self.refuse(record["filename"], "not a folder")
             return
         if (refusal := self.foreign(source, student)) is not None:
-            self.log.error("Not collected: %s (%s)", name, plain(refusal, 200))
+            self.refuse(record["filename"], refusal)
             return
         if self.check_owner and owner(source) != student:
             self.log.warning(
