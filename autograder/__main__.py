@@ -22,11 +22,14 @@ EXIT_CODES = """exit status of grade, report and verify (make grade, make report
      CSVs and feedback agree
   1  something is wrong with the course: verify found a problem (a manual grade given
      to an earlier answer, outputs older than the gradebook, ...) or grading failed for
-     a student; every problem is listed
-  2  bad input: nothing was done (the message says why)
-  3  graded and consistent, but some files of the folder could not be graded (listed
-     with the reason, and in OUT/not_graded.csv): a name that is no student id, two
-     submissions of one id, a .rar, a loose file, ..."""
+     a student; every problem is listed. Also an internal error (one line; --debug
+     shows the traceback)
+  2  bad input: an option, folder, setting, roster or course file that cannot be used;
+     one line says why, and no student was graded and no report written
+  3  (grade only) graded and consistent, but some files of the folder could not be
+     graded (listed with the reason, and in OUT/not_graded.csv): a name that cannot be
+     made a student id, two submissions of one id, a .rar, a loose file, ...
+  130  interrupted (Ctrl-C): the same command resumes"""
 
 
 class Formatter(argparse.RawDescriptionHelpFormatter):
@@ -109,11 +112,10 @@ def examples(args) -> int:
 
 def run_status(run) -> int:
     """The exit status of a grading run (see EXIT_CODES)."""
-    from autograder.course.records import FAILED, status
+    from autograder.course.records import failed
 
     graded = {record["student_id"]: record for record in run.records}
-    failed = [s for s in run.graded if status(graded[s]).startswith(FAILED)]
-    if run.problems or failed:
+    if run.problems or any(failed(graded[student]) for student in run.graded):
         return 1
     return 3 if any(not (item.junk or item.superseded) for item in run.not_graded) else 0
 

@@ -16,9 +16,10 @@ OUT/summary.png
 
 A student whose submission was graded as it is now is skipped (unless forced), so a
 run that was interrupted (even by kill -9) resumes where it stopped, and a new
-download regrades exactly the students whose files changed. The hidden checks'
-start-up is paid once (cached on disk, autograder/cache.py) and handed to
-every worker; every student goes to exactly one worker. Each run ends by writing
+download regrades exactly the students whose files, or what the LMS (or a roster
+given later) says about them, changed. The hidden checks' start-up is paid once
+(cached on disk, autograder/cache.py) and handed to every worker; every student goes
+to exactly one worker. Each run ends by writing
 every report from the gradebook and checking them with verify.
 """
 
@@ -26,7 +27,7 @@ import hashlib
 import json
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tqdm import tqdm
@@ -43,7 +44,7 @@ from autograder.course.course import (
     update_settings,
 )
 from autograder.course.manual_work import settle_course
-from autograder.course.records import FAILED, course_records
+from autograder.course.records import course_records
 from autograder.course.worker import StudentWork, Worker, submission_fingerprint
 from autograder.hints import make_command
 from autograder.intake.exchange_inbox import INBOX, is_inbox
@@ -152,10 +153,12 @@ def late_mark_time(entry: Entry, policy: dict) -> datetime | None:
 def lms_info(
     entry: Entry, roster: Roster | None, zone_name: str | None
 ) -> tuple[dict, datetime | None]:
-    """What the LMS said about a student (names, ids, lateness), and when they submitted."""
+    """What the LMS said about a student (names, ids, lateness, and as "time" when it was
+    handed in, in UTC), and when they submitted (naive UTC, None if the LMS does not say)."""
     timestamp = entry.timestamp
     # When it was handed in: the LMS's time if it gives one, else the files' own.
-    moment = timestamp or datetime.fromtimestamp(max(path.stat().st_mtime for path in entry.files))
+    newest = max(path.stat().st_mtime for path in entry.files)
+    moment = to_utc(timestamp or datetime.fromtimestamp(newest, UTC), zone_name).replace(tzinfo=UTC)
     info = {"kind": entry.lms, "id": entry.lms_id, "name": entry.name, "late": entry.late,
             "files": [str(path) for path in entry.files], "time": moment.isoformat()}  # fmt: skip
     if entry.secret:  # which submission on nbgrader's exchange (its feedback's name)
@@ -170,9 +173,18 @@ def lms_info(
                 timestamp = parse_time(submitted, zone_name)
             except ValueError:
                 return info, None
-            info["time"] = timestamp.isoformat()
+            info["time"] = timestamp.replace(tzinfo=UTC).isoformat()
             return info, timestamp
     return info, None if timestamp is None else to_utc(timestamp, zone_name)
+
+
+def recorded_time(info: dict, zone_name: str | None) -> datetime:
+    """When a submission was handed in, as lms_info recorded it (a time without a zone,
+    recorded by an earlier kit, is in the course's zone; none is the earliest time)."""
+    if not info.get("time"):
+        return datetime.min.replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(info["time"])
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone(zone_name))
 
 
 def write_reports(out: Path) -> list[dict]:
@@ -292,13 +304,16 @@ def grade_all(
             submission, submission_fingerprint(submission), info, timestamp, policy, entry.secret
         )
         done = read_result(out, entry.student_id)
-        if force or students or not done or done.get("status", FAILED).startswith(FAILED):
-            tasks.append(task)
+        if force or students or not done or done.get("failed", True):
+            tasks.append(task)  # a results file without the flag is from an older kit
         elif done.get("policy") != policy:
             tasks.append(task)  # a new due date or penalty: nbgrader computes it at autograde
-        elif done.get("fingerprint") == task.fingerprint and same_student(done.get("lms"), info):
-            unchanged += 1
-        elif info["time"] >= done.get("lms", {}).get("time", ""):
+        elif done.get("fingerprint") == task.fingerprint:
+            if same_student(done.get("lms"), info):
+                unchanged += 1
+            else:
+                tasks.append(task)  # the same files, but the LMS (or a roster) says more
+        elif recorded_time(info, zone_name) >= recorded_time(done.get("lms", {}), zone_name):
             tasks.append(task)
         else:
             graded_from = ", ".join(done.get("lms", {}).get("files", []))
@@ -316,11 +331,7 @@ def grade_all(
         checks = hidden_checks([out, submissions])
         progress = tqdm(total=len(tasks), unit="student", desc="grading")
         for result in _run_tasks(tasks, out, checks, jobs):
-            shown = (
-                "failed"
-                if result["status"].startswith(FAILED)
-                else f"{result['score']:g}/{AUTOGRADED_TOTAL:g}"
-            )
+            shown = "failed" if result["failed"] else f"{result['score']:g}/{AUTOGRADED_TOTAL:g}"
             progress.set_postfix_str(f"{result['student_id']}: {shown}")
             progress.update()
         progress.close()

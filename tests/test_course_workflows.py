@@ -205,6 +205,22 @@ def test_a_failed_grading_keeps_the_manual_grades(course, monkeypatch):
     assert float(rows(out / "grades.csv")["carol"]["total"]) == AUTOGRADED_TOTAL + 1.5
 
 
+def test_a_gradebook_that_cannot_be_zeroed_stops_only_that_student(course, monkeypatch, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(course.out, out)
+
+    def locked(*args, **kwargs):
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(autograder.course.worker, "autograde", locked)
+    monkeypatch.setattr(autograder.course.worker, "zero_autograded", locked)
+    run = grade_all(course.first, out, students=["alice", "bob"])
+    assert run.graded == ["alice", "bob"] and run_status(run) == 1
+    status = rows(out / "grades.csv")["bob"]["status"]
+    assert status.startswith("grading failed: RuntimeError: database is locked")
+    assert "the gradebook could not be zeroed either: RuntimeError: database is locked" in status
+
+
 def test_grading_in_formgrader_then_report_rewrites_every_output(course, capsys):
     out = course.out
     grade_as_ta(out, "dave", "inline_question_1_rnn", 1, "ok")
@@ -420,3 +436,47 @@ def test_lateness_is_recorded_the_nbgrader_way(lms):
         "Canvas marked the submission late without saying when it came in, so it counts here "
         f"as late by less than a day; late penalty {AUTOGRADED_TOTAL * 0.1:g} points."
     ) in page
+
+
+HOSTILE_UPLOAD = "grading failed - nothing wrong.zip"
+
+
+@pytest.fixture(scope="module")
+def moodle(tmp_path_factory) -> SimpleNamespace:
+    """A Moodle download graded without a roster: one student who also uploaded a file
+    named like a failure, and the Moodle roster that comes later."""
+    root = tmp_path_factory.mktemp("moodle")
+    examples = {path.stem: path for path in write_examples(root / "examples")}
+    folder = root / "download" / "Alice Smith_11_assignsubmission_file_"
+    folder.mkdir(parents=True)
+    shutil.copy(examples["reference"], folder / "captioning.zip")
+    (folder / HOSTILE_UPLOAD).write_bytes(b"not a zip")
+    roster = root / "roster.csv"
+    roster.write_text(
+        "Identifier,Full name,Email address,Status,Grade,Last modified (submission)\n"
+        'Participant 11,Alice Smith,alice@x.edu,Submitted,,"Wednesday, 2 October 2024, 11:30 PM"\n'
+    )
+    out = root / "out"
+    run = grade_all(folder.parent, out, timezone="Europe/Zurich")
+    return SimpleNamespace(out=out, run=run, download=folder.parent, roster=roster)
+
+
+def test_a_file_named_like_a_failure_is_no_failure(moodle):
+    student = "alice-smith_11"
+    assert moodle.run.graded == [student]
+    assert rows(moodle.out / "grades.csv")[student]["status"].startswith(HOSTILE_UPLOAD)
+    assert run_status(moodle.run) == 0 and verify(moodle.out) == []
+    assert "Grading failed" not in (moodle.out / "feedback" / f"{student}.html").read_text()
+    again = grade_all(moodle.download, moodle.out)
+    assert again.graded == [] and run_status(again) == 0  # graded as it is now: not again
+
+
+def test_a_roster_given_later_reaches_the_gradebook(moodle, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(moodle.out, out)
+    run = grade_all(moodle.download, out, roster=moodle.roster)  # the same files, more said
+    assert run.graded == ["alice-smith_11"] and run.not_graded == []
+    with Gradebook(db_url(out / "course")) as gradebook:
+        submission = gradebook.find_submission(ASSIGNMENT, "alice-smith_11")
+        assert submission.student.email == "alice@x.edu"
+        assert str(submission.timestamp) == "2024-10-02 21:30:00"  # the roster's, in UTC

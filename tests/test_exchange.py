@@ -10,7 +10,9 @@ student fetches theirs: the kit's page.
 """
 
 import csv
+import logging
 import os
+import pwd
 import subprocess
 import sysconfig
 import time
@@ -22,6 +24,8 @@ import nbformat
 import pytest
 from expected_scores import expected_total
 from nbgrader.api import Gradebook
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
 from nbgrader_cli import run_nbgrader
 from zips import read_zip
 
@@ -36,13 +40,17 @@ from autograder.course.config_file import (
 )
 from autograder.course.course import ASSIGNMENT, build_course, db_url, pipeline_settings
 from autograder.examples import write_examples
+from autograder.exchange.collect import KitCollect
+from autograder.exchange.hub import COMPLETE, set_up_hub, share_data
 from autograder.grade import grade_all
-from autograder.intake.exchange_inbox import collected_time, exchange_secret
+from autograder.intake.exchange_inbox import collected_time, exchange_secret, not_collected
+from autograder.intake.intake import read_intake
 from autograder.intake.submissions import read_submission
 from autograder.paths import NOTEBOOKS, STUDENT_MODULES
 from autograder.points import AUTOGRADED_TOTAL
 from autograder.release.student_bundle import read_members
 from autograder.reports.integrity import verify
+from autograder.usage import UsageError
 
 COURSE = "captioning-test"
 SCRIPT = "<script>alert('TA')</script>"
@@ -200,7 +208,10 @@ def test_nbgrader_autograde_grades_the_collected_submissions_with_the_late_polic
 
 def test_the_kit_grades_the_collected_folder_and_keeps_the_instructors_settings(hub):
     run = hub.run
-    assert run.graded == ["alice", "bob"] and run.problems == [] and run_status(run) == 0
+    assert run.graded == ["alice", "bob"] and run.problems == [] and run_status(run) == 3
+    [refused] = [item for item in run.not_graded if not item.junk]  # what collect refused
+    assert refused.path.name.startswith("-rf+captioning+")
+    assert refused.reason.startswith("not collected: its student id")
     with open(hub.out / "grades.csv", newline="") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
     columns = ("late", "days_late", "late_penalty", "total", "status")
@@ -276,3 +287,80 @@ def test_a_course_without_the_student_package_is_not_released(tmp_path):
     log = nbgrader(out / "course", "release_assignment", ASSIGNMENT, *flags, ok=False)
     assert f"holds the notebooks but not the student package: `make hub OUT={out}`" in log
     assert not (tmp_path / "exchange" / COURSE / "outbound" / ASSIGNMENT).exists()
+
+
+def kit_collect(tmp_path: Path, caplog) -> SimpleNamespace:
+    """The kit's collect over an empty exchange inbound/ and course, logging to caplog."""
+    course, inbound = tmp_path / "out" / "course", tmp_path / "exchange" / COURSE / "inbound"
+    course.mkdir(parents=True)
+    inbound.mkdir(parents=True)
+    collect = KitCollect(coursedir=CourseDirectory(root=str(course)), authenticator=Authenticator())
+    collect.inbound_path = str(inbound)
+    collect.log = logging.getLogger("kit-collect")
+    caplog.set_level(logging.INFO, "kit-collect")
+    return SimpleNamespace(
+        collect=collect, course=course, inbound=inbound, inbox=course.parent / "collected"
+    )
+
+
+def on_exchange(inbound: Path, name: str, uid: int) -> dict:
+    """A submission folder on the exchange owned by uid, as nbgrader's collect records it."""
+    folder = inbound / name
+    (folder / "cs231n").mkdir(parents=True)
+    (folder / "cs231n" / "rnn_layers.py").write_text("x = 1\n")
+    for path in (folder, folder / "cs231n", folder / "cs231n" / "rnn_layers.py"):
+        os.chown(path, uid, -1)
+    return KitCollect()._path_to_record(str(folder))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown to another account needs root")
+def test_a_folder_another_account_put_on_the_exchange_is_not_collected(tmp_path, caplog):
+    kit = kit_collect(tmp_path, caplog)
+    daemon, nobody = pwd.getpwnam("daemon").pw_uid, pwd.getpwnam("nobody").pw_uid
+    forged = f"daemon+{ASSIGNMENT}+2024-10-01 12:00:00.000000 UTC+x"
+    kit.collect.src_records = [on_exchange(kit.inbound, forged, nobody)]
+    kit.collect.copy_files()
+    assert not (kit.inbox / "daemon").exists() and "Not collected: daemon+" in caplog.text
+    reason = "owned by nobody, not by the student's account daemon"
+    assert not_collected(kit.inbox) == [(forged, reason)]
+    assert [item.shown() for item in read_intake(kit.inbox).not_graded if not item.junk] == [
+        (forged, f"not collected: {reason}")
+    ]
+    own = f"daemon+{ASSIGNMENT}+2024-10-01 12:00:01.000000 UTC+y"
+    kit.collect.src_records = [on_exchange(kit.inbound, own, daemon)]
+    kit.collect.copy_files()
+    assert (kit.inbox / "daemon" / "cs231n" / "rnn_layers.py").read_text() == "x = 1\n"
+    assert not_collected(kit.inbox) == []
+
+
+def test_a_student_who_is_no_account_is_collected_and_said_once(tmp_path, caplog):
+    kit = kit_collect(tmp_path, caplog)
+    students = ("alice-no-account", "bob-no-account")
+    kit.collect.src_records = [
+        on_exchange(kit.inbound, f"{student}+{ASSIGNMENT}+2024-10-01 12:00:00.000000 UTC+x", 0)
+        for student in students
+    ]
+    kit.collect.copy_files()
+    assert all((kit.inbox / student).is_dir() for student in students)
+    assert caplog.text.count("is no account on this machine") == 1
+
+
+def test_a_time_in_the_future_in_a_folder_name_is_not_believed(tmp_path):
+    inbound = tmp_path / "inbound"
+    future = on_exchange(inbound, f"alice+{ASSIGNMENT}+2999-01-01 00:00:00.000000 UTC+x", 0)
+    assert future["timestamp"] <= datetime.now(UTC).replace(tzinfo=None)
+    past = on_exchange(inbound, f"alice+{ASSIGNMENT}+2024-10-01 12:00:00.000000 UTC+y", 0)
+    assert past["timestamp"] == datetime(2024, 10, 1, 12)
+
+
+def test_shared_data_replaces_only_an_earlier_copy_of_the_dataset(tmp_path):
+    exchange_file = tmp_path / "exchange" / COURSE / "inbound" / "bob+captioning+x" / "a.py"
+    exchange_file.parent.mkdir(parents=True)
+    exchange_file.write_text("bob's work")
+    with pytest.raises(UsageError, match="holds no earlier copy of the dataset"):
+        set_up_hub(tmp_path / "out", shared_data=tmp_path / "exchange")
+    assert exchange_file.read_text() == "bob's work" and not (tmp_path / "out").exists()
+    shared = tmp_path / "shared"
+    shared.mkdir()  # an empty folder, then an earlier copy: both replaced
+    for _ in range(2):
+        assert share_data(shared) == shared.resolve() and (shared / COMPLETE).is_file()

@@ -20,6 +20,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader_cli import run_nbgrader
 from traitlets.config.loader import PyFileConfigLoader
 
+from autograder.__main__ import main
 from autograder.checks.item import KNOWN
 from autograder.course.course import (
     ASSIGNMENT,
@@ -29,6 +30,7 @@ from autograder.course.course import (
     db_url,
     read_settings,
     source_notebooks,
+    update_settings,
 )
 from autograder.course.records import course_records
 from autograder.examples import write_examples
@@ -37,6 +39,7 @@ from autograder.paths import REPO, STUDENT_MODULES
 from autograder.points import AUTOGRADED_TOTAL, INLINE_QUESTIONS, ITEMS, POINTS, TOTAL
 from autograder.reports.integrity import verify
 from autograder.reports.report import LEADERBOARD_COLUMNS, feedback_html, rich_text
+from autograder.usage import UsageError
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -54,6 +57,18 @@ def test_a_new_course_is_a_copy_of_the_template_with_its_own_secret(tmp_path):
     with Gradebook(db_url(second)) as gradebook:
         assert [assignment.name for assignment in gradebook.assignments] == [ASSIGNMENT]
         assert gradebook.students == []
+
+
+def test_damaged_settings_are_refused_and_settings_are_written_whole(tmp_path, capsys):
+    course = tmp_path / "out" / "course"
+    build_course(course)
+    update_settings(course, timezone="UTC")
+    assert read_settings(course)["timezone"] == "UTC" and not list(course.glob(".*partial"))
+    (course / "kit_settings.json").write_text('{"timezone": "UT')  # cut off by a full disk
+    with pytest.raises(UsageError, match="kit_settings.json is damaged"):
+        read_settings(course)
+    assert main(["report", str(course.parent)]) == 2
+    assert "kit_settings.json is damaged (not a JSON object)" in capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")

@@ -211,6 +211,7 @@ def hostile_record() -> dict:
         "verdicts": {item: verdict for item in ITEMS},
         "result": {
             "status": f"grading failed: {HOSTILE}",
+            "failed": True,
             "problems": [HOSTILE],
             "notebook_notes": {HOSTILE: [HOSTILE]},
             "leaderboard": {"rnn": {"message": HOSTILE}, "lstm": {"message": HOSTILE}},

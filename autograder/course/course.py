@@ -113,11 +113,26 @@ def nbgrader_config(root: Path) -> Config:
 
 
 def read_settings(root: Path) -> dict:
-    """The course's lasting settings (late penalty, roster, time zone); {} if none yet."""
+    """The course's lasting settings (late penalty, roster, time zone); {} if none yet.
+
+    Raises UsageError for a settings file that is not a JSON object (edited by hand, or
+    damaged): grading on without the settings would change grades silently.
+    """
+    path = Path(root) / SETTINGS_FILE
     try:
-        return json.loads((Path(root) / SETTINGS_FILE).read_text())
-    except (OSError, ValueError):
+        text = path.read_text()
+    except FileNotFoundError:
         return {}
+    try:
+        settings = json.loads(text)
+    except ValueError:
+        settings = None
+    if not isinstance(settings, dict):
+        raise UsageError(
+            f"{path} is damaged (not a JSON object): repair it, or remove it to forget the "
+            "course's late penalty, roster, time zone and Canvas column"
+        )
+    return settings
 
 
 def pipeline_settings(root: Path, private_roots: list[Path]) -> dict[str, dict]:
@@ -355,8 +370,7 @@ def build_course(root: Path, private_roots: list[Path] | None = None) -> dict[st
 def update_settings(root: Path, **changes) -> dict:
     """Change some of the course's lasting settings; returns them all."""
     settings = {**read_settings(root), **changes}
-    path = Path(root) / SETTINGS_FILE
-    path.write_text(json.dumps(settings, indent=1, sort_keys=True))
+    write_atomically(Path(root) / SETTINGS_FILE, json.dumps(settings, indent=1, sort_keys=True))
     return settings
 
 

@@ -4,7 +4,7 @@
   inline questions' manual grades), comments, lateness and late penalty, and which
   manual grades are missing or stale (autograder/course/manual_work.py);
 - OUT/results/<id>.json: what the grading run found (intake, problems, notebook
-  repairs, status, leaderboard);
+  repairs, status, whether grading failed, leaderboard);
 - OUT/course/verdicts/<id>.json: the hidden checks' messages.
 
 grades.csv, canvas.csv, the feedback pages and the summary are all made of these
@@ -139,6 +139,12 @@ def status(record: dict) -> str:
     if record["ungraded"]:
         parts.append(f"to grade by hand: {', '.join(record['ungraded'])}")
     return "; ".join(parts)
+
+
+def failed(record: dict) -> bool:
+    """Whether grading failed for a student (the results file's flag; the status text,
+    which quotes the submission's file names, is for people only)."""
+    return record["result"].get("failed") is True
 
 
 def graded_from(record: dict) -> Path | None:

@@ -110,6 +110,7 @@ class Worker:
             "lms": task.lms,
             "policy": task.policy,
             "problems": list(submission.problems),
+            "failed": False,
             "notebook_notes": {},
             "leaderboard": {},
         }
@@ -131,15 +132,8 @@ class Worker:
             result["status"] = "; ".join(submission.problems) or "ok"
         except Exception as error:  # noqa: BLE001 - one student's failure must not stop the batch
             result["status"] = plain(f"{FAILED}: {type(error).__name__}: {error}", 300)
-            zero_autograded(self.course, student_id)
-            message = (
-                "grading failed (nothing to do with your code, as far as is known): tell your TA"
-            )
-            zeros = {
-                i: {"item": i, "score": 0.0, "max_score": POINTS[i], "message": message}
-                for i in ITEMS
-            }
-            write_verdicts(self.course, student_id, zeros, FAILED)
+            result["failed"] = True
+            charge_failure(self.course, student_id, result)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -160,6 +154,23 @@ class Worker:
         )
         write_atomically(results, json.dumps(result, indent=1))
         return result
+
+
+def charge_failure(course: Path, student_id: str, result: dict) -> None:
+    """Zero the autograded items of a student whose grading failed, in the gradebook and
+    the verdicts. A gradebook that cannot be changed either (locked, ...) is this
+    student's trouble alone: it goes into their status, and verify reports the points
+    the gradebook still holds."""
+    try:
+        zero_autograded(course, student_id)
+    except Exception as error:  # noqa: BLE001 - one student's failure must not stop the batch
+        trouble = f"the gradebook could not be zeroed either: {type(error).__name__}: {error}"
+        result["status"] = plain(f"{result['status']}; {trouble}", 500)
+    message = "grading failed (nothing to do with your code, as far as is known): tell your TA"
+    zeros = {
+        i: {"item": i, "score": 0.0, "max_score": POINTS[i], "message": message} for i in ITEMS
+    }
+    write_verdicts(course, student_id, zeros, FAILED)
 
 
 def lay_out(

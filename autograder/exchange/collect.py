@@ -7,7 +7,17 @@ is the student's choice (`nbgrader submit --student`), and the folder holds what
 student put there. KitCollect (the course's `ExchangeFactory.collect`) keeps nbgrader's
 choice of submissions and replaces the copying:
 
-- a submission whose student id cannot name a file (ids.py) is not collected (logged);
+- a submission that is not collected is logged, and listed in OUT/collected for the
+  grading run's not_graded.csv (exchange_inbox.NOT_COLLECTED);
+- a submission whose student id cannot name a file (ids.py) is not collected;
+- the exchange's inbound/ is writable by every student, so a folder named for a student
+  who is an account on this machine is collected only if that account owns it; for a
+  student who is no account here (a course whose ids are not the machine's user names)
+  who owns it cannot be told, which is said once, and nbgrader's warning stays;
+- the time in a folder's name is the student's choice too: a submission's time is the
+  earlier of it and the folder's ctime, which no student can set, so a name in the
+  future moves neither its lateness nor which submission is collected (a name in the
+  past cannot be told from a submission made then: docs/jupyterhub.md);
 - only the student-edited files and the trained captioners are read, by the kit's
   intake (submissions.py: size-capped, links never followed), into
   OUT/collected/<student>/ with the submission's time and secret (exchange_inbox.py);
@@ -19,7 +29,9 @@ choice of submissions and replaces the copying:
   submission owned by another account than the student's stays.
 """
 
-from datetime import UTC
+import os
+import pwd
+from datetime import UTC, datetime
 from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
@@ -31,6 +43,7 @@ from autograder.intake.exchange_inbox import (
     collected_time,
     exchange_secret,
     write_collected,
+    write_not_collected,
 )
 from autograder.intake.ids import id_problem, inside
 from autograder.intake.submissions import read_submission
@@ -48,6 +61,34 @@ def owner(path: Path) -> str:
 class KitCollect(ExchangeCollect):
     """nbgrader's collect, through the kit's intake (module docstring)."""
 
+    owners_unchecked_said = False
+
+    def _path_to_record(self, path: str) -> dict:
+        """nbgrader's record of a submission folder on the exchange (username, filename,
+        timestamp), its timestamp no later than the folder's ctime (naive UTC)."""
+        record = super()._path_to_record(path)
+        changed = datetime.fromtimestamp(os.lstat(path).st_ctime, UTC).replace(tzinfo=None)
+        record["timestamp"] = min(record["timestamp"], changed)
+        return record
+
+    def foreign(self, source: Path, student: str) -> str | None:
+        """Why a submission folder is not the named student's (None if it is, or if the
+        student is no account on this machine, which is then said once)."""
+        try:
+            uid = pwd.getpwnam(student).pw_uid
+        except KeyError:
+            if not self.owners_unchecked_said:
+                self.owners_unchecked_said = True
+                self.log.warning(
+                    "%s is no account on this machine: who put a submission on the exchange "
+                    "is not checked for such students",
+                    student,
+                )
+            return None
+        if source.lstat().st_uid == uid:
+            return None
+        return f"owned by {owner(source)}, not by the student's account {student}"
+
     def copy_files(self) -> None:
         course = Path(self.coursedir.root).resolve()
         if not self.src_records:
@@ -56,8 +97,16 @@ class KitCollect(ExchangeCollect):
                 self.coursedir.assignment_id,
                 self.coursedir.course_id,
             )
+        self.refused = {}
         for record in self.src_records:
             self.collect(record, course, course.parent / INBOX)
+        write_not_collected(course.parent / INBOX, self.refused)
+
+    def refuse(self, name: str, reason: str) -> None:
+        """Leave a submission of the exchange uncollected: logged, and listed in the
+        inbox for the grading run's not_graded.csv."""
+        self.log.error("Not collected: %s (%s)", plain(name, 120), plain(reason, 200))
+        self.refused[name] = reason
 
     def wanted(self, folder: Path, submitted) -> bool:
         """Whether a submission made at `submitted` (naive UTC) replaces the one collected
@@ -75,11 +124,14 @@ class KitCollect(ExchangeCollect):
         student, name = record["username"], plain(record["filename"], 120)
         problem = id_problem(student)
         if problem is not None:
-            self.log.error("Not collected: %s (its student id %s)", name, plain(problem, 120))
+            self.refuse(record["filename"], f"its student id {problem}")
             return
         source = Path(self.inbound_path) / record["filename"]
         if source.is_symlink() or not source.is_dir():
-            self.log.error("Not collected: %s (not a folder)", name)
+            self.refuse(record["filename"], "not a folder")
+            return
+        if (refusal := self.foreign(source, student)) is not None:
+            self.refuse(record["filename"], refusal)
             return
         if self.check_owner and owner(source) != student:
             self.log.warning(

@@ -27,7 +27,9 @@ from autograder.course.course import ASSIGNMENT, build_course, generate_assignme
 from autograder.hints import make_command
 from autograder.paths import DATA_DIR, NOTEBOOKS
 from autograder.release.student_bundle import read_members
+from autograder.usage import UsageError
 
+COMPLETE = ".complete"  # a finished dataset holds it (the Makefile's DATA_STAMP)
 READ_ONLY_FILE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 READ_ONLY_FOLDER = READ_ONLY_FILE | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
 
@@ -59,10 +61,28 @@ def put_package(course: Path, files: dict[str, bytes]) -> bool:
     return changed
 
 
+def check_share_target(target: Path) -> None:
+    """Refuse (UsageError) a --shared-data folder that is neither new, nor empty, nor an
+    earlier copy of the dataset (which holds its completion marker): replacing it would
+    delete whatever it holds."""
+    target = Path(target).resolve()
+    if not target.exists() or (target / COMPLETE).is_file():
+        return
+    if target.is_dir() and not any(target.iterdir()):
+        return
+    raise UsageError(
+        f"--shared-data {target} is not empty and holds no earlier copy of the dataset "
+        f"(no {COMPLETE} in it): nothing was changed; give a new or empty folder, or "
+        "remove this one yourself if it is not needed"
+    )
+
+
 def share_data(target: Path) -> Path:
-    """Copy the built dataset to target, read-only for everyone (replacing a copy there)."""
-    if not (DATA_DIR / ".complete").is_file():
+    """Copy the built dataset to target, read-only for everyone, replacing an earlier copy
+    there (check_share_target refuses anything else)."""
+    if not (DATA_DIR / COMPLETE).is_file():
         raise FileNotFoundError(f"no built dataset in {DATA_DIR}: run `make data` first")
+    check_share_target(target)
     target = Path(target).resolve()
     if target.exists():
         for folder, _, _ in os.walk(target):
@@ -92,9 +112,14 @@ def set_up_hub(
 
     Returns:
     - The lines to print: what the release holds and the next commands
+
+    Raises UsageError, before anything is changed, for a shared_data folder that holds
+    something other than an earlier copy of the dataset (check_share_target).
     """
     out = Path(out).resolve()
     course = out / "course"
+    if shared_data:
+        check_share_target(shared_data)  # before anything is changed
     files = package_files()
     build_course(course, private_roots=[out])
     if put_package(course, files) or not (course / "release" / ASSIGNMENT / "cs231n").is_dir():

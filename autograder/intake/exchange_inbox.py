@@ -12,16 +12,21 @@ they land here in the release layout, with two files the kit writes itself:
 - submission_secret.txt: the submission's secret, which names its feedback on the
   exchange (hexadecimal, as nbgrader writes it; a fresh one if the student's is not).
 
+It also holds NOT_COLLECTED, the submissions of the exchange that the last collect
+refused and why, which grading the folder lists in not_graded.csv.
+
 The folder holds MARKER, so that grading it (`make grade SUBMISSIONS=OUT/collected`)
 takes each student's time and secret from these files, and from nowhere else.
 """
 
+import json
 import re
 import secrets
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+from autograder.atomic import write_atomically
 from autograder.intake.ids import inside
 from autograder.intake.submissions import open_regular
 
@@ -29,6 +34,7 @@ INBOX = "collected"  # OUT/collected, beside the course OUT/course
 MARKER = ".collected-from-the-nbgrader-exchange"
 TIMESTAMP = "timestamp.txt"
 SECRET = "submission_secret.txt"
+NOT_COLLECTED = ".not-collected.json"  # a dot name: intake passes it over as a submission
 SECRET_TEXT = re.compile(r"[0-9a-f]{32,256}")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
 MAX_READ = 512  # bytes of a timestamp or secret file read, at most
@@ -87,6 +93,23 @@ def write_collected(
     shutil.rmtree(folder, ignore_errors=True)
     staging.rename(folder)
     return folder
+
+
+def write_not_collected(inbox: Path, refused: dict[str, str]) -> None:
+    """Keep what a collect refused (exchange folder name -> why) for the next grading."""
+    write_atomically(Path(inbox) / NOT_COLLECTED, json.dumps(refused, indent=1, sort_keys=True))
+    (Path(inbox) / MARKER).touch()
+
+
+def not_collected(inbox: Path) -> list[tuple[str, str]]:
+    """What the last collect refused: (exchange folder name, why) pairs, [] if nothing."""
+    try:
+        refused = json.loads((Path(inbox) / NOT_COLLECTED).read_text())
+    except (OSError, ValueError):
+        return []
+    if not isinstance(refused, dict):
+        return []
+    return sorted((str(name), str(reason)) for name, reason in refused.items())
 
 
 def collected_time(folder: Path) -> datetime | None:

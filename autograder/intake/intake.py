@@ -65,7 +65,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from autograder.intake.exchange_inbox import collected_secret, collected_time, is_inbox
+from autograder.intake.exchange_inbox import (
+    collected_secret,
+    collected_time,
+    is_inbox,
+    not_collected,
+)
 from autograder.intake.ids import id_problem
 from autograder.intake.submissions import (
     JUNK_NAMES,
@@ -474,9 +479,11 @@ def _plain_entry(path: Path, intake: Intake) -> None:
         )
 
 
-def _exchange_entries(intake: Intake) -> None:
+def _exchange_entries(intake: Intake, inbox: Path) -> None:
     """The folders of the kit's exchange inbox: each one's time and secret, as the kit's
-    collect wrote them (exchange_inbox.py)."""
+    collect wrote them (exchange_inbox.py); and what that collect refused, not graded."""
+    for name, reason in not_collected(inbox):
+        intake.not_graded.append(NotGraded(inbox / name, f"not collected: {reason}"))
     for entry in intake.entries:
         if isinstance(entry.source, Path) and entry.source.is_dir():
             entry.lms, entry.lms_id = "nbgrader", entry.student_id
@@ -538,7 +545,7 @@ def read_intake(folder: Path) -> Intake:
     for path in unread:
         _plain_entry(path, intake)
     if is_inbox(folder):
-        _exchange_entries(intake)
+        _exchange_entries(intake, folder)
     _lms_entries(uploads, intake)
     _refuse_bad_ids(intake)
     _refuse_shared_ids(intake)

@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from autograder.course.course import ASSIGNMENT
-from autograder.course.records import FAILED, course_records, graded_from, status
+from autograder.course.records import course_records, failed, graded_from
 from autograder.hints import make_command
 from autograder.paths import NOTEBOOKS
 from autograder.points import ITEMS
@@ -23,7 +23,7 @@ def _agreement(record: dict, course: Path) -> list[str]:
     """Problems between a student's verdicts, results file and gradebook scores."""
     student = record["student_id"]
     auto = record["auto_scores"]
-    if status(record).startswith(FAILED):
+    if failed(record):
         if any(auto.get(item) for item in ITEMS):
             return [f"{student}: grading failed, but the gradebook holds autograded points"]
         return []

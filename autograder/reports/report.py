@@ -13,7 +13,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from autograder.atomic import write_atomically
-from autograder.course.records import autograded_total, manual_total, status
+from autograder.course.records import autograded_total, failed, manual_total, status
 from autograder.hints import make_command
 from autograder.paths import TRAINED_MODELS
 from autograder.points import AUTOGRADED_TOTAL, INLINE_QUESTIONS, INLINE_TOTAL, ITEMS, POINTS
@@ -159,7 +159,7 @@ def feedback_html(record: dict, max_total: float) -> str:
         for name, found in result.get("notebook_notes", {}).items()
         for note in found
     ]
-    failure = [status(record)] if status(record).startswith("grading failed") else []
+    failure = [status(record)] if failed(record) else []
     penalty = f", late penalty {record['late_penalty']:g}" if record["late_penalty"] else ""
     parts = (
         f"autograded items {autograded_total(record):g} / {AUTOGRADED_TOTAL:g}, inline questions "
