@@ -345,12 +345,19 @@ def test_a_student_who_is_no_account_is_collected_and_said_once(tmp_path, caplog
     assert caplog.text.count("is no account on this machine") == 1
 
 
-def test_a_time_in_the_future_in_a_folder_name_is_not_believed(tmp_path):
+def test_a_time_in_the_future_in_a_folder_name_is_not_believed(tmp_path, caplog):
+    """A name in the future is replaced by the folder's ctime; one in the past is kept but
+    logged for a person to check; a name written as nbgrader's submit writes it, neither."""
     inbound = tmp_path / "inbound"
     future = on_exchange(inbound, f"alice+{ASSIGNMENT}+2999-01-01 00:00:00.000000 UTC+x", 0)
     assert future["timestamp"] <= datetime.now(UTC).replace(tzinfo=None)
+    assert "last changed at" not in caplog.text
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    on_exchange(inbound, f"alice+{ASSIGNMENT}+{now}+z", 0)
+    assert "last changed at" not in caplog.text
     past = on_exchange(inbound, f"alice+{ASSIGNMENT}+2024-10-01 12:00:00.000000 UTC+y", 0)
     assert past["timestamp"] == datetime(2024, 10, 1, 12)
+    assert "2024-10-01 12:00:00 but was last changed at" in caplog.text
 
 
 def test_shared_data_replaces_only_an_earlier_copy_of_the_dataset(tmp_path):

@@ -16,8 +16,9 @@ choice of submissions and replaces the copying:
   who owns it cannot be told, which is said once, and nbgrader's warning stays;
 - the time in a folder's name is the student's choice too: a submission's time is the
   earlier of it and the folder's ctime, which no student can set, so a name in the
-  future moves neither its lateness nor which submission is collected (a name in the
-  past cannot be told from a submission made then: docs/jupyterhub.md);
+  future moves neither its lateness nor which submission is collected; a name more than
+  BACKDATED in the past of its folder's last change is logged for a person to check (it
+  cannot be told from a folder changed since: docs/jupyterhub.md);
 - only the student-edited files and the trained captioners are read, by the kit's
   intake (submissions.py: size-capped, links never followed), into
   OUT/collected/<student>/ with the submission's time and secret (exchange_inbox.py);
@@ -31,7 +32,7 @@ choice of submissions and replaces the copying:
 
 import os
 import pwd
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
@@ -48,6 +49,10 @@ from autograder.intake.exchange_inbox import (
 from autograder.intake.ids import id_problem, inside
 from autograder.intake.submissions import read_submission
 from autograder.plain_text import plain
+
+# How much later than the time in its name a submission folder may have last changed
+# (nbgrader's submit names the folder, then copies the files in).
+BACKDATED = timedelta(minutes=10)
 
 
 def owner(path: Path) -> str:
@@ -68,6 +73,15 @@ class KitCollect(ExchangeCollect):
         timestamp), its timestamp no later than the folder's ctime (naive UTC)."""
         record = super()._path_to_record(path)
         changed = datetime.fromtimestamp(os.lstat(path).st_ctime, UTC).replace(tzinfo=None)
+        if record["timestamp"] < changed - BACKDATED:
+            self.log.warning(
+                "%s names the time %s but was last changed at %s (UTC): a name written by "
+                "hand, or the folder changed since; its lateness uses the name's time, check it "
+                "(docs/jupyterhub.md)",
+                plain(Path(path).name, 200),
+                record["timestamp"],
+                changed,
+            )
         record["timestamp"] = min(record["timestamp"], changed)
         return record
 
