@@ -155,7 +155,7 @@ def test_the_sandbox_result_is_read_plain_and_capped():
         "report": {},
         "outputs": {},  # an object of that type, which is no array
     }
-    result = read_result(status, [], ["out"])
+    result = read_result(status, [], ["out"], ["x"])
     assert len(result.types["out"]) <= MAX_TYPE_NAME and "\u202e" not in result.types["out"]
     assert len(result.error) <= MAX_ERROR and not re.search(r"[\x00-\x1f\u202e]", result.error)
     assert len(result.where["function"]) <= MAX_TYPE_NAME

@@ -175,8 +175,8 @@ def test_failing_self_checks_are_a_warning(kit: Path, capsys):
     assert status == 0
     assert (
         "WARNING  public checks that fail: word_embedding_forward, word_embedding_backward, "
-        "loss_rnn, loss_lstm, loss_gradients_rnn, loss_gradients_lstm "
-        "(run `make check` for details)"
+        "loss_rnn, loss_lstm, loss_gradients_rnn, loss_gradients_lstm, sample_rnn, "
+        "sample_lstm (run `make check` for details)"
     ) in lines
 
 
