@@ -504,9 +504,9 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
 """
 
 
-# Floods the grader with reference calls whose caches it must keep, in the retry of
-# rnn_forward (which swaps in the reference step): the grader's work must stay bounded.
-FLOODS_THE_ORACLE = """
+# A wrong rnn_step_forward, so that rnn_forward is retried with the reference step, and an
+# rnn_forward that goes on only in that retry (the reference step's outputs differ).
+IN_THE_RETRY_OF_RNN_FORWARD = """
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
     return prev_h, None  # wrong, so that rnn_forward is retried with the reference step
 
@@ -514,23 +514,24 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
 def rnn_forward(x, h0, Wx, Wh, b):
     if np.array_equal(rnn_step_forward(x[:, 0], h0, Wx, Wh, b)[0], h0):
         raise ValueError("my own step")
-    for _ in range(25_000):  # hidden-case sizes, so only the count can stop it
+"""
+
+# Floods the grader with reference calls whose caches it must keep, in the retry of
+# rnn_forward (which swaps in the reference step): the grader's work must stay bounded.
+FLOODS_THE_ORACLE = (
+    IN_THE_RETRY_OF_RNN_FORWARD
+    + """    for _ in range(25_000):  # hidden-case sizes, so only the count can stop it
         rnn_step_forward(x[:, 0], h0, Wx, Wh, b)
 """
+)
 
 
 # Asks the oracle, in the retry of rnn_forward, for outputs far larger than any hidden case
 # with few input elements: by broadcasting (axes of length 1 against long ones) and by
 # long axes (N, D, an axis too many); every such call must be refused.
-STRETCHES_THE_ORACLE = """
-def rnn_step_forward(x, prev_h, Wx, Wh, b):
-    return prev_h, None  # wrong, so that rnn_forward is retried with the reference step
-
-
-def rnn_forward(x, h0, Wx, Wh, b):
-    if np.array_equal(rnn_step_forward(x[:, 0], h0, Wx, Wh, b)[0], h0):
-        raise ValueError("my own step")
-    big, one = 16000, np.ones((1, 1))
+STRETCHES_THE_ORACLE = (
+    IN_THE_RETRY_OF_RNN_FORWARD
+    + """    big, one = 16000, np.ones((1, 1))
     stretched = [  # each within the oracle's old limit of 4M input elements
         (np.ones((big, 1)), np.ones((big, 1)), np.ones((1, big)), np.ones((1, big)), np.ones(big)),
         (np.ones((1, big)), one, np.ones((big, 1)), one, np.ones(1)),
@@ -546,6 +547,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
             pass
     raise ValueError("no stretched call answered" if answered == 0 else "a stretched call answered")
 """
+)
 
 # Reports as changed in place names that are no input of the case: the case's x in digits,
 # escape codes, a bidi override, markup; every such report must be unreadable.

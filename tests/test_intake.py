@@ -67,13 +67,18 @@ def test_every_usual_layout_is_read_in_full(layout, tmp_path):
     assert submission.problems == []
 
 
+def add_files(archive: tarfile.TarFile, files: dict[str, bytes]) -> None:
+    """Add files (name -> content) to a tarball, under a folder s/."""
+    for name, data in files.items():
+        info = tarfile.TarInfo(f"s/{name}")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+
+
 def test_tarballs_folders_and_archives_inside_folders(tmp_path):
     tarball = tmp_path / "s.tar.gz"
     with tarfile.open(tarball, "w:gz") as archive:
-        for name, data in REFERENCE.items():
-            info = tarfile.TarInfo(f"s/{name}")
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
+        add_files(archive, REFERENCE)
     assert read_submission("s", tarball).files == REFERENCE
     folder = tmp_path / "moodle" / "Jane Roe_1_assignsubmission_file_"
     folder.mkdir(parents=True)
@@ -127,10 +132,7 @@ def test_a_tarball_header_of_hundreds_of_megabytes_is_refused_before_it_is_read(
     header whole, so it is refused from the size its first block states."""
     path = tmp_path / "s.tar.gz"
     with tarfile.open(path, "w:gz") as archive:
-        for name, data in REFERENCE.items():
-            info = tarfile.TarInfo(f"s/{name}")
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
+        add_files(archive, REFERENCE)
         header = tarfile.TarInfo("././@LongLink")
         header.type, header.size = kind, 300 << 20
         archive.fileobj.write(header.tobuf(format=tarfile.GNU_FORMAT)[:512])
