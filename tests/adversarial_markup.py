@@ -205,6 +205,16 @@ URL_ATTRIBUTES = {
 SAFE_URL = re.compile(
     r"(https?:|mailto:|#|data:image/(png|jpeg|gif);base64,[A-Za-z0-9+/=]*$)", re.IGNORECASE
 )
+INLINE_IMAGE = re.compile(r"(data:image/(png|jpeg|gif);base64,|attachment:)", re.IGNORECASE)
+
+
+def fetched(url: str) -> bool:
+    """Whether an image's URL is one a browser fetches from a server (an absolute or
+    protocol-relative URL that is no inline image; a page's own file is neither)."""
+    absolute = ":" in url.split("/")[0] or url.startswith("//")
+    return absolute and not INLINE_IMAGE.match(url)
+
+
 OPENS_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
 
 
@@ -224,6 +234,8 @@ class _Findings(HTMLParser):
                 self.found.append(f"style attribute on <{tag}>")
             elif name in URL_ATTRIBUTES and ":" in url.split("/")[0] and not SAFE_URL.match(url):
                 self.found.append(f"{name}={url[:40]!r} on <{tag}>")
+            elif tag == "img" and name == "src" and fetched(url):
+                self.found.append(f"an image fetched from {url[:40]!r}")
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
@@ -235,7 +247,7 @@ class _Findings(HTMLParser):
 def live_markup(text: str, tags: set[str] = HARMLESS_TAGS) -> list[str]:
     """What in an HTML text could run, load or restyle when a browser shows it: elements
     outside tags, event handlers, styles, URLs of other schemes than http, https, mailto
-    (and raster data: images), comments, and tags a browser opens that the parser did
+    (and raster data: images), images a browser would fetch, comments, and tags a browser opens that the parser did
     not read as tags. Empty when the text is inert."""
     parser = _Findings(tags)
     parser.feed(text)

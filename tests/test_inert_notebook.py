@@ -55,7 +55,13 @@ MORE_HOSTILE = [
     "<SCRIPT>alert(1)</SCRIPT>",
     "![missing](attachment:nowhere.png)",
     "<style>body { display: none }</style>",
+    # Images a browser fetches: a request into the grader's Jupyter in the TA's session,
+    # or a pixel that tells the student when the TA looked.
+    "![x](http://localhost:8888/logout)",
+    '<img src="https://tracker.example/pixel.png?student=eve">',
+    "![x][pixel]\n\n[pixel]: HTTPS://tracker.example/p.png",
 ]
+HOSTILE = [*PAYLOADS.values(), *MORE_HOSTILE]
 
 
 def markdown_notebook(*sources: str, **cell_fields) -> nbformat.NotebookNode:
@@ -77,7 +83,7 @@ def test_benign_markdown_is_left_exactly_as_written(source):
     assert live_markup(shown(nb.cells[0])) == []
 
 
-@pytest.mark.parametrize("source", [*PAYLOADS.values(), *MORE_HOSTILE], ids=range(36))
+@pytest.mark.parametrize("source", HOSTILE, ids=range(len(HOSTILE)))
 def test_every_hostile_cell_shows_inert_and_word_for_word(source):
     nb = markdown_notebook("before", source, "after")
     notes = inert_notebook(nb)
@@ -110,7 +116,7 @@ def test_headings_keep_their_ids_unless_they_are_formgraders():
 
 def test_the_hostile_payloads_are_live_without_the_sanitiser():
     """The oracle finds them when nothing is done: the tests above are not vacuous."""
-    for source in [*PAYLOADS.values(), *MORE_HOSTILE]:
+    for source in HOSTILE:
         if "attachment:" in source:
             continue  # nbconvert refuses to render it (formgrader's page fails)
         rendered = rendered_markdown(source, {})

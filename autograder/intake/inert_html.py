@@ -2,10 +2,11 @@
 
 nh3 (Python bindings of the Rust sanitiser ammonia, which parses HTML as browsers
 do, with html5ever) removes from a copy of the HTML everything outside an allowlist:
-formatting tags only; `href` / `src` of the schemes http, https, mailto and
-attachment, a `#fragment`, and inline PNG, JPEG or GIF images as `data:` URLs (how
-nbconvert shows a cell's attachments), no other relative URL (nothing that points
-into the grader's own server); `class` only with the names nbconvert's own renderer
+formatting tags only; `href` of the schemes http, https, mailto and attachment or a
+`#fragment`; an image's `src` only inline, as a PNG, JPEG or GIF `data:` URL (how
+nbconvert shows a cell's attachments) or an attachment, never a URL a browser would
+fetch (a request into the grader's own server in the TA's session, or a tracking
+pixel); no relative URL but a fragment; `class` only with the names nbconvert's own renderer
 and Pygments write; `style` only as the `text-align` of table cells; `id` only on a
 heading (nbconvert makes one of its text), and only if it names no element of
 formgrader's page (names_formgraders_element). The HTML is harmless when that copy
@@ -96,8 +97,11 @@ def names_formgraders_element(element_id: str) -> bool:
 
 def _attribute(element: str, attribute: str, value: str) -> str | None:
     """nh3's attribute filter: class names only the renderer's; an id none of
-    formgrader's page; a data: URL only as a raster image's src (the value read as a
-    browser reads a URL: tabs and newlines dropped, spaces and controls trimmed)."""
+    formgrader's page; an image only from the notebook itself (a raster data: URL or an
+    attachment), never fetched from a server (a request to the grader's own Jupyter in
+    the TA's session, or a pixel that tells the student when the TA looked); no other
+    data: URL (each URL read as a browser reads it: tabs and newlines dropped, spaces
+    and controls trimmed)."""
     if attribute == "id":
         return None if names_formgraders_element(value) else value
     if attribute == "class":
@@ -105,10 +109,10 @@ def _attribute(element: str, attribute: str, value: str) -> str | None:
         known = all(n in RENDERER_CLASSES or CODE_LANGUAGE_CLASS.fullmatch(n) for n in names)
         return value if known else None
     url = URL_IGNORED.sub("", value).strip(URL_TRIMMED)
-    if url.lower().startswith("data:"):
-        inline_image = element == "img" and attribute == "src"
-        return value if inline_image and RASTER_DATA_URL.fullmatch(value) else None
-    return value
+    if element == "img" and attribute == "src":
+        inline = RASTER_DATA_URL.fullmatch(value) or url.lower().startswith("attachment:")
+        return value if inline else None
+    return None if url.lower().startswith("data:") else value
 
 
 def _relative_url(url: str) -> str | None:
