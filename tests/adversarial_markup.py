@@ -247,8 +247,8 @@ class _Findings(HTMLParser):
 def live_markup(text: str, tags: set[str] = HARMLESS_TAGS) -> list[str]:
     """What in an HTML text could run, load or restyle when a browser shows it: elements
     outside tags, event handlers, styles, URLs of other schemes than http, https, mailto
-    (and raster data: images), images a browser would fetch, comments, and tags a browser opens that the parser did
-    not read as tags. Empty when the text is inert."""
+    (and raster data: images), images a browser would fetch, comments, and tags a browser
+    opens that the parser did not read as tags. Empty when the text is inert."""
     parser = _Findings(tags)
     parser.feed(text)
     parser.close()
