@@ -30,6 +30,7 @@ NOT_IMPORTABLE = "could not be imported"  # in the error of every use of such a 
 # "step inputs of rnn_forward": what each step of the reference sequence forward was
 # handed, with its cache (runner.forward_keeping_own_step_caches).
 STEP_INPUTS = "step inputs of "
+SEQUENCE_STEPS = {"rnn_forward": "rnn_step_forward", "lstm_forward": "lstm_step_forward"}
 PREFIX = struct.Struct(">II")
 MAX_HEADER = 1 << 20
 MAX_ARRAYS = 512

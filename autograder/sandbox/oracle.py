@@ -17,14 +17,20 @@ broadcasting or by loops, is then no larger than for the hidden cases.
 
 import numpy as np
 
-from autograder.sandbox.channel import STEP_INPUTS, ChannelError, Handle, pack, unpack
+from autograder.sandbox.channel import (
+    SEQUENCE_STEPS,
+    STEP_INPUTS,
+    ChannelError,
+    Handle,
+    pack,
+    unpack,
+)
 
 MAX_CALLS = 20_000  # per item
 MAX_CACHES = 20_000  # kept per case
 MAX_KEPT_BYTES = 256 << 20  # kept per case (the LSTM overfit retry keeps 94 MB)
 MAX_ELEMENTS = 1 << 22  # of all the arrays of one call
 MODEL_LOSS = "CaptioningRNN.loss"
-SEQUENCES = {"rnn_forward": "rnn_step_forward", "lstm_forward": "lstm_step_forward"}
 # The axes of each argument of a served function, by letter (checks/cases.py); None for a
 # cache, which is the oracle's own. "NT|N": either form.
 STEP = ("ND", "NH", "DG", "HG", "G")
@@ -73,7 +79,7 @@ class Oracle:
             for name in functions
             if name in SIGNATURES and (name == MODEL_LOSS or callable(getattr(layers, name, None)))
         }
-        self.functions |= {STEP_INPUTS + name for name in self.functions if name in SEQUENCES}
+        self.functions |= {STEP_INPUTS + name for name in self.functions if name in SEQUENCE_STEPS}
         self.calls = 0
         self.made = 0  # caches made for this item, each number given once
         self.caches: dict[int, object] = {}
@@ -132,7 +138,7 @@ class Oracle:
         if args[0].ndim != 3:
             raise Refused(f"arguments that {forward} does not take")
         x, h0, Wx, Wh, b = args
-        step = getattr(self.reference.layers, SEQUENCES[forward])
+        step = getattr(self.reference.layers, SEQUENCE_STEPS[forward])
         states = (h0,) if forward == "rnn_forward" else (h0, np.zeros_like(h0))
         steps = []
         for t in range(x.shape[1]):

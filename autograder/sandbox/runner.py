@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # channel.py and probes.py
-from channel import NOT_IMPORTABLE, STEP_INPUTS, Handle, pack, receive, send, unpack  # noqa: E402
+from channel import NOT_IMPORTABLE, SEQUENCE_STEPS, STEP_INPUTS, Handle, pack, receive, send, unpack  # noqa: E402
 from probes import REPAIRED, STEP_FORWARDS, STEP_STATES  # noqa: E402
 
 MESSAGE_LIMIT = 300
@@ -34,7 +34,6 @@ TYPE_LIMIT = 60
 RUNNER_PID = os.getpid()
 STUDENT_FILES = ("cs231n/rnn_layers.py", "cs231n/classifiers/rnn.py")
 MODEL_LOSS = "CaptioningRNN.loss"
-SEQUENCE_FORWARDS = ("rnn_forward", "lstm_forward")
 FROM_GRADER = 1 << 30  # bytes of one message from the grader (trusted)
 
 
@@ -305,7 +304,7 @@ def install_prerequisites(
         own_step = getattr(layers, f"{cell}_step_forward", None)
         if (
             item["own_caches"]
-            and name in SEQUENCE_FORWARDS
+            and name in SEQUENCE_STEPS
             and own_step is not None
             and f"{cell}_backward" not in names
         ):
